@@ -1,0 +1,107 @@
+//! `SignUp` and `SignIn`: accounts with a user name and password.
+
+use lambda_http::Request;
+use oauthapp_shared::request::json_body;
+use oauthapp_shared::store::{CreateUserError, LockStatus, lock_status};
+use oauthapp_shared::token::{GrantType, TokenModel};
+use oauthapp_shared::{ApiError, Services, clock, password, validate};
+use serde::Deserialize;
+
+use crate::fields::ProfileFields;
+use crate::known_app;
+
+/// One answer for unknown user and wrong password, so neither is revealed.
+const BAD_CREDENTIALS: &str = "The user name or password is incorrect.";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignUpRequest {
+    user_name: String,
+    pwd: String,
+    platform: Option<String>,
+    nick_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    avatar: Option<String>,
+    data: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignInRequest {
+    user_name: String,
+    pwd: String,
+}
+
+pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
+    let body: SignUpRequest = json_body(req)?;
+    validate::user_name(&body.user_name)?;
+    validate::password(&body.pwd)?;
+    let profile = ProfileFields {
+        nick_name: body.nick_name,
+        email: body.email,
+        phone: body.phone,
+        avatar: body.avatar,
+        data: body.data,
+    };
+    let mut new_user = profile.into_new_user(body.platform)?;
+    let app = known_app(services.store.app(app_id).await?, app_id)?;
+    new_user.password_hash = Some(password::hash_blocking(body.pwd).await?);
+    new_user.user_name = Some(body.user_name);
+    let user = services
+        .store
+        .create_user(app_id, new_user, clock::now())
+        .await
+        .map_err(user_creation_error)?;
+    services.tokens.issue(&app, &user, GrantType::Account)
+}
+
+pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
+    let body: SignInRequest = json_body(req)?;
+    validate::user_name(&body.user_name)?;
+    if body.pwd.is_empty() {
+        return Err(ApiError::bad_request("`pwd` must not be empty."));
+    }
+    let store = &services.store;
+    let (app, login) = store.app_and_login(app_id, &body.user_name).await?;
+    let app = known_app(app, app_id)?;
+    let now = clock::now();
+    if let Some(LockStatus::Locked { until }) = login.as_ref().map(|login| lock_status(&login.lockout, now)) {
+        let minutes = (until - now + 59) / 60;
+        return Err(ApiError::too_many_attempts(format!(
+            "Too many failed sign-ins for this account; try again in {minutes} minute(s)."
+        )));
+    }
+    let user_id = login.as_ref().and_then(|login| login.user_id);
+    let hash = login.as_ref().and_then(|login| login.password_hash.clone());
+    // With no such user the decoy hash is checked, so both failures take as long.
+    let matches = password::verify_blocking(body.pwd, hash).await?;
+    let user_id = match user_id {
+        Some(user_id) if matches => user_id,
+        _ => {
+            store
+                .record_sign_in_failure(app_id, &body.user_name, login, services.config.lockout, now)
+                .await?;
+            return Err(ApiError::unauthorized(BAD_CREDENTIALS));
+        }
+    };
+    let user = store
+        .user(app_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized(BAD_CREDENTIALS))?;
+    if login.is_some_and(|login| !login.lockout.failures.is_empty() || login.lockout.locked_until.is_some()) {
+        store.clear_sign_in_failures(app_id, &body.user_name).await?;
+    }
+    services.tokens.issue(&app, &user, GrantType::Account)
+}
+
+/// The 409 for a taken user name or union id.
+pub fn user_creation_error(err: CreateUserError) -> ApiError {
+    match err {
+        CreateUserError::UserNameTaken => ApiError::conflict("This user name is taken; choose another."),
+        CreateUserError::UnionIdTaken => ApiError::conflict(
+            "A user with this platform and unionID exists already; sign in with UnionIDSignIn.",
+        ),
+        CreateUserError::Store(err) => err.into(),
+    }
+}

@@ -1,0 +1,101 @@
+//! `UnionIDSignUp` and `UnionIDSignIn`: users known by a (platform, unionID)
+//! pair, proven as the app's `unionIdProof` setting demands.
+
+use lambda_http::Request;
+use oauthapp_shared::proof::union_id_proof;
+use oauthapp_shared::request::json_body;
+use oauthapp_shared::signature::Signed;
+use oauthapp_shared::token::{GrantType, TokenModel};
+use oauthapp_shared::{ApiError, Services, clock, password, validate};
+use serde::Deserialize;
+
+use crate::fields::ProfileFields;
+use crate::known_app;
+use crate::password_account::user_creation_error;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignUpRequest {
+    platform: String,
+    #[serde(rename = "unionID")]
+    union_id: String,
+    user_name: Option<String>,
+    pwd: Option<String>,
+    nick_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    avatar: Option<String>,
+    data: Option<String>,
+    #[serde(default)]
+    email_is_valid: bool,
+    #[serde(default)]
+    phone_is_valid: bool,
+}
+
+#[derive(Deserialize)]
+struct SignInRequest {
+    platform: String,
+    #[serde(rename = "unionID")]
+    union_id: String,
+}
+
+pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
+    let body: SignUpRequest = json_body(req)?;
+    validate::platform(&body.platform)?;
+    validate::union_id(&body.union_id)?;
+    let user_name = body.user_name.filter(|name| !name.is_empty());
+    let pwd = body.pwd.filter(|pwd| !pwd.is_empty());
+    match (&user_name, &pwd) {
+        (Some(user_name), Some(pwd)) => {
+            validate::user_name(user_name)?;
+            validate::password(pwd)?;
+        }
+        (None, None) => {}
+        (Some(_), None) => return Err(ApiError::bad_request("`pwd` is required with a `userName`.")),
+        (None, Some(_)) => return Err(ApiError::bad_request("`pwd` needs a `userName` to sign in with.")),
+    }
+    let profile = ProfileFields {
+        nick_name: body.nick_name,
+        email: body.email,
+        phone: body.phone,
+        avatar: body.avatar,
+        data: body.data,
+    };
+    let mut new_user = profile.into_new_user(Some(body.platform))?;
+    let app = known_app(services.store.app(app_id).await?, app_id)?;
+    let signed = union_id_proof(&app, req, clock::now())? == Signed::Yes;
+    // Only the app's backend may vouch that an address was verified.
+    new_user.email_is_valid = signed && body.email_is_valid;
+    new_user.phone_is_valid = signed && body.phone_is_valid;
+    new_user.union_id = Some(body.union_id);
+    new_user.user_name = user_name;
+    if let Some(pwd) = pwd {
+        new_user.password_hash = Some(password::hash_blocking(pwd).await?);
+    }
+    let user = services
+        .store
+        .create_user(app_id, new_user, clock::now())
+        .await
+        .map_err(user_creation_error)?;
+    services.tokens.issue(&app, &user, GrantType::UnionId)
+}
+
+pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
+    let body: SignInRequest = json_body(req)?;
+    validate::platform(&body.platform)?;
+    validate::union_id(&body.union_id)?;
+    let store = &services.store;
+    let (app, user_id) = store
+        .app_and_union_id(app_id, &body.platform, &body.union_id)
+        .await?;
+    let app = known_app(app, app_id)?;
+    union_id_proof(&app, req, clock::now())?;
+    let not_registered = || {
+        ApiError::not_found(
+            "No user is registered with this platform and unionID; sign up with UnionIDSignUp.",
+        )
+    };
+    let user_id = user_id.ok_or_else(not_registered)?;
+    let user = store.user(app_id, user_id).await?.ok_or_else(not_registered)?;
+    services.tokens.issue(&app, &user, GrantType::UnionId)
+}

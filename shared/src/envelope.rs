@@ -1,0 +1,74 @@
+//! The two response envelopes. The legacy API names the error field `err`,
+//! the v1 API `error`; both carry `code` equal to the HTTP status.
+
+use lambda_http::http::{StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// `/api/AppUsers/{appId}/…`: `{"code","data","err"}`.
+    Legacy,
+    /// `/ExternalAccount/…`, `/Wechat/…`, `/User/…`: `{"code","data","error"}`.
+    V1,
+}
+
+impl Envelope {
+    fn error_field(self) -> &'static str {
+        match self {
+            Envelope::Legacy => "err",
+            Envelope::V1 => "error",
+        }
+    }
+
+    pub fn respond<T: Serialize>(self, result: Result<T, ApiError>) -> Response<Body> {
+        match result.and_then(|data| serde_json::to_value(data).map_err(ApiError::internal)) {
+            Ok(data) => self.render(StatusCode::OK, data, ""),
+            Err(err) => self.render(err.status(), Value::Null, err.message()),
+        }
+    }
+
+    fn render(self, status: StatusCode, data: Value, error: &str) -> Response<Body> {
+        let mut body = json!({ "code": status.as_u16(), "data": data });
+        body[self.error_field()] = Value::from(error);
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            // Bodies carry tokens and personal data: no cache may keep them.
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(Body::Text(body.to_string()))
+            .expect("static headers are valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(response: &Response<Body>) -> Value {
+        match response.body() {
+            Body::Text(text) => serde_json::from_str(text).unwrap(),
+            other => panic!("unexpected body {other:?}"),
+        }
+    }
+
+    #[test]
+    fn legacy_success_uses_err_field() {
+        let response = Envelope::Legacy.respond(Ok(true));
+        assert_eq!(response.status(), 200);
+        assert_eq!(body_of(&response), json!({"code": 200, "data": true, "err": ""}));
+    }
+
+    #[test]
+    fn v1_failure_uses_error_field_and_status() {
+        let response = Envelope::V1.respond::<()>(Err(ApiError::conflict("taken")));
+        assert_eq!(response.status(), 409);
+        assert_eq!(
+            body_of(&response),
+            json!({"code": 409, "data": null, "error": "taken"})
+        );
+    }
+}

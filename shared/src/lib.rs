@@ -1,0 +1,21 @@
+//! What every OAuthApp Lambda function shares: the response envelope and its
+//! error type, request parsing and validation, tokens, passwords, the request
+//! signature that proves a union id, configuration and the DynamoDB store.
+
+pub mod clock;
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod password;
+pub mod proof;
+pub mod request;
+pub mod services;
+pub mod signature;
+pub mod store;
+pub mod token;
+pub mod validate;
+
+pub use config::Config;
+pub use envelope::Envelope;
+pub use error::ApiError;
+pub use services::Services;

@@ -1,0 +1,144 @@
+//! Apps: created and changed by the operator, read by every endpoint.
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use rand::RngExt;
+
+use super::{App, AppCard, Store, StoreError, UnionIdProof, failed_conditions, item_of, keys, put_if, text};
+
+/// What the operator gives when creating an app.
+#[derive(Debug, Clone, Default)]
+pub struct NewApp {
+    /// Chosen key, or a random one.
+    pub key: Option<String>,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub card: AppCard,
+}
+
+/// Changes to an app; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AppChanges {
+    pub name: Option<String>,
+    pub logo: Option<String>,
+    pub website: Option<String>,
+    pub description: Option<String>,
+    pub tags: Option<String>,
+    pub scopes: Option<String>,
+    pub tenant_id: Option<String>,
+    pub tenant_name: Option<String>,
+    pub union_id_proof: Option<UnionIdProof>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAppError {
+    #[error("the app key {0:?} is taken by another app")]
+    KeyTaken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn random_text(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+impl Store {
+    pub async fn create_app(&self, new: NewApp, now: i64) -> Result<App, CreateAppError> {
+        let id = self.next_in_sequence(&keys::app_sequence()).await?;
+        let app = App {
+            id,
+            key: new.key.unwrap_or_else(|| random_text(16)),
+            // 48 characters of a 36-letter alphabet: about 248 bits.
+            secret: random_text(48),
+            tenant_id: new.tenant_id,
+            tenant_name: new.tenant_name,
+            card: new.card,
+            union_id_proof: UnionIdProof::default(),
+            created_at: now,
+        };
+        let key_guard = keys::app_key(&app.key);
+        let mut guard_item = key_guard.item();
+        guard_item.insert("appId".to_owned(), super::number(app.id));
+        let request = self
+            .client
+            .transact_write_items()
+            .transact_items(put_if(
+                &self.table,
+                item_of(&keys::app(id), &app, &[])?,
+                "attribute_not_exists(pk)",
+            )?)
+            .transact_items(put_if(&self.table, guard_item, "attribute_not_exists(pk)")?);
+        match request.send().await {
+            Ok(_) => Ok(app),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancel))
+                    if failed_conditions(cancel.cancellation_reasons()).get(1) == Some(&true) =>
+                {
+                    Err(CreateAppError::KeyTaken(app.key))
+                }
+                _ => Err(CreateAppError::Store(err.into())),
+            },
+        }
+    }
+
+    pub async fn app(&self, app_id: u64) -> Result<Option<App>, StoreError> {
+        self.get(&keys::app(app_id)).await
+    }
+
+    /// Applies `changes`; `Ok(None)` when there is no such app.
+    pub async fn update_app(&self, app_id: u64, changes: AppChanges) -> Result<Option<App>, StoreError> {
+        let fields = [
+            ("name", changes.name),
+            ("logo", changes.logo),
+            ("website", changes.website),
+            ("description", changes.description),
+            ("tags", changes.tags),
+            ("scopes", changes.scopes),
+            ("tenantId", changes.tenant_id),
+            ("tenantName", changes.tenant_name),
+            (
+                "unionIdProof",
+                changes.union_id_proof.map(|proof| proof.as_str().to_owned()),
+            ),
+        ];
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::app(app_id).item()))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        let mut assignments = Vec::new();
+        for (index, (name, value)) in fields.into_iter().enumerate() {
+            if let Some(value) = value {
+                assignments.push(format!("#f{index} = :v{index}"));
+                request = request
+                    .expression_attribute_names(format!("#f{index}"), name)
+                    .expression_attribute_values(format!(":v{index}"), text(value));
+            }
+        }
+        if assignments.is_empty() {
+            return self.app(app_id).await;
+        }
+        match request
+            .update_expression(format!("SET {}", assignments.join(", ")))
+            .send()
+            .await
+        {
+            Ok(output) => Ok(output.attributes.map(serde_dynamo::from_item).transpose()?),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Where each kind of item lives in the single table. Every key is built
+//! here, so the layout can be read in one place (README "Data model").
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+/// Users of an app, for listing them without a Scan.
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+/// Point entries of a user by kind, for the `type` filter of PointLog.
+pub const LSI1: &str = "lsi1";
+pub const LSI1_SK: &str = "lsi1sk";
+/// Expiry in unix seconds, for items that DynamoDB's TTL may delete.
+pub const TTL: &str = "ttl";
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// A primary key: partition and sort key values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn item(&self) -> Item {
+        HashMap::from([
+            (PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+}
+
+/// The app's own item.
+pub fn app(app_id: u64) -> Key {
+    Key {
+        pk: format!("APP#{app_id}"),
+        sk: "APP".to_owned(),
+    }
+}
+
+/// Guard making app keys unique; holds the app id.
+pub fn app_key(key: &str) -> Key {
+    Key {
+        pk: format!("APPKEY#{key}"),
+        sk: "APPKEY".to_owned(),
+    }
+}
+
+/// The counter numbering apps. Only the admin CLI writes it.
+pub fn app_sequence() -> Key {
+    Key {
+        pk: "SEQUENCE".to_owned(),
+        sk: "APP".to_owned(),
+    }
+}
+
+/// The counter numbering one app's users: one item per app, so sign-ups of
+/// different apps never contend.
+pub fn user_sequence(app_id: u64) -> Key {
+    Key {
+        pk: format!("APP#{app_id}"),
+        sk: "USERSEQ".to_owned(),
+    }
+}
+
+/// The user's item; their point entries share its partition.
+pub fn user(app_id: u64, user_id: u64) -> Key {
+    Key {
+        pk: user_partition(app_id, user_id),
+        sk: "USER".to_owned(),
+    }
+}
+
+pub fn user_partition(app_id: u64, user_id: u64) -> String {
+    format!("USER#{app_id}#{user_id}")
+}
+
+/// GSI1 keys of a user item.
+pub fn users_of_app(app_id: u64) -> String {
+    format!("APPUSERS#{app_id}")
+}
+
+pub fn user_in_app(user_id: u64) -> String {
+    format!("USER#{user_id:020}")
+}
+
+/// Credential of a user name, case-insensitive: guard of its uniqueness,
+/// holder of the password hash and of the sign-in lockout state. It exists
+/// without a user id when only failed attempts were recorded for the name.
+pub fn login(app_id: u64, user_name: &str) -> Key {
+    Key {
+        pk: format!("LOGIN#{app_id}#{}", user_name.to_lowercase()),
+        sk: "LOGIN".to_owned(),
+    }
+}
+
+/// Guard making (platform, unionID) unique within an app; holds the user id.
+pub fn union_id(app_id: u64, platform: &str, union_id: &str) -> Key {
+    Key {
+        pk: format!("UNIONID#{app_id}#{platform}#{union_id}"),
+        sk: "UNIONID".to_owned(),
+    }
+}
+
+/// The `sequence`-th point entry of a user, in the user's partition.
+pub fn point_entry(app_id: u64, user_id: u64, sequence: u64) -> Key {
+    Key {
+        pk: user_partition(app_id, user_id),
+        sk: point_sort_key(sequence),
+    }
+}
+
+pub fn point_sort_key(sequence: u64) -> String {
+    format!("POINT#{sequence:012}")
+}
+
+/// LSI1 sort key of the `sequence`-th entry of one kind.
+pub fn point_entry_of_kind(kind: u8, sequence: u64) -> String {
+    format!("POINT{kind}#{sequence:012}")
+}

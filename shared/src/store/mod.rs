@@ -1,0 +1,251 @@
+//! The DynamoDB store: one table, single-table design (see `keys`). Every
+//! uniqueness rule is a conditional transactional write; nothing scans.
+
+mod apps;
+pub mod keys;
+mod lockout;
+mod models;
+mod points;
+pub mod schema;
+mod users;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, KeysAndAttributes, Put, TransactWriteItem,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use apps::{AppChanges, CreateAppError, NewApp};
+pub use keys::{Item, Key};
+pub use lockout::{LockStatus, lock_status};
+pub use models::{App, AppCard, LockoutState, Login, PointEntry, PointKind, PointTotals, UnionIdProof, User};
+pub use points::{ChangePointsError, PointPage};
+pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
+
+/// A store failure that is not an expected outcome of the operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Throttled, timed out or a server fault, after the SDK's retries.
+    #[error("DynamoDB unavailable: {0}")]
+    Unavailable(String),
+    #[error("DynamoDB request failed: {0}")]
+    Failed(String),
+}
+
+impl<E, R> From<SdkError<E, R>> for StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    fn from(err: SdkError<E, R>) -> Self {
+        let transient = match &err {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(service) => matches!(
+                service.err().code(),
+                Some(
+                    "ThrottlingException"
+                        | "ProvisionedThroughputExceededException"
+                        | "RequestLimitExceeded"
+                        | "InternalServerError"
+                        | "ServiceUnavailable"
+                        | "TransactionConflictException"
+                        | "TransactionInProgressException"
+                )
+            ),
+            _ => false,
+        };
+        let text = DisplayErrorContext(&err).to_string();
+        if transient {
+            StoreError::Unavailable(text)
+        } else {
+            StoreError::Failed(text)
+        }
+    }
+}
+
+impl From<aws_sdk_dynamodb::error::BuildError> for StoreError {
+    fn from(err: aws_sdk_dynamodb::error::BuildError) -> Self {
+        StoreError::Failed(err.to_string())
+    }
+}
+
+impl From<serde_dynamo::Error> for StoreError {
+    fn from(err: serde_dynamo::Error) -> Self {
+        StoreError::Failed(format!("item does not match its model: {err}"))
+    }
+}
+
+/// Access to the table. Cheap to clone: the client is shared.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// One strongly consistent read of one item.
+    async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.item()))
+            .consistent_read(true)
+            .send()
+            .await?;
+        output
+            .item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Strongly consistent reads of several items in one request. Missing
+    /// items are absent from the map, which is keyed by (pk, sk).
+    async fn get_many(&self, keys: &[Key]) -> Result<HashMap<(String, String), Item>, StoreError> {
+        let mut found = HashMap::new();
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys.iter().map(Key::item).collect()))
+                .consistent_read(true)
+                .build()?,
+        );
+        // DynamoDB may leave keys unprocessed under load; ask again for those.
+        while let Some(request) = pending.take() {
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await?;
+            for item in output
+                .responses
+                .unwrap_or_default()
+                .remove(&self.table)
+                .unwrap_or_default()
+            {
+                if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) =
+                    (item.get(keys::PK), item.get(keys::SK))
+                {
+                    found.insert((pk.clone(), sk.clone()), item);
+                }
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut unprocessed| unprocessed.remove(&self.table))
+                .filter(|rest| !rest.keys().is_empty());
+        }
+        Ok(found)
+    }
+
+    /// The item of `key` from a `get_many` answer, decoded.
+    fn take<T: DeserializeOwned>(
+        found: &mut HashMap<(String, String), Item>,
+        key: &Key,
+    ) -> Result<Option<T>, StoreError> {
+        found
+            .remove(&(key.pk.clone(), key.sk.clone()))
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// The app and one other item, in one request.
+    async fn app_and<T: DeserializeOwned>(
+        &self,
+        app_id: u64,
+        key: &Key,
+    ) -> Result<(Option<App>, Option<T>), StoreError> {
+        let app_key = keys::app(app_id);
+        let mut found = self.get_many(&[app_key.clone(), key.clone()]).await?;
+        Ok((Self::take(&mut found, &app_key)?, Self::take(&mut found, key)?))
+    }
+
+    /// Increments a counter item and returns its new value.
+    async fn next_in_sequence(&self, key: &Key) -> Result<u64, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.item()))
+            .update_expression("ADD #next :one")
+            .expression_attribute_names("#next", "next")
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await?;
+        output
+            .attributes
+            .and_then(|mut attributes| attributes.remove("next"))
+            .and_then(|value| value.as_n().ok().and_then(|n| n.parse().ok()))
+            .ok_or_else(|| StoreError::Failed(format!("counter {} returned no number", key.pk)))
+    }
+}
+
+/// A model as an item under `key`, with any extra attributes (index keys).
+fn item_of<T: Serialize>(key: &Key, value: &T, extra: &[(&str, String)]) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(value)?;
+    item.extend(key.item());
+    for (name, text) in extra {
+        item.insert((*name).to_owned(), AttributeValue::S(text.clone()));
+    }
+    Ok(item)
+}
+
+/// A transaction step writing `item` if `condition` holds.
+fn put_if(table: &str, item: Item, condition: &str) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .build()?,
+        )
+        .build())
+}
+
+/// Which items of a cancelled transaction failed their condition.
+fn failed_conditions(reasons: &[CancellationReason]) -> Vec<bool> {
+    reasons
+        .iter()
+        .map(|reason| reason.code() == Some("ConditionalCheckFailed"))
+        .collect()
+}
+
+/// Whether a cancelled transaction lost a race and may simply be retried.
+fn lost_race(reasons: &[CancellationReason]) -> bool {
+    reasons.iter().any(|reason| {
+        matches!(
+            reason.code(),
+            Some("ConditionalCheckFailed" | "TransactionConflict")
+        )
+    })
+}
+
+fn number(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+fn text(s: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(s.into())
+}

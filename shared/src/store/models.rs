@@ -1,0 +1,152 @@
+//! What the table stores, as the functions use it. Attribute names are the
+//! camelCase field names; keys are added by `keys`.
+
+use serde::{Deserialize, Serialize};
+
+/// How an app's users prove a union id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnionIdProof {
+    /// The app's backend signs the request with the app secret.
+    #[default]
+    Signature,
+    /// A WeChat login code, exchanged server-side.
+    WechatCode,
+    /// The client's word, as the original service took it.
+    None,
+}
+
+impl UnionIdProof {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnionIdProof::Signature => "signature",
+            UnionIdProof::WechatCode => "wechat_code",
+            UnionIdProof::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for UnionIdProof {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "signature" => Ok(Self::Signature),
+            "wechat_code" => Ok(Self::WechatCode),
+            "none" => Ok(Self::None),
+            other => Err(format!(
+                "unknown union-id proof {other:?}: use none, signature or wechat_code"
+            )),
+        }
+    }
+}
+
+/// The app card shown to users, as the operator sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppCard {
+    pub name: String,
+    pub logo: String,
+    pub website: String,
+    pub description: Option<String>,
+    pub tags: Option<String>,
+    pub scopes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    pub id: u64,
+    pub key: String,
+    /// Signs app-backend requests; never shown after creation.
+    pub secret: String,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    #[serde(flatten)]
+    pub card: AppCard,
+    #[serde(default)]
+    pub union_id_proof: UnionIdProof,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub app_id: u64,
+    pub id: u64,
+    /// As the user typed it; uniqueness is case-insensitive.
+    pub user_name: Option<String>,
+    pub platform: String,
+    pub union_id: Option<String>,
+    pub phone: String,
+    pub phone_is_valid: bool,
+    pub email: String,
+    pub email_is_valid: bool,
+    pub nick_name: String,
+    pub avatar: String,
+    pub data: Option<String>,
+    pub role: String,
+    pub has_password: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(flatten)]
+    pub points: PointTotals,
+}
+
+/// Running totals kept on the user item, written in the same transaction as
+/// each point entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointTotals {
+    #[serde(default)]
+    pub point_balance: i64,
+    /// Number of entries, which is also the sequence of the newest.
+    #[serde(default)]
+    pub point_entries: u64,
+    #[serde(default)]
+    pub point_recharges: u64,
+    #[serde(default)]
+    pub point_consumptions: u64,
+}
+
+/// A point entry's kind, as PointLog's `type` numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointKind {
+    Recharge = 1,
+    Consume = 2,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointEntry {
+    pub id: u64,
+    pub user_id: u64,
+    /// Positive for a recharge, negative for a consumption.
+    pub used: i64,
+    pub remark: String,
+    pub created_at: i64,
+}
+
+/// The credential item of a user name (see `keys::login`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Login {
+    pub user_id: Option<u64>,
+    pub password_hash: Option<String>,
+    #[serde(flatten)]
+    pub lockout: LockoutState,
+}
+
+/// Recent failed sign-ins of one account, for the lockout.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockoutState {
+    /// Unix seconds of recent failures, oldest first.
+    #[serde(default)]
+    pub failures: Vec<i64>,
+    #[serde(default)]
+    pub locked_until: Option<i64>,
+    /// Bumped by every write, for optimistic concurrency.
+    #[serde(default)]
+    pub lock_version: u64,
+}

@@ -1,0 +1,119 @@
+//! The table's definition, for local stacks and tests. `template.yaml`
+//! declares the same keys and indexes for AWS; the contract test compares them.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
+    Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+};
+
+use super::{StoreError, keys};
+
+fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    Ok(KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()?)
+}
+
+fn string_attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
+    Ok(AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()?)
+}
+
+fn all_attributes() -> Projection {
+    Projection::builder().projection_type(ProjectionType::All).build()
+}
+
+/// Creates the table unless it exists, waits until it is active and turns
+/// on TTL. Safe to call from several processes at once.
+pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    let created = client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_attribute_definitions(Some(
+            [keys::PK, keys::SK, keys::GSI1_PK, keys::GSI1_SK, keys::LSI1_SK]
+                .into_iter()
+                .map(string_attribute)
+                .collect::<Result<_, _>>()?,
+        ))
+        .key_schema(key(keys::PK, KeyType::Hash)?)
+        .key_schema(key(keys::SK, KeyType::Range)?)
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(keys::GSI1)
+                .key_schema(key(keys::GSI1_PK, KeyType::Hash)?)
+                .key_schema(key(keys::GSI1_SK, KeyType::Range)?)
+                .projection(all_attributes())
+                .build()?,
+        )
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name(keys::LSI1)
+                .key_schema(key(keys::PK, KeyType::Hash)?)
+                .key_schema(key(keys::LSI1_SK, KeyType::Range)?)
+                .projection(all_attributes())
+                .build()?,
+        )
+        .send()
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(err)
+            if matches!(
+                err.as_service_error(),
+                Some(CreateTableError::ResourceInUseException(_))
+            ) => {}
+        Err(err) => return Err(err.into()),
+    }
+    wait_until_active(client, table).await?;
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(keys::TTL)
+                .enabled(true)
+                .build()?,
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .or_else(|err| {
+            // Turning TTL on twice is refused; that it is on is all we need.
+            let text = aws_sdk_dynamodb::error::DisplayErrorContext(&err).to_string();
+            if text.contains("already enabled") {
+                Ok(())
+            } else {
+                Err(err.into())
+            }
+        })
+}
+
+async fn wait_until_active(client: &Client, table: &str) -> Result<(), StoreError> {
+    for _ in 0..120 {
+        match client.describe_table().table_name(table).send().await {
+            Ok(output) if output.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) => {
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(DescribeTableError::ResourceNotFoundException(_))
+                ) => {}
+            Err(err) => return Err(err.into()),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(StoreError::Unavailable(format!(
+        "table {table} did not become active"
+    )))
+}

@@ -1,0 +1,231 @@
+//! Users: created with their uniqueness guards in one transaction, read by
+//! id, found by user name or (platform, unionID), listed per app.
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use serde::Deserialize;
+
+use super::{
+    App, PointTotals, Store, StoreError, User, failed_conditions, item_of, keys, number, put_if, text,
+};
+
+/// A user to create. The password, when given, is already hashed.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub user_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub platform: String,
+    pub union_id: Option<String>,
+    pub phone: String,
+    pub phone_is_valid: bool,
+    pub email: String,
+    pub email_is_valid: bool,
+    pub nick_name: String,
+    pub avatar: String,
+    pub data: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("the user name is taken")]
+    UserNameTaken,
+    #[error("the platform and union id belong to another user")]
+    UnionIdTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Profile fields a user may change; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    pub avatar: Option<String>,
+    pub data: Option<String>,
+    pub nick_name: Option<String>,
+}
+
+/// One page of an app's users, and where the next starts.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub next: Option<u64>,
+}
+
+/// The role every new user gets.
+const DEFAULT_ROLE: &str = "user";
+
+/// A guard item's reference to its user.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Guard {
+    user_id: u64,
+}
+
+impl Store {
+    /// Creates the user, its user-name credential and its union-id guard in
+    /// one transaction: either all exist afterwards or none does.
+    pub async fn create_user(&self, app_id: u64, new: NewUser, now: i64) -> Result<User, CreateUserError> {
+        let id = self.next_in_sequence(&keys::user_sequence(app_id)).await?;
+        let user = User {
+            app_id,
+            id,
+            user_name: new.user_name,
+            platform: new.platform,
+            union_id: new.union_id,
+            phone: new.phone,
+            phone_is_valid: new.phone_is_valid,
+            email: new.email,
+            email_is_valid: new.email_is_valid,
+            nick_name: new.nick_name,
+            avatar: new.avatar,
+            data: new.data,
+            role: DEFAULT_ROLE.to_owned(),
+            has_password: new.password_hash.is_some(),
+            created_at: now,
+            updated_at: now,
+            points: PointTotals::default(),
+        };
+        let user_key = keys::user(app_id, id);
+        let index = [
+            (keys::GSI1_PK, keys::users_of_app(app_id)),
+            (keys::GSI1_SK, keys::user_in_app(id)),
+        ];
+        let mut writes = vec![put_if(
+            &self.table,
+            item_of(&user_key, &user, &index)?,
+            "attribute_not_exists(pk)",
+        )?];
+        // Which write guards what, to read the cancellation reasons.
+        let mut guards = vec![None];
+        if let Some(user_name) = &user.user_name {
+            let mut login = keys::login(app_id, user_name).item();
+            login.insert("userId".to_owned(), number(id));
+            if let Some(hash) = new.password_hash {
+                login.insert("passwordHash".to_owned(), text(hash));
+            }
+            // A credential item without a user id holds only failed attempts
+            // at a free name; it may be replaced.
+            writes.push(put_if(&self.table, login, "attribute_not_exists(userId)")?);
+            guards.push(Some(CreateUserError::UserNameTaken));
+        }
+        if let Some(union_id) = &user.union_id {
+            let mut guard = keys::union_id(app_id, &user.platform, union_id).item();
+            guard.insert("userId".to_owned(), number(id));
+            writes.push(put_if(&self.table, guard, "attribute_not_exists(pk)")?);
+            guards.push(Some(CreateUserError::UnionIdTaken));
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(user),
+            Err(err) => {
+                if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) =
+                    err.as_service_error()
+                {
+                    let failed = failed_conditions(cancel.cancellation_reasons());
+                    if let Some(guard) = guards
+                        .into_iter()
+                        .zip(failed)
+                        .find_map(|(guard, failed)| guard.filter(|_| failed))
+                    {
+                        return Err(guard);
+                    }
+                }
+                Err(CreateUserError::Store(err.into()))
+            }
+        }
+    }
+
+    pub async fn user(&self, app_id: u64, user_id: u64) -> Result<Option<User>, StoreError> {
+        self.get(&keys::user(app_id, user_id)).await
+    }
+
+    /// The app and the id of the user bound to (platform, unionID), in one request.
+    pub async fn app_and_union_id(
+        &self,
+        app_id: u64,
+        platform: &str,
+        union_id: &str,
+    ) -> Result<(Option<App>, Option<u64>), StoreError> {
+        let (app, guard) = self
+            .app_and::<Guard>(app_id, &keys::union_id(app_id, platform, union_id))
+            .await?;
+        Ok((app, guard.map(|guard| guard.user_id)))
+    }
+
+    /// Applies `changes`; `Ok(false)` when there is no such user.
+    pub async fn update_profile(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        changes: ProfileChanges,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut assignments = vec!["updatedAt = :now".to_owned()];
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(app_id, user_id).item()))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", number(now));
+        for (name, value) in [
+            ("avatar", changes.avatar),
+            ("data", changes.data),
+            ("nickName", changes.nick_name),
+        ] {
+            if let Some(value) = value {
+                assignments.push(format!("#{name} = :{name}"));
+                request = request
+                    .expression_attribute_names(format!("#{name}"), name)
+                    .expression_attribute_values(format!(":{name}"), text(value));
+            }
+        }
+        match request
+            .update_expression(format!("SET {}", assignments.join(", ")))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Up to `limit` users of an app in id order, starting after `after`.
+    pub async fn list_users(
+        &self,
+        app_id: u64,
+        after: Option<u64>,
+        limit: i32,
+    ) -> Result<UserPage, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :app AND gsi1sk > :after")
+            .expression_attribute_values(":app", text(keys::users_of_app(app_id)))
+            .expression_attribute_values(":after", text(keys::user_in_app(after.unwrap_or(0))))
+            .limit(limit)
+            .send()
+            .await?;
+        let users: Vec<User> = serde_dynamo::from_items(output.items.unwrap_or_default())?;
+        let next = output
+            .last_evaluated_key
+            .is_some()
+            .then(|| users.last().map(|user| user.id))
+            .flatten();
+        Ok(UserPage { users, next })
+    }
+}
