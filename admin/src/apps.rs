@@ -1,0 +1,180 @@
+//! `apps`: create an app, show it, change it.
+
+use clap::{Args, Subcommand};
+use oauthapp_shared::clock;
+use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof};
+use serde_json::{Value, json};
+use time::UtcOffset;
+
+use crate::args::{pattern, text};
+use crate::output::CliError;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Creates an app and prints its id, key and secret; the secret is
+    /// shown only this once.
+    Create {
+        /// Name on the app card.
+        #[arg(long, value_parser = text::<1, 100>)]
+        name: String,
+        /// Key the app's clients name it by; a random one when omitted.
+        #[arg(long, value_parser = app_key)]
+        key: Option<String>,
+        #[command(flatten)]
+        fields: Fields,
+    },
+    /// Shows an app, its secret masked.
+    Show { app_id: u64 },
+    /// Changes an app; what is not given stays as it is.
+    #[command(mut_group("fields", |group| group.required(true)))]
+    Set {
+        app_id: u64,
+        /// Name on the app card.
+        #[arg(long, value_parser = text::<1, 100>, group = "fields")]
+        name: Option<String>,
+        /// How users prove a union id: none, signature or wechat_code.
+        #[arg(long, group = "fields")]
+        union_id_proof: Option<UnionIdProof>,
+        #[command(flatten)]
+        fields: Fields,
+    },
+}
+
+/// The fields `create` and `set` share, all optional in both.
+#[derive(Args)]
+#[group(id = "fields", multiple = true)]
+pub struct Fields {
+    /// Tenant the app belongs to; new apps get 1.
+    #[arg(long, value_parser = text::<1, 100>)]
+    tenant_id: Option<String>,
+    /// The tenant's name; new apps get "default".
+    #[arg(long, value_parser = text::<1, 100>)]
+    tenant_name: Option<String>,
+    /// Logo URL on the app card.
+    #[arg(long, value_parser = text::<0, 1024>)]
+    logo: Option<String>,
+    /// Website URL on the app card.
+    #[arg(long, value_parser = text::<0, 1024>)]
+    website: Option<String>,
+    /// Description on the app card.
+    #[arg(long, value_parser = text::<0, 1000>)]
+    description: Option<String>,
+    /// Tags on the app card.
+    #[arg(long, value_parser = text::<0, 200>)]
+    tags: Option<String>,
+    /// Scopes the app asks for, as shown on the card.
+    #[arg(long, value_parser = text::<0, 200>)]
+    scopes: Option<String>,
+}
+
+pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<Value, CliError> {
+    match command {
+        Command::Create { name, key, fields } => create(store, name, key, fields).await,
+        Command::Show { app_id } => Ok(shown(&find(store, app_id).await?, offset)),
+        Command::Set {
+            app_id,
+            name,
+            union_id_proof,
+            fields,
+        } => {
+            let changes = AppChanges {
+                name,
+                logo: fields.logo,
+                website: fields.website,
+                description: fields.description,
+                tags: fields.tags,
+                scopes: fields.scopes,
+                tenant_id: fields.tenant_id,
+                tenant_name: fields.tenant_name,
+                union_id_proof,
+            };
+            let app = store
+                .update_app(app_id, changes)
+                .await?
+                .ok_or_else(|| no_app(app_id))?;
+            Ok(shown(&app, offset))
+        }
+    }
+}
+
+async fn create(store: &Store, name: String, key: Option<String>, fields: Fields) -> Result<Value, CliError> {
+    let new = NewApp {
+        key,
+        tenant_id: fields.tenant_id.unwrap_or_else(|| "1".to_owned()),
+        tenant_name: fields.tenant_name.unwrap_or_else(|| "default".to_owned()),
+        card: AppCard {
+            name,
+            logo: fields.logo.unwrap_or_default(),
+            website: fields.website.unwrap_or_default(),
+            description: fields.description,
+            tags: fields.tags,
+            scopes: fields.scopes.unwrap_or_default(),
+        },
+    };
+    // A taken key reads: the app key "K" is taken by another app.
+    let app = store.create_app(new, clock::now()).await?;
+    Ok(json!({ "appId": app.id, "appKey": app.key, "appSecret": app.secret }))
+}
+
+/// The app, or an error naming the id.
+pub async fn find(store: &Store, app_id: u64) -> Result<App, CliError> {
+    store.app(app_id).await?.ok_or_else(|| no_app(app_id))
+}
+
+fn no_app(app_id: u64) -> CliError {
+    CliError::new(format!("no app with id {app_id}"))
+}
+
+fn shown(app: &App, offset: UtcOffset) -> Value {
+    json!({
+        "appId": app.id,
+        "appKey": app.key,
+        "appSecret": masked(&app.secret),
+        "tenantId": app.tenant_id,
+        "tenantName": app.tenant_name,
+        "name": app.card.name,
+        "logo": app.card.logo,
+        "website": app.card.website,
+        "description": app.card.description,
+        "tags": app.card.tags,
+        "scopes": app.card.scopes,
+        "unionIdProof": app.union_id_proof.as_str(),
+        "createDate": clock::display(app.created_at, offset),
+    })
+}
+
+/// Enough of a secret to tell which one an app has, too little to sign with.
+fn masked(secret: &str) -> String {
+    let start: String = secret.chars().take(4).collect();
+    format!("{start}…(masked)")
+}
+
+/// 3–64 of `[A-Za-z0-9_-]`: the key appears in client configuration and URLs.
+fn app_key(value: &str) -> Result<String, String> {
+    pattern(
+        value,
+        (3, 64),
+        |c| c.is_ascii_alphanumeric() || "_-".contains(c),
+        "letters, digits, _ and -",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_but_four_characters() {
+        assert_eq!(masked("abcdefghijkl"), "abcd…(masked)");
+        assert_eq!(masked("ab"), "ab…(masked)");
+    }
+
+    #[test]
+    fn app_keys_are_url_safe() {
+        assert_eq!(app_key("my-app_2").as_deref(), Ok("my-app_2"));
+        assert!(app_key("ab").is_err());
+        assert!(app_key(&"k".repeat(65)).is_err());
+        assert!(app_key("my app").is_err());
+        assert!(app_key("my/app").is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! Value parsers for arguments: a value that breaks a rule is a usage error,
+//! reported by clap before anything touches the table.
+
+use time::UtcOffset;
+use time::format_description::well_known::Iso8601;
+
+/// `value` if it has `min..=max` characters, each allowed by `allowed`,
+/// which `rule` describes in words.
+pub fn pattern(
+    value: &str,
+    (min, max): (usize, usize),
+    allowed: impl Fn(char) -> bool,
+    rule: &str,
+) -> Result<String, String> {
+    let len = value.chars().count();
+    if len < min || len > max || !value.chars().all(allowed) {
+        return Err(format!("must be {min} to {max} characters of {rule}"));
+    }
+    Ok(value.to_owned())
+}
+
+/// `MIN..=MAX` characters of text; as the API's free text, no control
+/// characters other than line breaks and tabs.
+pub fn text<const MIN: usize, const MAX: usize>(value: &str) -> Result<String, String> {
+    pattern(
+        value,
+        (MIN, MAX),
+        |c| !c.is_control() || "\n\r\t".contains(c),
+        "text",
+    )
+}
+
+/// An offset like `+08:00`, as `DISPLAY_UTC_OFFSET` gives it to the functions.
+pub fn utc_offset(value: &str) -> Result<UtcOffset, String> {
+    UtcOffset::parse(value, &Iso8601::DEFAULT).map_err(|err| format!("{err} (expected e.g. +08:00)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_counts_characters_not_bytes() {
+        assert_eq!(text::<1, 3>("名字呀").as_deref(), Ok("名字呀"));
+        assert!(text::<1, 3>("名字呀!").is_err());
+        assert!(text::<1, 3>("").is_err());
+        assert_eq!(text::<0, 3>("").as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn text_refuses_control_characters_but_not_line_breaks() {
+        assert!(text::<0, 10>("a\u{7}b").is_err());
+        assert!(text::<0, 10>("a\nb\tc").is_ok());
+        assert_eq!(
+            text::<1, 2>("abc").unwrap_err(),
+            "must be 1 to 2 characters of text"
+        );
+    }
+
+    #[test]
+    fn parses_offsets() {
+        assert_eq!(utc_offset("+08:00"), Ok(UtcOffset::from_hms(8, 0, 0).unwrap()));
+        assert!(utc_offset("8").unwrap_err().contains("+08:00"));
+    }
+}

@@ -1,0 +1,90 @@
+//! `users`: look at an app's users.
+
+use clap::Subcommand;
+use oauthapp_shared::clock;
+use oauthapp_shared::store::{Store, User};
+use serde_json::{Value, json};
+use time::UtcOffset;
+
+use crate::apps;
+use crate::output::CliError;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Lists an app's users in id order, without their data.
+    List {
+        app_id: u64,
+        /// Most users to list.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+        /// Start after the user with this id.
+        #[arg(long)]
+        after: Option<u64>,
+    },
+    /// Shows one user, with its data.
+    Show { app_id: u64, user_id: u64 },
+}
+
+pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<Value, CliError> {
+    match command {
+        Command::List { app_id, limit, after } => list(store, offset, app_id, limit, after).await,
+        Command::Show { app_id, user_id } => {
+            let user = store
+                .user(app_id, user_id)
+                .await?
+                .ok_or_else(|| no_user(app_id, user_id))?;
+            let mut shown = shown(&user, offset);
+            shown["data"] = json!(user.data);
+            Ok(shown)
+        }
+    }
+}
+
+async fn list(
+    store: &Store,
+    offset: UtcOffset,
+    app_id: u64,
+    limit: u16,
+    mut after: Option<u64>,
+) -> Result<Value, CliError> {
+    // Otherwise an unknown app would look like one without users.
+    apps::find(store, app_id).await?;
+    let wanted = usize::from(limit);
+    let mut users = Vec::with_capacity(wanted);
+    // DynamoDB ends a page at 1 MB, so one request may not bring them all.
+    loop {
+        let remaining = i32::from(limit) - i32::try_from(users.len()).expect("at most 1000 users are listed");
+        let page = store.list_users(app_id, after, remaining).await?;
+        users.extend(page.users.iter().map(|user| shown(user, offset)));
+        after = page.next;
+        if after.is_none() || users.len() >= wanted {
+            return Ok(Value::Array(users));
+        }
+    }
+}
+
+/// The error for a user that does not exist, or not in that app.
+pub fn no_user(app_id: u64, user_id: u64) -> CliError {
+    CliError::new(format!("no user with id {user_id} in app {app_id}"))
+}
+
+/// The fields the profile endpoint shows, but `data`, which can be large.
+fn shown(user: &User, offset: UtcOffset) -> Value {
+    json!({
+        "id": user.id,
+        "userName": user.user_name,
+        "platform": user.platform,
+        "unionID": user.union_id,
+        "nickName": user.nick_name,
+        "email": user.email,
+        "phone": user.phone,
+        "emailIsValid": user.email_is_valid,
+        "phoneIsValid": user.phone_is_valid,
+        "avatar": user.avatar,
+        "role": user.role,
+        "hasPassword": user.has_password,
+        "pointBalance": user.points.point_balance,
+        "createDate": clock::display(user.created_at, offset),
+        "lastUpdate": clock::display(user.updated_at, offset),
+    })
+}

@@ -1,0 +1,205 @@
+//! Runs the built CLI against DynamoDB Local, in a table of its own.
+
+use std::process::{Command, Output};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_config::BehaviorVersion;
+use oauthapp_shared::clock;
+use oauthapp_shared::store::{NewUser, Store, User};
+use serde_json::{Value, json};
+
+/// The CLI pointed at one table; the rest of the environment (endpoint,
+/// credentials, region) is inherited, as the test's own store uses it.
+struct Cli {
+    table: String,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_oauthapp-admin"))
+            .args(args)
+            .env("TABLE_NAME", &self.table)
+            .env("DISPLAY_UTC_OFFSET", "+08:00")
+            .output()
+            .expect("the CLI runs")
+    }
+
+    /// The JSON a command that must succeed prints.
+    fn ok(&self, args: &[&str]) -> Value {
+        let output = self.run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?} failed: {stderr}");
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document")
+    }
+
+    /// What a command that must fail with `code` says on stderr.
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let output = self.run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
+        stderr
+    }
+}
+
+async fn create_user(store: &Store, app_id: u64, user_name: &str) -> User {
+    let new = NewUser {
+        user_name: Some(user_name.to_owned()),
+        platform: "web".to_owned(),
+        nick_name: user_name.to_uppercase(),
+        data: Some("{\"theme\":\"dark\"}".to_owned()),
+        ..NewUser::default()
+    };
+    store
+        .create_user(app_id, new, clock::now())
+        .await
+        .expect("the user is created")
+}
+
+#[tokio::test]
+async fn manages_apps_users_and_points() {
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
+        panic!("set AWS_ENDPOINT_URL_DYNAMODB (make test starts DynamoDB Local)");
+    }
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is past 1970")
+        .subsec_nanos();
+    let cli = Cli {
+        table: format!("admin-test-{}-{nanos}", std::process::id()),
+    };
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
+
+    assert_eq!(
+        cli.ok(&["table", "ensure"]),
+        json!({ "table": cli.table, "status": "ACTIVE" })
+    );
+
+    // Apps: create, show with the secret masked, change, show again.
+    let created = cli.ok(&[
+        "apps",
+        "create",
+        "--name",
+        "Admin Test",
+        "--key",
+        "admin-test",
+        "--scopes",
+        "profile",
+    ]);
+    let app_id = created["appId"].as_u64().expect("appId is a number");
+    assert_eq!(created["appKey"], "admin-test");
+    let secret = created["appSecret"].as_str().expect("appSecret is text");
+    assert_eq!(created.as_object().map(|fields| fields.len()), Some(3));
+    let app = app_id.to_string();
+    let taken = cli.fails(&["apps", "create", "--name", "Other", "--key", "admin-test"], 1);
+    assert!(
+        taken.contains("app key \"admin-test\" is taken by another app"),
+        "{taken}"
+    );
+
+    let shown = cli.ok(&["apps", "show", &app]);
+    assert_eq!(shown["appSecret"], format!("{}…(masked)", &secret[..4]));
+    assert!(!shown.to_string().contains(secret));
+    assert_eq!(shown["name"], "Admin Test");
+    assert_eq!(shown["tenantId"], "1");
+    assert_eq!(shown["tenantName"], "default");
+    assert_eq!(shown["scopes"], "profile");
+    assert_eq!(shown["description"], Value::Null);
+    assert_eq!(shown["unionIdProof"], "signature");
+    assert_eq!(
+        shown["createDate"].as_str().map(str::len),
+        Some("2023-02-22 16:20:43".len())
+    );
+
+    let changed = cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--union-id-proof",
+        "none",
+        "--website",
+        "https://example.com",
+    ]);
+    assert_eq!(changed["unionIdProof"], "none");
+    assert_eq!(cli.ok(&["apps", "show", &app]), changed);
+    assert_eq!(changed["website"], "https://example.com");
+    cli.fails(&["apps", "set", &app], 2);
+    assert!(
+        cli.fails(&["apps", "show", "999999"], 1)
+            .contains("no app with id 999999")
+    );
+    assert!(
+        cli.fails(&["apps", "set", "999999", "--name", "X"], 1)
+            .contains("no app with id 999999")
+    );
+
+    // Points: grant, consume, and a consumption beyond the balance.
+    let alice = create_user(&store, app_id, "alice").await;
+    let bob = create_user(&store, app_id, "bob").await;
+    let (alice_id, bob_id) = (alice.id.to_string(), bob.id.to_string());
+    assert_eq!(
+        cli.ok(&["points", "grant", &app, &alice_id, "10", "--remark", "welcome"]),
+        json!({ "balance": 10 })
+    );
+    assert_eq!(
+        cli.ok(&["points", "consume", &app, &alice_id, "3"]),
+        json!({ "balance": 7 })
+    );
+    let refused = cli.fails(&["points", "consume", &app, &alice_id, "8"], 1);
+    assert!(
+        refused.contains("cannot consume 8 points: the balance is 7"),
+        "{refused}"
+    );
+    cli.fails(&["points", "grant", &app, &alice_id, "0"], 2);
+    assert!(
+        cli.fails(&["points", "grant", &app, "999999", "1"], 1)
+            .contains("no user with id 999999")
+    );
+
+    // Users: the list in id order, paged by --limit and --after; one user with its data.
+    let listed = cli.ok(&["users", "list", &app]);
+    let ids: Vec<u64> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|user| user["id"].as_u64())
+        .collect();
+    assert_eq!(ids, [alice.id, bob.id]);
+    assert_eq!(listed[0]["pointBalance"], 7);
+    assert_eq!(listed[0]["userName"], "alice");
+    assert_eq!(listed[0]["nickName"], "ALICE");
+    assert_eq!(listed[0]["hasPassword"], false);
+    assert!(listed[0].get("data").is_none());
+    assert_eq!(
+        cli.ok(&["users", "list", &app, "--limit", "1"])
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        cli.ok(&["users", "list", &app, "--after", &alice_id])[0]["id"],
+        bob.id
+    );
+    assert!(
+        cli.fails(&["users", "list", "999999"], 1)
+            .contains("no app with id 999999")
+    );
+
+    let bob_shown = cli.ok(&["users", "show", &app, &bob_id]);
+    assert_eq!(bob_shown["userName"], "bob");
+    assert_eq!(bob_shown["data"], "{\"theme\":\"dark\"}");
+    assert_eq!(bob_shown["pointBalance"], 0);
+    assert!(
+        cli.fails(&["users", "show", &app, "999999"], 1)
+            .contains("no user with id 999999")
+    );
+
+    store
+        .client()
+        .delete_table()
+        .table_name(&cli.table)
+        .send()
+        .await
+        .expect("the test table is deleted");
+}

@@ -1,0 +1,53 @@
+//! Time of one argon2id hash and one verification at the parameters the
+//! service uses, on this machine's CPU. Run through `scripts/measure.sh`.
+
+use std::time::{Duration, Instant};
+
+use oauthapp_shared::password;
+
+const ROUNDS: usize = 30;
+
+fn summary(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "| {name} | {:.1} | {:.1} | {:.1} |",
+        ms(samples[0]),
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() * 9 / 10]),
+    );
+}
+
+fn timed(mut work: impl FnMut()) -> Vec<Duration> {
+    (0..ROUNDS)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    println!(
+        "argon2id m={} KiB, t={}, p={}; {ROUNDS} rounds each, one thread\n",
+        password::MEMORY_KIB,
+        password::ITERATIONS,
+        password::PARALLELISM
+    );
+    println!("| operation | min ms | median ms | p90 ms |\n| --- | --- | --- | --- |");
+    let phc = password::hash("measure-password");
+    summary("hash", timed(|| drop(password::hash("measure-password"))));
+    summary(
+        "verify (match)",
+        timed(|| assert!(password::verify("measure-password", &phc))),
+    );
+    summary(
+        "verify (mismatch)",
+        timed(|| assert!(!password::verify("wrong-password", &phc))),
+    );
+    summary(
+        "verify (decoy, unknown user)",
+        timed(|| assert!(!password::verify_decoy("measure-password"))),
+    );
+}

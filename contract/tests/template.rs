@@ -1,0 +1,436 @@
+//! template.yaml against the shared crate: the table it declares is the one
+//! `oauthapp_shared::store` uses (keys, indexes, TTL), and every function
+//! gets the configuration `oauthapp_shared::config` reads.
+
+mod support;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, RuntimeComponents};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use oauthapp_shared::Config;
+use oauthapp_shared::store::{keys, schema};
+use serde_json::{Value as Json, json};
+use support::{Yaml, assert_none, at, ref_target, resource_type, resources_of_type, text};
+
+/// The template's only table, as JSON (CloudFormation's table properties
+/// mirror DynamoDB's CreateTable request).
+fn table(template: &Yaml) -> (String, Json) {
+    let tables = resources_of_type(template, "AWS::DynamoDB::Table");
+    assert_eq!(
+        tables.len(),
+        1,
+        "template.yaml declares exactly one AWS::DynamoDB::Table (single-table design)"
+    );
+    let (id, table) = &tables[0];
+    let properties = at(table, &["Properties"]).expect("the table has Properties");
+    (
+        id.clone(),
+        serde_json::to_value(properties).expect("YAML converts to JSON"),
+    )
+}
+
+fn key_schema(hash: &str, range: &str) -> Json {
+    json!([{"AttributeName": hash, "KeyType": "HASH"}, {"AttributeName": range, "KeyType": "RANGE"}])
+}
+
+/// The parts of a table definition both sides state, in one order.
+fn normalized(table: &Json) -> Json {
+    let sorted = |list: &Json, by: &str, fields: &[&str]| {
+        let mut items: Vec<Json> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|item| {
+                fields
+                    .iter()
+                    .map(|field| (field.to_string(), item[field].clone()))
+                    .collect()
+            })
+            .collect();
+        items.sort_by_key(|item| item[by].to_string());
+        Json::Array(items)
+    };
+    json!({
+        "BillingMode": table["BillingMode"],
+        "AttributeDefinitions": sorted(&table["AttributeDefinitions"], "AttributeName", &["AttributeName", "AttributeType"]),
+        "KeySchema": table["KeySchema"],
+        "GlobalSecondaryIndexes": sorted(&table["GlobalSecondaryIndexes"], "IndexName", &["IndexName", "KeySchema", "Projection"]),
+        "LocalSecondaryIndexes": sorted(&table["LocalSecondaryIndexes"], "IndexName", &["IndexName", "KeySchema", "Projection"]),
+    })
+}
+
+#[test]
+fn table_matches_store_keys() {
+    let (id, table) = table(&support::template());
+    let all = json!({"ProjectionType": "ALL"});
+    let attributes = [keys::PK, keys::SK, keys::GSI1_PK, keys::GSI1_SK, keys::LSI1_SK]
+        .map(|name| json!({"AttributeName": name, "AttributeType": "S"}));
+    let expected = normalized(&json!({
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attributes,
+        "KeySchema": key_schema(keys::PK, keys::SK),
+        "GlobalSecondaryIndexes": [
+            {"IndexName": keys::GSI1, "KeySchema": key_schema(keys::GSI1_PK, keys::GSI1_SK), "Projection": all},
+        ],
+        "LocalSecondaryIndexes": [
+            {"IndexName": keys::LSI1, "KeySchema": key_schema(keys::PK, keys::LSI1_SK), "Projection": all},
+        ],
+    }));
+    let mut problems = differences(
+        &expected,
+        &normalized(&table),
+        "oauthapp_shared::store::keys",
+        &id,
+    );
+    let ttl = json!({"AttributeName": keys::TTL, "Enabled": true});
+    if table["TimeToLiveSpecification"] != ttl {
+        problems.push(format!(
+            "{id}.TimeToLiveSpecification is {}, keys::TTL wants {ttl}",
+            table["TimeToLiveSpecification"]
+        ));
+    }
+    assert_none(
+        "template.yaml's table differs from oauthapp_shared::store::keys",
+        &problems,
+    );
+}
+
+/// One line per differing property.
+fn differences(expected: &Json, found: &Json, expected_from: &str, id: &str) -> Vec<String> {
+    let expected = expected.as_object().expect("an object");
+    expected
+        .iter()
+        .filter(|(name, value)| found.get(name.as_str()) != Some(value))
+        .map(|(name, value)| {
+            format!(
+                "{id}.{name} is {}, {expected_from} has {value}",
+                found.get(name.as_str()).unwrap_or(&Json::Null)
+            )
+        })
+        .collect()
+}
+
+/// Answers DynamoDB requests with success and records (operation, body).
+#[derive(Debug, Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<(String, Json)>>>);
+
+impl HttpConnector for Recorder {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let operation = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|target| target.rsplit('.').next())
+            .unwrap_or_default()
+            .to_owned();
+        let body = request
+            .body()
+            .bytes()
+            .and_then(|bytes| serde_json::from_slice(bytes).ok())
+            .unwrap_or_default();
+        self.0
+            .lock()
+            .expect("recorder lock")
+            .push((operation.clone(), body));
+        let reply = match operation.as_str() {
+            "DescribeTable" => r#"{"Table":{"TableStatus":"ACTIVE"}}"#,
+            _ => "{}",
+        };
+        let status = StatusCode::try_from(200).expect("200 is a status");
+        HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::from(reply))))
+    }
+}
+
+impl HttpClient for Recorder {
+    fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
+/// The requests `schema::ensure_table` (local stacks, tests) sends, compared
+/// with the table template.yaml declares for AWS.
+#[tokio::test]
+async fn table_matches_the_one_schema_creates() {
+    let recorder = Recorder::default();
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("contract", "test", None, None, "contract"))
+        .http_client(recorder.clone())
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    schema::ensure_table(&client, "contract")
+        .await
+        .expect("ensure_table against the recorder");
+    let requests: BTreeMap<String, Json> = recorder
+        .0
+        .lock()
+        .expect("recorder lock")
+        .iter()
+        .cloned()
+        .collect();
+    let create = requests
+        .get("CreateTable")
+        .expect("ensure_table sends CreateTable");
+    let ttl = &requests
+        .get("UpdateTimeToLive")
+        .expect("ensure_table sends UpdateTimeToLive")["TimeToLiveSpecification"];
+
+    let (id, table) = table(&support::template());
+    let mut problems = differences(
+        &normalized(create),
+        &normalized(&table),
+        "schema.rs's CreateTable",
+        &id,
+    );
+    if &table["TimeToLiveSpecification"] != ttl {
+        problems.push(format!(
+            "{id}.TimeToLiveSpecification is {}, schema.rs's UpdateTimeToLive has {ttl}",
+            table["TimeToLiveSpecification"]
+        ));
+    }
+    assert_none(
+        "template.yaml's table differs from shared/src/store/schema.rs",
+        &problems,
+    );
+}
+
+/// The table's durability settings, which only the template states.
+#[test]
+fn table_is_protected() {
+    let template = support::template();
+    let (id, table) = table(&template);
+    let resource = at(&template, &["Resources", &id]).expect("the table resource");
+    let mut problems = Vec::new();
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        if text(resource, &[policy]) != Some("Retain") {
+            problems.push(format!(
+                "{id}.{policy} must be Retain: the table holds every user"
+            ));
+        }
+    }
+    let expected = [
+        (
+            "PointInTimeRecoverySpecification",
+            json!({"PointInTimeRecoveryEnabled": true}),
+        ),
+        ("DeletionProtectionEnabled", json!(true)),
+        ("SSESpecification", json!({"SSEEnabled": true})),
+    ];
+    for (name, value) in expected {
+        if table[name] != value {
+            problems.push(format!("{id}.{name} must be {value}"));
+        }
+    }
+    assert_none("the table is not protected", &problems);
+}
+
+/// Names `Config::load` reads besides those of `Config::from_lookup`.
+const SECRET_ARN_VARIABLE: &str = "JWT_SECRET_ARN";
+/// The local-only way to give the secret; never in a template.
+const PLAINTEXT_SECRET_VARIABLE: &str = "JWT_SECRET";
+
+/// Every function gets each variable the shared configuration reads, with
+/// values it accepts, and the token secret only by reference.
+#[test]
+fn functions_get_the_configuration_they_read() {
+    let asked = RefCell::new(BTreeSet::new());
+    Config::from_lookup(
+        |name| {
+            asked.borrow_mut().insert(name.to_owned());
+            None
+        },
+        vec![0; oauthapp_shared::config::MIN_SECRET_BYTES],
+    )
+    .expect("the configuration's defaults are valid");
+    let mut needed = asked.into_inner();
+    needed.insert(SECRET_ARN_VARIABLE.to_owned());
+
+    let template = support::template();
+    let globals =
+        at(&template, &["Globals", "Function", "Environment", "Variables"]).and_then(Yaml::as_mapping);
+    let mut problems = Vec::new();
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let own = at(function, &["Properties", "Environment", "Variables"]).and_then(Yaml::as_mapping);
+        let variables: BTreeMap<String, &Yaml> = globals
+            .into_iter()
+            .chain(own)
+            .flatten()
+            .map(|(name, value)| (name.as_str().unwrap_or_default().to_owned(), value))
+            .collect();
+        for name in &needed {
+            if !variables.contains_key(name) {
+                problems.push(format!(
+                    "{id}: environment variable {name} is missing (shared/src/config.rs reads it)"
+                ));
+            }
+        }
+        if variables.contains_key(PLAINTEXT_SECRET_VARIABLE) {
+            problems.push(format!("{id}: {PLAINTEXT_SECRET_VARIABLE} puts the token key in plain text; use {SECRET_ARN_VARIABLE}"));
+        }
+        let table = variables.get("TABLE_NAME").and_then(|value| ref_target(value));
+        if table.and_then(|table| resource_type(&template, table)) != Some("AWS::DynamoDB::Table") {
+            problems.push(format!("{id}: TABLE_NAME must be {{Ref: <the table>}}"));
+        }
+        let secret = variables
+            .get(SECRET_ARN_VARIABLE)
+            .and_then(|value| ref_target(value));
+        match secret {
+            Some(secret) if resource_type(&template, secret) == Some("AWS::SecretsManager::Secret") => {
+                problems.extend(secret_problems(&template, secret));
+                problems.extend(policy_problems(&id, function, secret, table.unwrap_or_default()));
+            }
+            _ => problems.push(format!(
+                "{id}: {SECRET_ARN_VARIABLE} must be {{Ref: <an AWS::SecretsManager::Secret>}}"
+            )),
+        }
+        // The values as deployed with the parameters' defaults must be accepted.
+        let value_of = |name: &str| {
+            let value = variables.get(name)?;
+            match ref_target(value) {
+                Some(target) => at(&template, &["Parameters", target, "Default"])
+                    .map(|default| serde_json::to_value(default).expect("YAML converts to JSON"))
+                    .map(|default| {
+                        default
+                            .as_str()
+                            .map_or_else(|| default.to_string(), str::to_owned)
+                    })
+                    .or_else(|| Some(format!("<{target}>"))),
+                None => value.as_str().map(str::to_owned),
+            }
+        };
+        if let Err(err) = Config::from_lookup(value_of, vec![0; oauthapp_shared::config::MIN_SECRET_BYTES]) {
+            problems.push(format!(
+                "{id}: with the parameters' defaults the configuration is invalid: {err}"
+            ));
+        }
+    }
+    assert_none("functions' configuration in template.yaml", &problems);
+}
+
+/// The secret is generated by Secrets Manager, long enough for HS256.
+fn secret_problems(template: &Yaml, id: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let properties = at(template, &["Resources", id, "Properties"]);
+    if properties
+        .and_then(|properties| at(properties, &["SecretString"]))
+        .is_some()
+    {
+        problems.push(format!(
+            "{id}: SecretString puts the key in the template; use GenerateSecretString"
+        ));
+    }
+    let length = properties
+        .and_then(|properties| at(properties, &["GenerateSecretString", "PasswordLength"]))
+        .and_then(Yaml::as_u64)
+        .unwrap_or(0);
+    if length < oauthapp_shared::config::MIN_SECRET_BYTES as u64 {
+        problems.push(format!(
+            "{id}: GenerateSecretString.PasswordLength must be at least {} (config::MIN_SECRET_BYTES)",
+            oauthapp_shared::config::MIN_SECRET_BYTES
+        ));
+    }
+    problems
+}
+
+/// The function may read that secret and use that table, and nothing wider.
+fn policy_problems(id: &str, function: &Yaml, secret: &str, table: &str) -> Vec<String> {
+    let statements: Vec<&Yaml> = at(function, &["Properties", "Policies"])
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|policy| at(policy, &["Statement"]).and_then(Yaml::as_sequence))
+        .flatten()
+        .collect();
+    let actions = |statement: &Yaml| -> Vec<String> {
+        match at(statement, &["Action"]) {
+            Some(Yaml::String(action)) => vec![action.clone()],
+            Some(Yaml::Sequence(actions)) => actions
+                .iter()
+                .filter_map(Yaml::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let resources = |statement: &Yaml| -> Vec<Json> {
+        match at(statement, &["Resource"]) {
+            Some(Yaml::Sequence(resources)) => resources
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+                .collect(),
+            Some(resource) => vec![serde_json::to_value(resource).unwrap_or_default()],
+            None => Vec::new(),
+        }
+    };
+    let table_resources = [
+        json!({"Fn::GetAtt": [table, "Arn"]}),
+        json!({"Fn::Sub": format!("${{{table}.Arn}}/index/*")}),
+    ];
+    let mut problems = Vec::new();
+    let mut reads_secret = false;
+    for statement in statements {
+        for action in actions(statement) {
+            let allowed = if action.contains('*') {
+                false
+            } else if action == "secretsmanager:GetSecretValue" {
+                reads_secret = true;
+                resources(statement) == [json!({"Ref": secret})]
+            } else if action.starts_with("dynamodb:") {
+                resources(statement)
+                    .iter()
+                    .all(|resource| table_resources.contains(resource))
+            } else {
+                true
+            };
+            if !allowed {
+                problems.push(format!(
+                    "{id}: {action} is granted wider than the token secret {secret} / table {table}"
+                ));
+            }
+        }
+    }
+    if !reads_secret {
+        problems.push(format!("{id}: needs secretsmanager:GetSecretValue on {secret}"));
+    }
+    problems
+}
+
+/// Short-form tags (`!Ref`) are not plain YAML; the contract tests (and any
+/// YAML tool) would read them as opaque tagged values.
+#[test]
+fn template_uses_long_form_intrinsics() {
+    fn walk(value: &Yaml, path: &str, problems: &mut Vec<String>) {
+        match value {
+            Yaml::Tagged(tagged) => problems.push(format!(
+                "{path}: short-form {}; write the long form (e.g. Ref:, Fn::Sub:)",
+                tagged.tag
+            )),
+            Yaml::Mapping(mapping) => {
+                for (key, value) in mapping {
+                    walk(
+                        value,
+                        &format!("{path}.{}", key.as_str().unwrap_or("?")),
+                        problems,
+                    );
+                }
+            }
+            Yaml::Sequence(items) => {
+                for (index, value) in items.iter().enumerate() {
+                    walk(value, &format!("{path}[{index}]"), problems);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut problems = Vec::new();
+    walk(&support::template(), "template.yaml", &mut problems);
+    assert_none("template.yaml uses short-form intrinsics", &problems);
+}
