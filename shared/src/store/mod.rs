@@ -58,7 +58,16 @@ where
             ),
             _ => false,
         };
-        let text = DisplayErrorContext(&err).to_string();
+        // A service error's code and message say it all; the rest of the
+        // context (the raw HTTP response) only for transport failures.
+        let text = match err.as_service_error() {
+            Some(service) => format!(
+                "{}: {}",
+                service.code().unwrap_or("unknown error"),
+                service.message().unwrap_or("no message")
+            ),
+            None => DisplayErrorContext(&err).to_string(),
+        };
         if transient {
             StoreError::Unavailable(text)
         } else {

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `make dev`: the whole stack on this machine, in the foreground.
+#   DynamoDB Local (127.0.0.1:$DDB_PORT, data in .local/ddb-data)
+#   -> table ensure -> demo app -> `cargo lambda watch` on 127.0.0.1:$WATCH_PORT
+# Ctrl-C (or TERM) stops the watcher, and DynamoDB Local if this run started it.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+use_local_stack
+
+bash "$SCRIPTS/install.sh" venv ddb
+
+watch_pid=
+started_ddb=
+cleanup() {
+  trap - EXIT INT TERM HUP
+  if [[ -n "$watch_pid" ]] && kill -0 "$watch_pid" 2>/dev/null; then
+    kill -TERM "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
+  fi
+  if [[ -n "$started_ddb" ]]; then bash "$SCRIPTS/ddb-local.sh" stop; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+if ! bash "$SCRIPTS/ddb-local.sh" status; then
+  started_ddb=1
+  bash "$SCRIPTS/ddb-local.sh" start
+fi
+
+log "oauthapp-admin table ensure ($TABLE_NAME)"
+admin table ensure >&2
+bash "$SCRIPTS/demo-app.sh"
+
+# Built before the watcher so compile errors show here, and so the first
+# request does not wait for a build. One at a time, as the watcher's own
+# `cargo run --bin NAME` resolves features, so it reuses these artifacts.
+for name in $(function_names); do
+  log "building function $name"
+  (cd "$ROOT" && cargo build -q --bin "$name")
+done
+
+log "cargo lambda watch on http://127.0.0.1:$WATCH_PORT (Ctrl-C stops everything)"
+# The functions inherit this environment (TABLE_NAME, AWS_*, JWT_*, WECHAT_*).
+# In the background so that a TERM to this script can reach it: bash runs
+# traps only between commands, and `wait` is one it can interrupt.
+(cd "$ROOT" && exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") &
+watch_pid=$!
+wait "$watch_pid"

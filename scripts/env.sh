@@ -1,0 +1,71 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the scripts
+# Shared by every script here: paths, pinned tool versions, PATH, helpers.
+# Sourced, never run. Anything already set in the caller's environment wins.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SCRIPTS="$ROOT/scripts"
+LOCAL="$ROOT/.local"
+VENV="$LOCAL/venv"
+# The SAM CLI pins its own aws-sam-translator: a venv of its own keeps cfn-lint intact.
+SAM_VENV="$LOCAL/sam-venv"
+STAMPS="$LOCAL/stamps"
+DDB_PREFIX="$LOCAL/ddb"
+DDB_DATA="$LOCAL/ddb-data"
+
+# Pinned so that every machine and CI run gets the same tools.
+CARGO_LAMBDA_VERSION=1.9.2
+CFN_LINT_VERSION=1.58.0
+DDB_LOCAL_NPM_VERSION=10.3.0
+AWS_SAM_CLI_VERSION=1.170.0
+
+# Tools installed into the repo come first: `cargo lambda` is the venv's
+# `cargo-lambda` executable, and it finds zig through the venv's python (the
+# ziglang wheel).
+export PATH="$VENV/bin:$PATH"
+
+export DDB_PORT="${DDB_PORT:-8000}"
+export WATCH_PORT="${WATCH_PORT:-9000}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+# The environment of the local stack: DynamoDB Local, the functions under
+# `cargo lambda watch`, the admin CLI and the tests. Not for `make deploy`,
+# where the dummy credentials and the local endpoint would be wrong.
+use_local_stack() {
+  export TABLE_NAME="${TABLE_NAME:-oauthapp}"
+  export AWS_ENDPOINT_URL_DYNAMODB="${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$DDB_PORT}"
+  export WECHAT_API_BASE="${WECHAT_API_BASE:-https://api.weixin.qq.com}"
+  export JWT_ISSUER="${JWT_ISSUER:-http://127.0.0.1:$WATCH_PORT/}"
+  # DynamoDB Local accepts any credentials; the SDK only needs some to sign.
+  export AWS_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
+  export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+  # JWT_SECRET from the environment, else one generated once per checkout and
+  # kept in .local/ (git-ignored) so tokens survive a restart of `make dev`.
+  if [[ -z "${JWT_SECRET:-}" ]]; then
+    if [[ ! -s "$LOCAL/jwt-secret" ]]; then
+      mkdir -p "$LOCAL"
+      (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(36))' >"$LOCAL/jwt-secret")
+    fi
+    JWT_SECRET="$(<"$LOCAL/jwt-secret")"
+  fi
+  export JWT_SECRET
+}
+
+# The package names of the Lambda functions: one package per functions/*/.
+function_names() {
+  local manifest
+  for manifest in "$ROOT"/functions/*/Cargo.toml; do
+    python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["package"]["name"])' "$manifest"
+  done
+}
+
+# The operator CLI. -q and build output on stderr: only the CLI's own output
+# reaches stdout, so it can be piped or captured.
+admin() {
+  (cd "$ROOT" && cargo run -q -p oauthapp-admin -- "$@")
+}
