@@ -1,10 +1,10 @@
 //! The `account` function: the legacy `/api/AppUsers/{appId}` API for
 //! password and union-id sign-up and sign-in, the profile and the points log.
 
-mod fields;
 mod password_account;
 mod points;
 mod profile;
+mod registration;
 pub mod routes;
 mod union_id;
 

@@ -2,13 +2,13 @@
 
 use lambda_http::Request;
 use oauthapp_shared::request::json_body;
-use oauthapp_shared::store::{CreateUserError, LockStatus, lock_status};
+use oauthapp_shared::store::{LockStatus, lock_status};
 use oauthapp_shared::token::{GrantType, TokenModel};
 use oauthapp_shared::{ApiError, Services, clock, password, validate};
 use serde::Deserialize;
 
-use crate::fields::ProfileFields;
 use crate::known_app;
+use crate::registration::{ProfileFields, register};
 
 /// One answer for unknown user and wrong password, so neither is revealed.
 const BAD_CREDENTIALS: &str = "The user name or password is incorrect.";
@@ -19,11 +19,6 @@ struct SignUpRequest {
     user_name: String,
     pwd: String,
     platform: Option<String>,
-    nick_name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    avatar: Option<String>,
-    data: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -37,23 +32,12 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
     let body: SignUpRequest = json_body(req)?;
     validate::user_name(&body.user_name)?;
     validate::password(&body.pwd)?;
-    let profile = ProfileFields {
-        nick_name: body.nick_name,
-        email: body.email,
-        phone: body.phone,
-        avatar: body.avatar,
-        data: body.data,
-    };
+    let profile: ProfileFields = json_body(req)?;
     let mut new_user = profile.into_new_user(body.platform)?;
     let app = known_app(services.store.app(app_id).await?, app_id)?;
     new_user.password_hash = Some(password::hash_blocking(body.pwd).await?);
     new_user.user_name = Some(body.user_name);
-    let user = services
-        .store
-        .create_user(app_id, new_user, clock::now())
-        .await
-        .map_err(user_creation_error)?;
-    services.tokens.issue(&app, &user, GrantType::Account)
+    register(services, &app, new_user, GrantType::Account).await
 }
 
 pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
@@ -93,15 +77,4 @@ pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<
         store.clear_sign_in_failures(app_id, &body.user_name).await?;
     }
     services.tokens.issue(&app, &user, GrantType::Account)
-}
-
-/// The 409 for a taken user name or union id.
-pub fn user_creation_error(err: CreateUserError) -> ApiError {
-    match err {
-        CreateUserError::UserNameTaken => ApiError::conflict("This user name is taken; choose another."),
-        CreateUserError::UnionIdTaken => ApiError::conflict(
-            "A user with this platform and unionID exists already; sign in with UnionIDSignIn.",
-        ),
-        CreateUserError::Store(err) => err.into(),
-    }
 }

@@ -9,9 +9,8 @@ use oauthapp_shared::token::{GrantType, TokenModel};
 use oauthapp_shared::{ApiError, Services, clock, password, validate};
 use serde::Deserialize;
 
-use crate::fields::ProfileFields;
 use crate::known_app;
-use crate::password_account::user_creation_error;
+use crate::registration::{ProfileFields, register};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,11 +20,6 @@ struct SignUpRequest {
     union_id: String,
     user_name: Option<String>,
     pwd: Option<String>,
-    nick_name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    avatar: Option<String>,
-    data: Option<String>,
     #[serde(default)]
     email_is_valid: bool,
     #[serde(default)]
@@ -54,13 +48,7 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
         (Some(_), None) => return Err(ApiError::bad_request("`pwd` is required with a `userName`.")),
         (None, Some(_)) => return Err(ApiError::bad_request("`pwd` needs a `userName` to sign in with.")),
     }
-    let profile = ProfileFields {
-        nick_name: body.nick_name,
-        email: body.email,
-        phone: body.phone,
-        avatar: body.avatar,
-        data: body.data,
-    };
+    let profile: ProfileFields = json_body(req)?;
     let mut new_user = profile.into_new_user(Some(body.platform))?;
     let app = known_app(services.store.app(app_id).await?, app_id)?;
     let signed = union_id_proof(&app, req, clock::now())? == Signed::Yes;
@@ -72,12 +60,7 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
     if let Some(pwd) = pwd {
         new_user.password_hash = Some(password::hash_blocking(pwd).await?);
     }
-    let user = services
-        .store
-        .create_user(app_id, new_user, clock::now())
-        .await
-        .map_err(user_creation_error)?;
-    services.tokens.issue(&app, &user, GrantType::UnionId)
+    register(services, &app, new_user, GrantType::UnionId).await
 }
 
 pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {

@@ -1,13 +1,19 @@
-//! Profile fields that sign-up requests share, validated one way.
+//! What every sign-up shares: the optional profile fields, validated one
+//! way, and creating the user with its token.
 
-use oauthapp_shared::validate;
-use oauthapp_shared::{ApiError, store::NewUser};
+use oauthapp_shared::store::{App, CreateUserError, NewUser};
+use oauthapp_shared::token::{GrantType, TokenModel};
+use oauthapp_shared::{ApiError, Services, clock, validate};
+use serde::Deserialize;
 
 /// Platform of a user who names none, as the seed's web samples use.
 const DEFAULT_PLATFORM: &str = "web";
 
 /// The optional profile fields of a sign-up body; absent and null are empty.
-#[derive(Debug, Default)]
+/// Read from the body on their own (not flattened into the request struct,
+/// which would lose the field name from type errors).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProfileFields {
     pub nick_name: Option<String>,
     pub email: Option<String>,
@@ -44,4 +50,25 @@ impl ProfileFields {
             ..NewUser::default()
         })
     }
+}
+
+/// Creates the user and signs them in.
+pub async fn register(
+    services: &Services,
+    app: &App,
+    new_user: NewUser,
+    grant: GrantType,
+) -> Result<TokenModel, ApiError> {
+    let user = services
+        .store
+        .create_user(app.id, new_user, clock::now())
+        .await
+        .map_err(|err| match err {
+            CreateUserError::UserNameTaken => ApiError::conflict("This user name is taken; choose another."),
+            CreateUserError::UnionIdTaken => ApiError::conflict(
+                "A user with this platform and unionID exists already; sign in with UnionIDSignIn.",
+            ),
+            CreateUserError::Store(err) => err.into(),
+        })?;
+    services.tokens.issue(app, &user, grant)
 }
