@@ -60,7 +60,8 @@ async fn bad_tokens_are_refused() {
         .assert_error(401, "invalid");
 
     let mut tampered = claims.clone();
-    tampered["nameid"] = json!("1");
+    // Another user's id: the signature no longer covers the payload.
+    tampered["nameid"] = json!((h.user_id(&token) + 1).to_string());
     let parts: Vec<&str> = token.split('.').collect();
     let swapped = format!("{}.{}.{}", parts[0], b64(&tampered), parts[2]);
     h.get_with_token(&profile, &swapped)
