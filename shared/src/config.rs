@@ -26,6 +26,8 @@ pub struct Config {
     pub table_name: String,
     pub token: TokenSettings,
     pub lockout: LockoutPolicy,
+    /// How long a QR sign-in key may be scanned, confirmed and redeemed.
+    pub qr_key_lifetime: Duration,
     /// The offset at which response bodies show times.
     pub display_offset: UtcOffset,
 }
@@ -92,6 +94,7 @@ impl Config {
                 threshold: parse_number(&lookup, "LOCKOUT_THRESHOLD", 5)?,
                 window: Duration::from_secs(parse_number(&lookup, "LOCKOUT_WINDOW_SECONDS", 900)?),
             },
+            qr_key_lifetime: Duration::from_secs(parse_number(&lookup, "QR_KEY_LIFETIME_SECONDS", 300)?),
             display_offset: UtcOffset::parse(&offset, &Iso8601::DEFAULT).map_err(|err| {
                 ConfigError::Invalid {
                     name: "DISPLAY_UTC_OFFSET",

@@ -9,6 +9,7 @@ pub mod error;
 pub mod password;
 pub mod proof;
 pub mod request;
+pub mod routing;
 pub mod services;
 pub mod signature;
 pub mod store;

@@ -11,19 +11,20 @@ mod union_id;
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::{ApiError, Envelope, Services};
 
-use routes::{Matched, Route, Router};
+use oauthapp_shared::routing::{Matched, Router};
+use routes::{ROUTES, Route};
 
 /// Built once per cold start.
 pub struct AppState {
     pub services: Services,
-    router: Router,
+    router: Router<Route>,
 }
 
 impl AppState {
     pub fn new(services: Services) -> Self {
         Self {
             services,
-            router: Router::new(),
+            router: Router::new(ROUTES),
         }
     }
 }
@@ -31,10 +32,12 @@ impl AppState {
 /// Answers one request; every outcome, failures included, is an envelope.
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     let result = match state.router.find(req.method(), req.uri().path()) {
-        Matched::Route { route, app_id } => match parse_app_id(&app_id) {
-            Ok(app_id) => dispatch(&state.services, route, app_id, &req).await,
-            Err(err) => Err(err),
-        },
+        Matched::Route { route, params } => {
+            match parse_app_id(params.get("appId").map_or("", String::as_str)) {
+                Ok(app_id) => dispatch(&state.services, route, app_id, &req).await,
+                Err(err) => Err(err),
+            }
+        }
         Matched::MethodNotAllowed => Err(ApiError::new(
             lambda_http::http::StatusCode::METHOD_NOT_ALLOWED,
             format!("{} is not allowed on this path.", req.method()),

@@ -89,6 +89,19 @@ impl Store {
         self.get(&keys::app(app_id)).await
     }
 
+    /// The app with string key `key`, as the v1 API addresses apps.
+    pub async fn app_by_key(&self, key: &str) -> Result<Option<App>, StoreError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct KeyGuard {
+            app_id: u64,
+        }
+        match self.get::<KeyGuard>(&keys::app_key(key)).await? {
+            Some(guard) => self.app(guard.app_id).await,
+            None => Ok(None),
+        }
+    }
+
     /// Applies `changes`; `Ok(None)` when there is no such app.
     pub async fn update_app(&self, app_id: u64, changes: AppChanges) -> Result<Option<App>, StoreError> {
         let fields = [

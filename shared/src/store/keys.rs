@@ -106,6 +106,14 @@ pub fn union_id(app_id: u64, platform: &str, union_id: &str) -> Key {
     }
 }
 
+/// A QR sign-in key; the item expires through TTL.
+pub fn qr_key(key: u64) -> Key {
+    Key {
+        pk: format!("QR#{key}"),
+        sk: "QR".to_owned(),
+    }
+}
+
 /// The `sequence`-th point entry of a user, in the user's partition.
 pub fn point_entry(app_id: u64, user_id: u64, sequence: u64) -> Key {
     Key {

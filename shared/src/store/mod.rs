@@ -6,6 +6,7 @@ pub mod keys;
 mod lockout;
 mod models;
 mod points;
+mod qr;
 pub mod schema;
 mod users;
 
@@ -24,6 +25,7 @@ pub use keys::{Item, Key};
 pub use lockout::{LockStatus, lock_status};
 pub use models::{App, AppCard, LockoutState, Login, PointEntry, PointKind, PointTotals, UnionIdProof, User};
 pub use points::{ChangePointsError, PointPage};
+pub use qr::{QrError, QrKey, QrRefusal, QrRequest, QrState};
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
 
 /// A store failure that is not an expected outcome of the operation.

@@ -1,0 +1,253 @@
+//! QR sign-in keys: created → scanned → confirmed (bound to one user, with
+//! the web page's token) → redeemed. Every transition is one conditional
+//! write, so a key is confirmed at most once and redeemed at most once. A
+//! key lives a configured time, enforced on every write as well as by TTL.
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::{Item, Store, StoreError, item_of, keys, number, text};
+
+/// Keys stay below 2^53 so JavaScript reads them exactly.
+const KEY_LIMIT: u64 = 1 << 53;
+/// Keys start above 2^52: every key has 16 decimal digits, none is small.
+const KEY_FLOOR: u64 = 1 << 52;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QrState {
+    Created,
+    Scanned,
+    Confirmed,
+    Redeemed,
+}
+
+impl QrState {
+    fn as_str(self) -> &'static str {
+        match self {
+            QrState::Created => "created",
+            QrState::Scanned => "scanned",
+            QrState::Confirmed => "confirmed",
+            QrState::Redeemed => "redeemed",
+        }
+    }
+}
+
+/// What the web page asked for when it showed the code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QrRequest {
+    pub scopes: String,
+    pub remark: String,
+    pub scheme: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QrKey {
+    pub key: u64,
+    pub app_id: u64,
+    pub state: QrState,
+    #[serde(flatten)]
+    pub request: QrRequest,
+    pub expires_at: i64,
+    /// The confirming user, once confirmed.
+    pub user_id: Option<u64>,
+    /// The web page's token, from confirmation until redemption.
+    pub token: Option<String>,
+}
+
+/// Why a key cannot take the step asked of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QrRefusal {
+    #[error("no such key for this app")]
+    Unknown,
+    #[error("the key has expired")]
+    Expired,
+    #[error("the key is in state {0:?}")]
+    WrongState(QrState),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QrError {
+    #[error(transparent)]
+    Refused(#[from] QrRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One step of a key's life: from which states to which, and what it
+/// writes or removes on the way.
+struct Transition<'a> {
+    from: &'a [QrState],
+    to: QrState,
+    set: &'a [(&'a str, AttributeValue)],
+    remove: &'a [&'a str],
+}
+
+/// Why a step was refused, from the key as it was (`None`: no such key).
+fn refusal(old: Option<Item>, app_id: u64, now: i64) -> Result<QrRefusal, StoreError> {
+    let Some(old) = old else {
+        return Ok(QrRefusal::Unknown);
+    };
+    let key: QrKey = serde_dynamo::from_item(old)?;
+    Ok(if key.app_id != app_id {
+        // Another app's key is no key of this app.
+        QrRefusal::Unknown
+    } else if key.expires_at <= now {
+        QrRefusal::Expired
+    } else {
+        QrRefusal::WrongState(key.state)
+    })
+}
+
+impl Store {
+    /// Issues a new random key for `app_id`, valid `lifetime` seconds.
+    pub async fn create_qr_key(
+        &self,
+        app_id: u64,
+        request: QrRequest,
+        now: i64,
+        lifetime: i64,
+    ) -> Result<QrKey, StoreError> {
+        // A collision among 2^52 keys is all but impossible; retry anyway.
+        for _ in 0..5 {
+            let key = QrKey {
+                key: rand::rng().random_range(KEY_FLOOR..KEY_LIMIT),
+                app_id,
+                state: QrState::Created,
+                request: request.clone(),
+                expires_at: now + lifetime,
+                user_id: None,
+                token: None,
+            };
+            let mut item = item_of(&keys::qr_key(key.key), &key, &[])?;
+            item.insert(keys::TTL.to_owned(), number(key.expires_at));
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await;
+            match put {
+                Ok(_) => return Ok(key),
+                Err(err)
+                    if matches!(
+                        err.as_service_error(),
+                        Some(PutItemError::ConditionalCheckFailedException(_))
+                    ) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(StoreError::Failed("five QR key collisions in a row".to_owned()))
+    }
+
+    /// Applies `step` to the key if it belongs to `app_id`, has not expired
+    /// and is in one of `step.from`; returns the key as it was before.
+    async fn advance_qr_key(
+        &self,
+        key: u64,
+        app_id: u64,
+        now: i64,
+        step: Transition<'_>,
+    ) -> Result<QrKey, QrError> {
+        let Transition {
+            from,
+            to,
+            set: extra,
+            remove,
+        } = step;
+        let allowed: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        let mut update = "SET #state = :to".to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::qr_key(key).item()))
+            .condition_expression(format!(
+                "appId = :app AND expiresAt > :now AND #state IN ({})",
+                allowed.join(", ")
+            ))
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":to", text(to.as_str()))
+            .expression_attribute_values(":app", number(app_id))
+            .expression_attribute_values(":now", number(now))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (name, state) in allowed.iter().zip(from) {
+            request = request.expression_attribute_values(name, text(state.as_str()));
+        }
+        for (i, (name, value)) in extra.iter().enumerate() {
+            update.push_str(&format!(", #set{i} = :set{i}"));
+            request = request
+                .expression_attribute_names(format!("#set{i}"), *name)
+                .expression_attribute_values(format!(":set{i}"), value.clone());
+        }
+        for (i, name) in remove.iter().enumerate() {
+            update.push_str(if i == 0 { " REMOVE " } else { ", " });
+            update.push_str(&format!("#remove{i}"));
+            request = request.expression_attribute_names(format!("#remove{i}"), *name);
+        }
+        match request.update_expression(update).send().await {
+            Ok(output) => {
+                Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())
+                    .map_err(StoreError::from)?)
+            }
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    Err(refusal(failed.item.clone(), app_id, now)?.into())
+                }
+                _ => Err(StoreError::from(err).into()),
+            },
+        }
+    }
+
+    /// The mini-program scanned the code: created or scanned → scanned.
+    pub async fn scan_qr_key(&self, key: u64, app_id: u64, now: i64) -> Result<QrKey, QrError> {
+        let step = Transition {
+            from: &[QrState::Created, QrState::Scanned],
+            to: QrState::Scanned,
+            set: &[],
+            remove: &[],
+        };
+        self.advance_qr_key(key, app_id, now, step).await
+    }
+
+    /// A user confirmed: scanned → confirmed, with the web page's token.
+    pub async fn confirm_qr_key(
+        &self,
+        key: u64,
+        app_id: u64,
+        user_id: u64,
+        web_token: &str,
+        now: i64,
+    ) -> Result<(), QrError> {
+        let set = [("userId", number(user_id)), ("token", text(web_token))];
+        let step = Transition {
+            from: &[QrState::Scanned],
+            to: QrState::Confirmed,
+            set: &set,
+            remove: &[],
+        };
+        self.advance_qr_key(key, app_id, now, step).await.map(|_| ())
+    }
+
+    /// The web page's poll: confirmed → redeemed, handing out the token
+    /// exactly once. One conditional write, whatever the key's state.
+    pub async fn redeem_qr_key(&self, key: u64, app_id: u64, now: i64) -> Result<String, QrError> {
+        let step = Transition {
+            from: &[QrState::Confirmed],
+            to: QrState::Redeemed,
+            set: &[],
+            remove: &["token"],
+        };
+        let old = self.advance_qr_key(key, app_id, now, step).await?;
+        old.token
+            .ok_or_else(|| StoreError::Failed(format!("confirmed QR key {key} had no token")).into())
+    }
+}
