@@ -34,7 +34,10 @@ impl Function {
 /// Every function and its routes. A new function is one more line here (and
 /// its crate among contract's dev-dependencies).
 fn functions() -> Vec<Function> {
-    vec![Function::new("account", account::routes::ROUTES)]
+    vec![
+        Function::new("account", account::routes::ROUTES),
+        Function::new("qr-auth", qr_auth::routes::ROUTES),
+    ]
 }
 
 /// Which function serves each route.

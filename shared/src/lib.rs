@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod error;
 pub mod password;
 pub mod proof;
+pub mod registration;
 pub mod request;
 pub mod routing;
 pub mod services;

@@ -27,6 +27,17 @@ fn pattern(
     Ok(())
 }
 
+/// At most `max` characters, each allowed by `allowed`; may be empty.
+pub fn characters(
+    field: &str,
+    value: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+    rule: &str,
+) -> Result<(), ApiError> {
+    pattern(field, value, (0, max), allowed, rule)
+}
+
 /// 3–32 of `[A-Za-z0-9_.@-]`.
 pub fn user_name(value: &str) -> Result<(), ApiError> {
     pattern(

@@ -4,7 +4,6 @@
 mod password_account;
 mod points;
 mod profile;
-mod registration;
 pub mod routes;
 mod union_id;
 

@@ -8,7 +8,7 @@ use oauthapp_shared::{ApiError, Services, clock, password, validate};
 use serde::Deserialize;
 
 use crate::known_app;
-use crate::registration::{ProfileFields, register};
+use oauthapp_shared::registration::{ProfileFields, register};
 
 /// One answer for unknown user and wrong password, so neither is revealed.
 const BAD_CREDENTIALS: &str = "The user name or password is incorrect.";

@@ -10,7 +10,7 @@ use oauthapp_shared::{ApiError, Services, clock, password, validate};
 use serde::Deserialize;
 
 use crate::known_app;
-use crate::registration::{ProfileFields, register};
+use oauthapp_shared::registration::{ProfileFields, register};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

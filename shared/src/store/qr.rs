@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::{Item, Store, StoreError, item_of, keys, number, text};
+use super::{Store, StoreError, item_of, keys, number, text};
 
 /// Keys stay below 2^53 so JavaScript reads them exactly.
 const KEY_LIMIT: u64 = 1 << 53;
@@ -89,19 +89,18 @@ struct Transition<'a> {
 }
 
 /// Why a step was refused, from the key as it was (`None`: no such key).
-fn refusal(old: Option<Item>, app_id: u64, now: i64) -> Result<QrRefusal, StoreError> {
-    let Some(old) = old else {
-        return Ok(QrRefusal::Unknown);
-    };
-    let key: QrKey = serde_dynamo::from_item(old)?;
-    Ok(if key.app_id != app_id {
+fn refusal(old: Option<QrKey>, app_id: u64, now: i64) -> QrRefusal {
+    match old {
         // Another app's key is no key of this app.
-        QrRefusal::Unknown
-    } else if key.expires_at <= now {
-        QrRefusal::Expired
-    } else {
-        QrRefusal::WrongState(key.state)
-    })
+        Some(key) if key.app_id == app_id => {
+            if key.expires_at <= now {
+                QrRefusal::Expired
+            } else {
+                QrRefusal::WrongState(key.state)
+            }
+        }
+        _ => QrRefusal::Unknown,
+    }
 }
 
 impl Store {
@@ -200,10 +199,32 @@ impl Store {
             }
             Err(err) => match err.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    Err(refusal(failed.item.clone(), app_id, now)?.into())
+                    let old = failed
+                        .item
+                        .clone()
+                        .map(serde_dynamo::from_item)
+                        .transpose()
+                        .map_err(StoreError::from)?;
+                    Err(refusal(old, app_id, now).into())
                 }
                 _ => Err(StoreError::from(err).into()),
             },
+        }
+    }
+
+    /// The key, if it belongs to `app_id`, has not expired and is in `state`.
+    pub async fn qr_key_in_state(
+        &self,
+        key: u64,
+        app_id: u64,
+        now: i64,
+        state: QrState,
+    ) -> Result<QrKey, QrError> {
+        match self.get::<QrKey>(&keys::qr_key(key)).await? {
+            Some(found) if found.app_id == app_id && found.expires_at > now && found.state == state => {
+                Ok(found)
+            }
+            found => Err(refusal(found, app_id, now).into()),
         }
     }
 

@@ -1,9 +1,9 @@
 //! What every sign-up shares: the optional profile fields, validated one
 //! way, and creating the user with its token.
 
-use oauthapp_shared::store::{App, CreateUserError, NewUser};
-use oauthapp_shared::token::{GrantType, TokenModel};
-use oauthapp_shared::{ApiError, Services, clock, validate};
+use crate::store::{App, CreateUserError, NewUser};
+use crate::token::{GrantType, TokenModel};
+use crate::{ApiError, Services, clock, validate};
 use serde::Deserialize;
 
 /// Platform of a user who names none, as the seed's web samples use.
@@ -63,12 +63,17 @@ pub async fn register(
         .store
         .create_user(app.id, new_user, clock::now())
         .await
-        .map_err(|err| match err {
-            CreateUserError::UserNameTaken => ApiError::conflict("This user name is taken; choose another."),
-            CreateUserError::UnionIdTaken => ApiError::conflict(
-                "A user with this platform and unionID exists already; sign in with UnionIDSignIn.",
-            ),
-            CreateUserError::Store(err) => err.into(),
-        })?;
+        .map_err(creation_error)?;
     services.tokens.issue(app, &user, grant)
+}
+
+/// The 409 for a taken user name or union id.
+pub fn creation_error(err: CreateUserError) -> ApiError {
+    match err {
+        CreateUserError::UserNameTaken => ApiError::conflict("This user name is taken; choose another."),
+        CreateUserError::UnionIdTaken => ApiError::conflict(
+            "A user with this platform and unionID exists already; sign in with UnionIDSignIn.",
+        ),
+        CreateUserError::Store(err) => err.into(),
+    }
 }

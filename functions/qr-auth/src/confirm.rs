@@ -1,0 +1,125 @@
+//! Confirming a scanned key for a user: `QR-Auth/Confirm-Login` for a user
+//! signed in on the mini-program, `QRCodeSignUp` / `QR-Auth/Confirm-Register`
+//! to register (or, for a known unionID, sign in) and confirm in one step.
+//! Either way the web page's token is stored with the key, and the response
+//! is a token for the mini-program side.
+
+use lambda_http::Request;
+use oauthapp_shared::proof::union_id_proof;
+use oauthapp_shared::registration::{ProfileFields, creation_error};
+use oauthapp_shared::request::json_body;
+use oauthapp_shared::signature::Signed;
+use oauthapp_shared::store::{App, CreateUserError, QrState, User};
+use oauthapp_shared::token::{GrantType, TokenModel};
+use oauthapp_shared::{ApiError, Services, clock, validate};
+use serde::Deserialize;
+
+use crate::key::{KeyRequest, SignInKey, refused};
+
+/// Platform of users who register through the mini-program.
+const MINI_PROGRAM: &str = "wxminip";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisterRequest {
+    sign_in_key: SignInKey,
+    #[serde(rename = "unionID")]
+    union_id: String,
+    platform: Option<String>,
+    user_name: Option<String>,
+    #[serde(default)]
+    email_is_valid: bool,
+    #[serde(default)]
+    phone_is_valid: bool,
+    email_code: Option<String>,
+    phone_code: Option<String>,
+}
+
+/// Binds the key to `user` with a token for the web page.
+async fn confirm(services: &Services, app: &App, key: SignInKey, user: &User) -> Result<(), ApiError> {
+    let web_token = services.tokens.issue(app, user, GrantType::UnionId)?;
+    services
+        .store
+        .confirm_qr_key(key.0, app.id, user.id, &web_token.access_token, clock::now())
+        .await
+        .map_err(refused)
+}
+
+/// `QR-Auth/Confirm-Login`: the Bearer token's user signs the web page in.
+pub async fn login(services: &Services, app: &App, req: &Request) -> Result<TokenModel, ApiError> {
+    let subject = services.tokens.authenticate(req, app.id)?;
+    let body: KeyRequest = json_body(req)?;
+    let user = services
+        .store
+        .user(app.id, subject.user_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("The user of this token no longer exists."))?;
+    confirm(services, app, body.sign_in_key, &user).await?;
+    services.tokens.issue(app, &user, GrantType::UnionId)
+}
+
+fn check_code(field: &str, code: &Option<String>) -> Result<(), ApiError> {
+    match code.as_deref() {
+        None | Some("") => Ok(()),
+        Some(code) if (4..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) => Ok(()),
+        Some(_) => Err(ApiError::bad_request(format!("`{field}` must be 4 to 8 digits."))),
+    }
+}
+
+/// `QRCodeSignUp` / `QR-Auth/Confirm-Register`: registers the user proven
+/// by the app's union-id proof, or signs in the one who has that unionID
+/// already, and confirms the key for them.
+pub async fn register(services: &Services, app: &App, req: &Request) -> Result<TokenModel, ApiError> {
+    let body: RegisterRequest = json_body(req)?;
+    let profile: ProfileFields = json_body(req)?;
+    validate::union_id(&body.union_id)?;
+    let user_name = body.user_name.filter(|name| !name.is_empty());
+    if let Some(user_name) = &user_name {
+        validate::user_name(user_name)?;
+    }
+    let phone = profile.phone.as_deref().unwrap_or_default();
+    if !phone.is_empty() && (phone.len() != 11 || !phone.chars().all(|c| c.is_ascii_digit())) {
+        return Err(ApiError::bad_request("`phone` must be 11 digits."));
+    }
+    check_code("emailCode", &body.email_code)?;
+    check_code("phoneCode", &body.phone_code)?;
+    let platform = body
+        .platform
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| MINI_PROGRAM.to_owned());
+    let mut new_user = profile.into_new_user(Some(platform.clone()))?;
+    let now = clock::now();
+    let signed = union_id_proof(app, req, now)? == Signed::Yes;
+    let store = &services.store;
+    // Refuse a key that cannot be confirmed before creating anyone.
+    store
+        .qr_key_in_state(body.sign_in_key.0, app.id, now, QrState::Scanned)
+        .await
+        .map_err(refused)?;
+
+    let existing = store.app_and_union_id(app.id, &platform, &body.union_id).await?.1;
+    let user = match existing {
+        Some(user_id) => store.user(app.id, user_id).await?,
+        None => {
+            new_user.union_id = Some(body.union_id.clone());
+            new_user.user_name = user_name;
+            // Only the app's backend may vouch that an address was verified.
+            new_user.email_is_valid = signed && body.email_is_valid;
+            new_user.phone_is_valid = signed && body.phone_is_valid;
+            match store.create_user(app.id, new_user, now).await {
+                Ok(user) => Some(user),
+                // Registered by a concurrent request: that user signs in.
+                Err(CreateUserError::UnionIdTaken) => {
+                    match store.app_and_union_id(app.id, &platform, &body.union_id).await?.1 {
+                        Some(user_id) => store.user(app.id, user_id).await?,
+                        None => None,
+                    }
+                }
+                Err(err) => return Err(creation_error(err)),
+            }
+        }
+    };
+    let user = user.ok_or_else(|| ApiError::internal("union-id guard without its user"))?;
+    confirm(services, app, body.sign_in_key, &user).await?;
+    services.tokens.issue(app, &user, GrantType::UnionId)
+}

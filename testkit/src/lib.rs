@@ -1,0 +1,228 @@
+//! Test support shared by the functions' integration tests: a DynamoDB
+//! Local client with a request counter, a fresh app per test, requests built
+//! from real API Gateway HTTP API (v2) events, and envelope replies.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use lambda_http::{Body, Request, Response};
+use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof, schema};
+use oauthapp_shared::{Config, Services, clock, signature};
+use serde_json::{Value, json};
+
+pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-thirty-two-bytes!";
+pub const ISSUER: &str = "https://auth.test/";
+
+/// A response: HTTP status and the parsed envelope.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn from_response(response: Response<Body>) -> Self {
+        let text = match response.body() {
+            Body::Text(text) => text.clone(),
+            other => panic!("expected a text body, got {other:?}"),
+        };
+        Reply {
+            status: response.status().as_u16(),
+            body: serde_json::from_str(&text).expect("a JSON envelope"),
+        }
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// The error text, under `err` (legacy) or `error` (v1).
+    pub fn error(&self) -> &str {
+        self.body
+            .get("err")
+            .or_else(|| self.body.get("error"))
+            .and_then(Value::as_str)
+            .expect("an envelope has an error field")
+    }
+
+    /// Asserts success and returns the access token of a TokenModel.
+    pub fn token(&self) -> String {
+        assert_eq!(self.status, 200, "expected success, got {self:?}");
+        self.data()["access_token"]
+            .as_str()
+            .expect("a TokenModel")
+            .to_owned()
+    }
+
+    /// Asserts a failure with `status` whose message contains `text`.
+    pub fn assert_error(&self, status: u16, text: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.body["code"], status, "{self:?}");
+        assert!(self.body["data"].is_null(), "{self:?}");
+        assert!(self.error().contains(text), "expected {text:?} in {self:?}");
+    }
+}
+
+/// Counts requests sent to DynamoDB.
+#[derive(Debug, Default, Clone)]
+pub struct RequestCounter(Arc<AtomicUsize>);
+
+impl RequestCounter {
+    pub fn take(&self) -> usize {
+        self.0.swap(0, Ordering::SeqCst)
+    }
+}
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+pub fn table_name() -> String {
+    std::env::var("TABLE_NAME").unwrap_or_else(|_| "oauthapp-test".to_owned())
+}
+
+async fn dynamodb(counter: &RequestCounter) -> aws_sdk_dynamodb::Client {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "set AWS_ENDPOINT_URL_DYNAMODB to a DynamoDB Local (make test starts one)"
+    );
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .interceptor(counter.clone())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// What a test needs besides the function under test: its app, the store,
+/// and the count of DynamoDB requests since the last `take`.
+pub struct Fixture {
+    pub app: App,
+    pub store: Store,
+    pub requests: RequestCounter,
+}
+
+/// A fresh app whose union ids are proven as `proof` says, and the services
+/// to build a function's state from, configured by `vars` on top of the
+/// test defaults.
+pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Services) {
+    let requests = RequestCounter::default();
+    let client = dynamodb(&requests).await;
+    let table = table_name();
+    schema::ensure_table(&client, &table).await.expect("test table");
+    let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    vars.push(("TABLE_NAME".into(), table.clone()));
+    vars.push(("JWT_ISSUER".into(), ISSUER.into()));
+    let config = Config::from_lookup(
+        |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+        TEST_SECRET.to_vec(),
+    )
+    .expect("test configuration");
+    let store = Store::new(client.clone(), table);
+    let card = AppCard {
+        name: "开发文档".into(),
+        logo: "https://blob.example/API.png".into(),
+        website: "https://web.example/docs".into(),
+        scopes: "openid profile".into(),
+        ..AppCard::default()
+    };
+    let new_app = NewApp {
+        key: None,
+        tenant_id: "4".into(),
+        tenant_name: "www.oauthapp.com".into(),
+        card,
+    };
+    let app = store.create_app(new_app, clock::now()).await.expect("app");
+    let changes = AppChanges {
+        union_id_proof: Some(proof),
+        ..AppChanges::default()
+    };
+    let app = store
+        .update_app(app.id, changes)
+        .await
+        .expect("proof")
+        .expect("app exists");
+    requests.take();
+    (Fixture { app, store, requests }, Services::new(config, client))
+}
+
+/// A request as Lambda delivers it from an HTTP API (v2) event. `target` is
+/// the path with any query string; `body` is sent verbatim.
+pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str, String)]) -> Request {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut header_map = serde_json::Map::new();
+    header_map.insert("content-type".into(), json!("application/json"));
+    for (name, value) in headers {
+        header_map.insert(name.to_lowercase(), json!(value));
+    }
+    let event = json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": header_map,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test" },
+            "requestId": "test",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "21/Nov/2026:00:00:00 +0000",
+            "timeEpoch": 0
+        },
+        "body": body,
+        "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event")
+}
+
+/// Signature headers for a request from the app's backend.
+pub fn signature_headers(
+    secret: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+    timestamp: i64,
+) -> Vec<(&'static str, String)> {
+    let timestamp = timestamp.to_string();
+    let signature = signature::sign(secret, &timestamp, method, path, body.as_bytes());
+    vec![
+        ("X-OAuthApp-Timestamp", timestamp),
+        ("X-OAuthApp-Signature", signature),
+    ]
+}
+
+/// A bearer header.
+pub fn bearer(token: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {token}"))
+}
+
+/// Verifies a token with the test secret and returns its claims.
+pub fn decode_claims(token: &str) -> Value {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[ISSUER]);
+    jsonwebtoken::decode::<Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(TEST_SECRET),
+        &validation,
+    )
+    .expect("a valid token")
+    .claims
+}
