@@ -68,21 +68,17 @@ async fn dispatch(
     fn json(value: impl Serialize) -> Result<serde_json::Value, ApiError> {
         serde_json::to_value(value).map_err(ApiError::internal)
     }
-    // The poll needs only the app id, which the key item checks: no app read.
-    if route == Route::SignIn {
-        let app_id = match address {
-            AppAddress::Id(id) => *id,
-            AppAddress::Key(_) => address.load(services).await?.id,
-        };
-        return json(key::redeem(services, app_id, req).await?);
-    }
-    let app = address.load(services).await?;
     match route {
-        Route::PreSignIn | Route::Initiate => json(key::initiate(services, &app, req).await?),
-        Route::Scan | Route::ScanV1 => json(scan::scan(services, &app, req).await?),
-        Route::ConfirmLogin => json(confirm::login(services, &app, req).await?),
-        Route::SignUp | Route::ConfirmRegister => json(confirm::register(services, &app, req).await?),
-        Route::SignIn => unreachable!("answered above"),
+        Route::PreSignIn | Route::Initiate => {
+            json(key::initiate(services, &address.load(services).await?, req).await?)
+        }
+        Route::Scan | Route::ScanV1 => json(scan::scan(services, &address.load(services).await?, req).await?),
+        // The poll needs only the app id, which the key item checks: no app read.
+        Route::SignIn => json(key::redeem(services, address.app_id(services).await?, req).await?),
+        Route::ConfirmLogin => json(confirm::login(services, &address.load(services).await?, req).await?),
+        Route::SignUp | Route::ConfirmRegister => {
+            json(confirm::register(services, &address.load(services).await?, req).await?)
+        }
     }
 }
 
@@ -104,6 +100,14 @@ impl AppAddress {
                 .ok_or_else(|| ApiError::not_found(format!("There is no app with id {raw:?}."))),
             (None, Some(key)) => Ok(AppAddress::Key(key.clone())),
             (None, None) => Err(ApiError::internal("route without an app parameter")),
+        }
+    }
+
+    /// The app's id, read from the table only when the path gives a key.
+    async fn app_id(&self, services: &Services) -> Result<u64, ApiError> {
+        match self {
+            AppAddress::Id(id) => Ok(*id),
+            AppAddress::Key(_) => Ok(self.load(services).await?.id),
         }
     }
 
