@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod function;
 pub mod password;
 pub mod proof;
 pub mod registration;

@@ -1,13 +1,4 @@
-use lambda_http::{Error, service_fn};
-use oauthapp_shared::Services;
-use qr_auth::{AppState, handle};
-
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
-    let state = AppState::new(Services::from_env().await?);
-    lambda_http::run(service_fn(|req| async {
-        Ok::<_, Error>(handle(&state, req).await)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    oauthapp_shared::function::run(qr_auth::AppState::new, qr_auth::handle).await
 }
