@@ -17,6 +17,15 @@ pub enum Envelope {
 }
 
 impl Envelope {
+    /// The envelope of the API generation a path belongs to.
+    pub fn for_path(path: &str) -> Self {
+        if path.starts_with("/api/") {
+            Envelope::Legacy
+        } else {
+            Envelope::V1
+        }
+    }
+
     fn error_field(self) -> &'static str {
         match self {
             Envelope::Legacy => "err",
@@ -53,6 +62,13 @@ mod tests {
             Body::Text(text) => serde_json::from_str(text).unwrap(),
             other => panic!("unexpected body {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_path_tells_the_generation() {
+        assert_eq!(Envelope::for_path("/api/AppUsers/2/SignIn"), Envelope::Legacy);
+        assert_eq!(Envelope::for_path("/Wechat/demo/QR-Auth/Scan"), Envelope::V1);
+        assert_eq!(Envelope::for_path("/ExternalAccount/demo"), Envelope::V1);
     }
 
     #[test]

@@ -1,24 +1,14 @@
-//! Finds a function's route by method and path, as API Gateway matched it.
-//! Each function lists its routes as `(method, path template, route)`; the
-//! contract test checks that list against template.yaml, the watch router,
-//! events/ and openapi.yaml.
+//! Finds a function's route by method and path, as API Gateway matched it,
+//! and reads the app the path names. Each function lists its routes as
+//! `(method, path template, route)`; the contract test checks that list
+//! against template.yaml, the watch router, events/ and openapi.yaml.
 
 use std::collections::HashMap;
 
-use lambda_http::http::Method;
+use lambda_http::http::{Method, StatusCode};
 
-/// The outcome of matching a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Matched<R> {
-    /// A route, with the values of its `{parameters}`.
-    Route {
-        route: R,
-        params: HashMap<String, String>,
-    },
-    /// The path exists, the method does not.
-    MethodNotAllowed,
-    NotFound,
-}
+use crate::ApiError;
+use crate::store::{App, Store};
 
 pub struct Router<R> {
     paths: matchit::Router<Vec<(Method, R)>>,
@@ -41,21 +31,79 @@ impl<R: Copy> Router<R> {
         Self { paths }
     }
 
-    pub fn find(&self, method: &Method, path: &str) -> Matched<R> {
-        let Ok(found) = self.paths.at(path) else {
-            return Matched::NotFound;
-        };
+    /// The route of a request and the values of its `{parameters}`, or the
+    /// 404 or 405 to answer.
+    pub fn find(&self, method: &Method, path: &str) -> Result<(R, HashMap<String, String>), ApiError> {
+        let found = self
+            .paths
+            .at(path)
+            .map_err(|_| ApiError::not_found("There is no such endpoint."))?;
+        let (_, route) = found
+            .value
+            .iter()
+            .find(|(allowed, _)| allowed == method)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("{method} is not allowed on this path."),
+                )
+            })?;
         let params = found
             .params
             .iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        match found.value.iter().find(|(allowed, _)| allowed == method) {
-            Some((_, route)) => Matched::Route {
-                route: *route,
-                params,
-            },
-            None => Matched::MethodNotAllowed,
+        Ok((*route, params))
+    }
+}
+
+/// How a path names the app: a numeric `{appId}` (legacy API) or a string
+/// `{appKey}` (v1 API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppAddress {
+    Id(u64),
+    Key(String),
+}
+
+impl AppAddress {
+    pub fn from_params(params: &HashMap<String, String>) -> Result<Self, ApiError> {
+        match (params.get("appId"), params.get("appKey")) {
+            (Some(raw), _) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .map(AppAddress::Id)
+                .ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "There is no app with id {raw:?}; appId is a positive number."
+                    ))
+                }),
+            (None, Some(key)) => Ok(AppAddress::Key(key.clone())),
+            (None, None) => Err(ApiError::internal("a route without {appId} or {appKey}")),
+        }
+    }
+
+    /// The app this address names, or the 404 every endpoint gives.
+    pub fn known(&self, app: Option<App>) -> Result<App, ApiError> {
+        app.ok_or_else(|| match self {
+            AppAddress::Id(id) => ApiError::not_found(format!("There is no app with id {id}.")),
+            AppAddress::Key(key) => ApiError::not_found(format!("There is no app with key {key:?}.")),
+        })
+    }
+
+    pub async fn load(&self, store: &Store) -> Result<App, ApiError> {
+        let app = match self {
+            AppAddress::Id(id) => store.app(*id).await?,
+            AppAddress::Key(key) => store.app_by_key(key).await?,
+        };
+        self.known(app)
+    }
+
+    /// The app's id, read from the table only when the path gives a key.
+    pub async fn app_id(&self, store: &Store) -> Result<u64, ApiError> {
+        match self {
+            AppAddress::Id(id) => Ok(*id),
+            AppAddress::Key(_) => Ok(self.load(store).await?.id),
         }
     }
 }
@@ -74,14 +122,29 @@ mod tests {
     fn finds_routes_and_their_parameters() {
         let router = Router::new(&[("GET", "/a/{id}/b", Route::Get), ("PUT", "/a/{id}/b", Route::Put)]);
         let params = HashMap::from([("id".to_owned(), "7".to_owned())]);
+        assert_eq!(router.find(&Method::PUT, "/a/7/b").unwrap(), (Route::Put, params));
+        assert_eq!(router.find(&Method::DELETE, "/a/7/b").unwrap_err().status(), 405);
+        assert_eq!(router.find(&Method::GET, "/a/7/c").unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn reads_the_app_address() {
+        let params = |k: &str, v: &str| HashMap::from([(k.to_owned(), v.to_owned())]);
         assert_eq!(
-            router.find(&Method::PUT, "/a/7/b"),
-            Matched::Route {
-                route: Route::Put,
-                params
-            }
+            AppAddress::from_params(&params("appId", "7")).unwrap(),
+            AppAddress::Id(7)
         );
-        assert_eq!(router.find(&Method::DELETE, "/a/7/b"), Matched::MethodNotAllowed);
-        assert_eq!(router.find(&Method::GET, "/a/7/c"), Matched::NotFound);
+        assert_eq!(
+            AppAddress::from_params(&params("appKey", "demo")).unwrap(),
+            AppAddress::Key("demo".into())
+        );
+        for bad in ["0", "-1", "abc", ""] {
+            assert_eq!(
+                AppAddress::from_params(&params("appId", bad))
+                    .unwrap_err()
+                    .status(),
+                404
+            );
+        }
     }
 }

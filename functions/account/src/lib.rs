@@ -10,7 +10,7 @@ mod union_id;
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::{ApiError, Envelope, Services};
 
-use oauthapp_shared::routing::{Matched, Router};
+use oauthapp_shared::routing::{AppAddress, Router};
 use routes::{ROUTES, Route};
 
 /// Built once per cold start.
@@ -30,20 +30,14 @@ impl AppState {
 
 /// Answers one request; every outcome, failures included, is an envelope.
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    let result = match state.router.find(req.method(), req.uri().path()) {
-        Matched::Route { route, params } => {
-            match parse_app_id(params.get("appId").map_or("", String::as_str)) {
-                Ok(app_id) => dispatch(&state.services, route, app_id, &req).await,
-                Err(err) => Err(err),
-            }
-        }
-        Matched::MethodNotAllowed => Err(ApiError::new(
-            lambda_http::http::StatusCode::METHOD_NOT_ALLOWED,
-            format!("{} is not allowed on this path.", req.method()),
-        )),
-        Matched::NotFound => Err(ApiError::not_found("There is no such endpoint.")),
+    let result = async {
+        let (route, params) = state.router.find(req.method(), req.uri().path())?;
+        let AppAddress::Id(app_id) = AppAddress::from_params(&params)? else {
+            return Err(ApiError::internal("account routes name the app by {appId}"));
+        };
+        dispatch(&state.services, route, app_id, &req).await
     };
-    Envelope::Legacy.respond(result)
+    Envelope::Legacy.respond(result.await)
 }
 
 async fn dispatch(
@@ -64,21 +58,4 @@ async fn dispatch(
         Route::PutProfile => json(profile::put(services, app_id, req).await?),
         Route::PointLog => json(points::log(services, app_id, req).await?),
     }
-}
-
-/// The numeric `{appId}` of the path; anything else names no app.
-fn parse_app_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "There is no app with id {raw:?}; appId is a positive number."
-        ))
-    })
-}
-
-/// The app, or the 404 every endpoint gives for an unknown one.
-fn known_app(
-    app: Option<oauthapp_shared::store::App>,
-    app_id: u64,
-) -> Result<oauthapp_shared::store::App, ApiError> {
-    app.ok_or_else(|| ApiError::not_found(format!("There is no app with id {app_id}.")))
 }

@@ -2,12 +2,12 @@
 
 use lambda_http::Request;
 use oauthapp_shared::request::json_body;
+use oauthapp_shared::routing::AppAddress;
 use oauthapp_shared::store::{LockStatus, lock_status};
 use oauthapp_shared::token::{GrantType, TokenModel};
 use oauthapp_shared::{ApiError, Services, clock, password, validate};
 use serde::Deserialize;
 
-use crate::known_app;
 use oauthapp_shared::registration::{ProfileFields, register};
 
 /// One answer for unknown user and wrong password, so neither is revealed.
@@ -34,7 +34,7 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
     validate::password(&body.pwd)?;
     let profile: ProfileFields = json_body(req)?;
     let mut new_user = profile.into_new_user(body.platform)?;
-    let app = known_app(services.store.app(app_id).await?, app_id)?;
+    let app = AppAddress::Id(app_id).load(&services.store).await?;
     new_user.password_hash = Some(password::hash_blocking(body.pwd).await?);
     new_user.user_name = Some(body.user_name);
     register(services, &app, new_user, GrantType::Account).await
@@ -48,7 +48,7 @@ pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<
     }
     let store = &services.store;
     let (app, login) = store.app_and_login(app_id, &body.user_name).await?;
-    let app = known_app(app, app_id)?;
+    let app = AppAddress::Id(app_id).known(app)?;
     let now = clock::now();
     if let Some(LockStatus::Locked { until }) = login.as_ref().map(|login| lock_status(&login.lockout, now)) {
         let minutes = (until - now + 59) / 60;

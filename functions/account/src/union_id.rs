@@ -4,12 +4,12 @@
 use lambda_http::Request;
 use oauthapp_shared::proof::union_id_proof;
 use oauthapp_shared::request::json_body;
+use oauthapp_shared::routing::AppAddress;
 use oauthapp_shared::signature::Signed;
 use oauthapp_shared::token::{GrantType, TokenModel};
 use oauthapp_shared::{ApiError, Services, clock, password, validate};
 use serde::Deserialize;
 
-use crate::known_app;
 use oauthapp_shared::registration::{ProfileFields, register};
 
 #[derive(Deserialize)]
@@ -50,7 +50,7 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
     }
     let profile: ProfileFields = json_body(req)?;
     let mut new_user = profile.into_new_user(Some(body.platform))?;
-    let app = known_app(services.store.app(app_id).await?, app_id)?;
+    let app = AppAddress::Id(app_id).load(&services.store).await?;
     let signed = union_id_proof(&app, req, clock::now())? == Signed::Yes;
     // Only the app's backend may vouch that an address was verified.
     new_user.email_is_valid = signed && body.email_is_valid;
@@ -71,7 +71,7 @@ pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<
     let (app, user_id) = store
         .app_and_union_id(app_id, &body.platform, &body.union_id)
         .await?;
-    let app = known_app(app, app_id)?;
+    let app = AppAddress::Id(app_id).known(app)?;
     union_id_proof(&app, req, clock::now())?;
     let not_registered = || {
         ApiError::not_found(

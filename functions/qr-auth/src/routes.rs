@@ -1,7 +1,5 @@
 //! The routes this function serves, exactly as API Gateway routes them.
 
-use oauthapp_shared::Envelope;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     PreSignIn,
@@ -34,12 +32,3 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
         Route::ConfirmRegister,
     ),
 ];
-
-impl Route {
-    pub fn envelope(self) -> Envelope {
-        match self {
-            Route::PreSignIn | Route::Scan | Route::SignUp | Route::SignIn => Envelope::Legacy,
-            _ => Envelope::V1,
-        }
-    }
-}
