@@ -97,9 +97,8 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
         .await
         .map_err(refused)?;
 
-    let existing = store.app_and_union_id(app.id, &platform, &body.union_id).await?.1;
-    let user = match existing {
-        Some(user_id) => store.user(app.id, user_id).await?,
+    let user = match store.user_by_union_id(app.id, &platform, &body.union_id).await? {
+        Some(user) => user,
         None => {
             new_user.union_id = Some(body.union_id.clone());
             new_user.user_name = user_name;
@@ -107,19 +106,16 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
             new_user.email_is_valid = signed && body.email_is_valid;
             new_user.phone_is_valid = signed && body.phone_is_valid;
             match store.create_user(app.id, new_user, now).await {
-                Ok(user) => Some(user),
+                Ok(user) => user,
                 // Registered by a concurrent request: that user signs in.
-                Err(CreateUserError::UnionIdTaken) => {
-                    match store.app_and_union_id(app.id, &platform, &body.union_id).await?.1 {
-                        Some(user_id) => store.user(app.id, user_id).await?,
-                        None => None,
-                    }
-                }
+                Err(CreateUserError::UnionIdTaken) => store
+                    .user_by_union_id(app.id, &platform, &body.union_id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("union-id guard without its user"))?,
                 Err(err) => return Err(creation_error(err)),
             }
         }
     };
-    let user = user.ok_or_else(|| ApiError::internal("union-id guard without its user"))?;
     confirm(services, app, body.sign_in_key, &user).await?;
     services.tokens.issue(app, &user, GrantType::UnionId)
 }

@@ -156,6 +156,22 @@ impl Store {
         Ok((app, guard.map(|guard| guard.user_id)))
     }
 
+    /// The user bound to (platform, unionID), when the app is known already.
+    pub async fn user_by_union_id(
+        &self,
+        app_id: u64,
+        platform: &str,
+        union_id: &str,
+    ) -> Result<Option<User>, StoreError> {
+        match self
+            .get::<Guard>(&keys::union_id(app_id, platform, union_id))
+            .await?
+        {
+            Some(guard) => self.user(app_id, guard.user_id).await,
+            None => Ok(None),
+        }
+    }
+
     /// Applies `changes`; `Ok(false)` when there is no such user.
     pub async fn update_profile(
         &self,
