@@ -10,7 +10,6 @@ use std::time::Duration;
 use common::{Harness, decode_claims};
 use oauthapp_shared::store::UnionIdProof;
 use serde_json::{Value, json};
-use testkit::bearer;
 
 fn register_body(key: Value, union_id: &str) -> Value {
     json!({"signInKey": key, "unionID": union_id, "avatar": "avatar.jpg", "platform": "wxminip",
@@ -86,21 +85,9 @@ async fn v1_flow_with_confirm_login_redeemed_by_the_legacy_poll() {
         .await;
     confirm.assert_error(401, "Bearer");
     assert!(confirm.body.get("error").is_some(), "v1 errors use `error`");
-    let mini = h
-        .post(
-            &h.v1("Confirm-Login"),
-            &json!({"signInKey": key}),
-            &[bearer(&token)],
-        )
-        .await;
+    let mini = h.confirm_login(key, &token).await;
     assert_eq!(Harness::user_id(&mini.token()), user_id);
-    let again = h
-        .post(
-            &h.v1("Confirm-Login"),
-            &json!({"signInKey": key}),
-            &[bearer(&token)],
-        )
-        .await;
+    let again = h.confirm_login(key, &token).await;
     again.assert_error(409, "confirmed already");
 
     let web = h.poll(key).await;
@@ -131,13 +118,9 @@ async fn refused_steps_change_nothing() {
     let key = h.new_key().await;
     // Confirming before the scan.
     let (_, token) = h.user_with_token("early").await;
-    h.post(
-        &h.v1("Confirm-Login"),
-        &json!({"signInKey": key}),
-        &[bearer(&token)],
-    )
-    .await
-    .assert_error(409, "not been scanned yet");
+    h.confirm_login(key, &token)
+        .await
+        .assert_error(409, "not been scanned yet");
     h.scan(key).await;
     // An unsigned or invalid sign-up on a signature app.
     let path = h.legacy("QRCodeSignUp");
@@ -237,15 +220,7 @@ async fn keys_expire() {
 async fn twenty_concurrent_polls_redeem_once() {
     let h = Arc::new(Harness::new(UnionIdProof::None).await);
     let key = h.new_key().await;
-    h.scan(key).await;
-    let (_, token) = h.user_with_token("poller").await;
-    h.post(
-        &h.v1("Confirm-Login"),
-        &json!({"signInKey": key}),
-        &[bearer(&token)],
-    )
-    .await
-    .token();
+    h.confirm_for_new_user(key, "poller").await;
     let polls: Vec<_> = (0..20)
         .map(|_| {
             let h = h.clone();
@@ -288,15 +263,7 @@ async fn a_poll_costs_one_read_and_redemption_one_write() {
     h.requests.take();
     h.poll(key).await.assert_error(409, "请扫码");
     assert_eq!(h.requests.take(), 1, "a waiting poll is one read");
-    h.scan(key).await;
-    let (_, token) = h.user_with_token("counted").await;
-    h.post(
-        &h.v1("Confirm-Login"),
-        &json!({"signInKey": key}),
-        &[bearer(&token)],
-    )
-    .await
-    .token();
+    h.confirm_for_new_user(key, "counted").await;
     h.requests.take();
     h.poll(key).await.token();
     assert_eq!(

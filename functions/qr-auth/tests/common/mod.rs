@@ -91,6 +91,23 @@ impl Harness {
         (user.id, token.access_token)
     }
 
+    /// `QR-Auth/Confirm-Login` of `key` as the user of `token`.
+    pub async fn confirm_login(&self, key: u64, token: &str) -> Reply {
+        self.post(
+            &self.v1("Confirm-Login"),
+            &json!({"signInKey": key}),
+            &[testkit::bearer(token)],
+        )
+        .await
+    }
+
+    /// Scans `key` and confirms it for a new user with `union_id`.
+    pub async fn confirm_for_new_user(&self, key: u64, union_id: &str) {
+        self.scan(key).await;
+        let (_, token) = self.user_with_token(union_id).await;
+        self.confirm_login(key, &token).await.token();
+    }
+
     pub async fn user_count(&self) -> usize {
         self.store
             .list_users(self.app.id, None, 1000)
