@@ -32,6 +32,15 @@ die() {
   exit 1
 }
 
+# A random key kept in .local/<name>, made on first use.
+local_key() {
+  if [[ ! -s "$LOCAL/$1" ]]; then
+    mkdir -p "$LOCAL"
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(36))' >"$LOCAL/$1")
+  fi
+  cat "$LOCAL/$1"
+}
+
 # The environment of the local stack: DynamoDB Local, the functions under
 # `cargo lambda watch`, the admin CLI and the tests. Not for `make deploy`,
 # where the dummy credentials and the local endpoint would be wrong.
@@ -44,16 +53,12 @@ use_local_stack() {
   export AWS_REGION="${AWS_REGION:-us-east-1}"
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
   export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
-  # JWT_SECRET from the environment, else one generated once per checkout and
-  # kept in .local/ (git-ignored) so tokens survive a restart of `make dev`.
-  if [[ -z "${JWT_SECRET:-}" ]]; then
-    if [[ ! -s "$LOCAL/jwt-secret" ]]; then
-      mkdir -p "$LOCAL"
-      (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(36))' >"$LOCAL/jwt-secret")
-    fi
-    JWT_SECRET="$(<"$LOCAL/jwt-secret")"
-  fi
-  export JWT_SECRET
+  # JWT_SECRET and TWO_FACTOR_KEY from the environment, else each generated
+  # once per checkout and kept in .local/ (git-ignored), so tokens and
+  # enrolled authenticators survive a restart of `make dev`.
+  JWT_SECRET="${JWT_SECRET:-$(local_key jwt-secret)}"
+  TWO_FACTOR_KEY="${TWO_FACTOR_KEY:-$(local_key two-factor-key)}"
+  export JWT_SECRET TWO_FACTOR_KEY
 }
 
 # The package names of the Lambda functions: one package per functions/*/.

@@ -37,6 +37,7 @@ fn functions() -> Vec<Function> {
     vec![
         Function::new("account", account::routes::ROUTES),
         Function::new("qr-auth", qr_auth::routes::ROUTES),
+        Function::new("external-account", external_account::routes::ROUTES),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Deployment configuration, read once per cold start from the environment.
-//! The token secret comes from `JWT_SECRET` locally and from a Secrets
-//! Manager secret named by `JWT_SECRET_ARN` in AWS, never from the template.
+//! Each key (see `SECRETS`) comes from a plain variable locally and from a
+//! Secrets Manager secret named by the matching `…_ARN` variable in AWS,
+//! never from the template.
 
 use std::time::Duration;
 
@@ -8,8 +9,39 @@ use aws_config::SdkConfig;
 use time::UtcOffset;
 use time::format_description::well_known::Iso8601;
 
-/// Fewer secret bytes than this and HS256 is guessable offline.
+/// Fewer secret bytes than this and a key is guessable offline.
 pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Where a deployment keeps one of its keys.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretSource {
+    /// Holds the key itself; for local runs only.
+    pub plain: &'static str,
+    /// Names the Secrets Manager secret holding the key; what AWS uses.
+    pub arn: &'static str,
+}
+
+/// The HS256 key signing every token.
+pub const TOKEN_SECRET: SecretSource = SecretSource {
+    plain: "JWT_SECRET",
+    arn: "JWT_SECRET_ARN",
+};
+
+/// The key that encrypts users' TOTP secrets at rest. Unlike the token key
+/// it must never be lost or replaced: every enrolled authenticator depends on it.
+pub const TWO_FACTOR_KEY: SecretSource = SecretSource {
+    plain: "TWO_FACTOR_KEY",
+    arn: "TWO_FACTOR_KEY_ARN",
+};
+
+pub const SECRETS: [SecretSource; 2] = [TOKEN_SECRET, TWO_FACTOR_KEY];
+
+/// The keys `SECRETS` names, as loaded.
+#[derive(Clone)]
+pub struct Secrets {
+    pub token: Vec<u8>,
+    pub two_factor: Vec<u8>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -17,8 +49,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("{name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
-    #[error("reading the token secret from Secrets Manager failed: {0}")]
-    Secret(String),
+    #[error("reading {name} from Secrets Manager failed: {reason}")]
+    Secret { name: &'static str, reason: String },
 }
 
 #[derive(Clone)]
@@ -30,6 +62,18 @@ pub struct Config {
     pub qr_key_lifetime: Duration,
     /// The offset at which response bodies show times.
     pub display_offset: UtcOffset,
+    /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`).
+    pub two_factor_key: Redacted,
+}
+
+/// Key material that debug output must not show.
+#[derive(Clone)]
+pub struct Redacted(pub Vec<u8>);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 #[derive(Clone)]
@@ -58,27 +102,26 @@ pub struct LockoutPolicy {
 }
 
 impl Config {
-    /// Reads the environment; fetches the token secret from Secrets Manager
-    /// when `JWT_SECRET_ARN` names one.
+    /// Reads the environment; fetches each key from Secrets Manager when its
+    /// `…_ARN` variable names a secret, both at once.
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let secret = match lookup("JWT_SECRET_ARN") {
-            Some(arn) => fetch_secret(sdk, &arn).await?,
-            None => lookup("JWT_SECRET").ok_or(ConfigError::Missing("JWT_SECRET (or JWT_SECRET_ARN)"))?,
-        };
-        Self::from_lookup(lookup, secret.into_bytes())
+        let (token, two_factor) = tokio::try_join!(
+            load_secret(sdk, &lookup, TOKEN_SECRET),
+            load_secret(sdk, &lookup, TWO_FACTOR_KEY)
+        )?;
+        Self::from_lookup(lookup, Secrets { token, two_factor })
     }
 
-    /// Builds the configuration from a variable lookup and the secret.
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-        secret: Vec<u8>,
-    ) -> Result<Self, ConfigError> {
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: format!("it must be at least {MIN_SECRET_BYTES} bytes of random data"),
-            });
+    /// Builds the configuration from a variable lookup and the keys.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, secrets: Secrets) -> Result<Self, ConfigError> {
+        for (source, key) in [(TOKEN_SECRET, &secrets.token), (TWO_FACTOR_KEY, &secrets.two_factor)] {
+            if key.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError::Invalid {
+                    name: source.plain,
+                    reason: format!("it must be at least {MIN_SECRET_BYTES} bytes of random data"),
+                });
+            }
         }
         let issuer = lookup("JWT_ISSUER").unwrap_or_else(|| "http://127.0.0.1:9000/".to_owned());
         let audience = lookup("JWT_AUDIENCE").unwrap_or_else(|| issuer.clone());
@@ -88,7 +131,7 @@ impl Config {
             token: TokenSettings {
                 issuer,
                 audience,
-                secret,
+                secret: secrets.token,
             },
             lockout: LockoutPolicy {
                 threshold: parse_number(&lookup, "LOCKOUT_THRESHOLD", 5)?,
@@ -101,6 +144,7 @@ impl Config {
                     reason: format!("{err} (expected e.g. +08:00)"),
                 }
             })?,
+            two_factor_key: Redacted(secrets.two_factor),
         })
     }
 }
@@ -122,19 +166,32 @@ fn parse_number<T: std::str::FromStr + PartialOrd + Default>(
     }
 }
 
-async fn fetch_secret(sdk: &SdkConfig, arn: &str) -> Result<String, ConfigError> {
-    let client = aws_sdk_secretsmanager::Client::new(sdk);
-    let output = client
+/// One key: from Secrets Manager when its ARN variable is set, else from its
+/// plain variable.
+async fn load_secret(
+    sdk: &SdkConfig,
+    lookup: &impl Fn(&str) -> Option<String>,
+    source: SecretSource,
+) -> Result<Vec<u8>, ConfigError> {
+    let Some(arn) = lookup(source.arn) else {
+        return lookup(source.plain)
+            .map(String::into_bytes)
+            .ok_or(ConfigError::Missing(source.plain));
+    };
+    let failed = |reason: String| ConfigError::Secret {
+        name: source.arn,
+        reason,
+    };
+    let output = aws_sdk_secretsmanager::Client::new(sdk)
         .get_secret_value()
         .secret_id(arn)
         .send()
         .await
-        .map_err(|err| {
-            ConfigError::Secret(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string())
-        })?;
+        .map_err(|err| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string()))?;
     output
         .secret_string
-        .ok_or_else(|| ConfigError::Secret("the secret has no string value".to_owned()))
+        .map(String::into_bytes)
+        .ok_or_else(|| failed("the secret has no string value".to_owned()))
 }
 
 #[cfg(test)]
@@ -148,10 +205,28 @@ mod tests {
         move |name| vars.get(name).cloned()
     }
 
+    fn secrets() -> Secrets {
+        Secrets {
+            token: vec![7; 32],
+            two_factor: vec![9; 32],
+        }
+    }
+
     #[test]
-    fn refuses_a_short_secret() {
-        let err = Config::from_lookup(lookup(&[]), b"short".to_vec()).err().unwrap();
-        assert!(err.to_string().contains("32 bytes"));
+    fn refuses_a_short_key() {
+        let short_token = Secrets {
+            token: b"short".to_vec(),
+            ..secrets()
+        };
+        let err = Config::from_lookup(lookup(&[]), short_token).err().unwrap();
+        assert!(err.to_string().contains("JWT_SECRET"), "{err}");
+        let short_two_factor = Secrets {
+            two_factor: b"short".to_vec(),
+            ..secrets()
+        };
+        let err = Config::from_lookup(lookup(&[]), short_two_factor).err().unwrap();
+        assert!(err.to_string().contains("TWO_FACTOR_KEY is invalid"), "{err}");
+        assert!(err.to_string().contains("32 bytes"), "{err}");
     }
 
     #[test]
@@ -161,7 +236,7 @@ mod tests {
                 ("LOCKOUT_THRESHOLD", "3"),
                 ("JWT_ISSUER", "https://auth.example/"),
             ]),
-            vec![7; 32],
+            secrets(),
         )
         .unwrap();
         assert_eq!(config.lockout.threshold, 3);
@@ -169,10 +244,11 @@ mod tests {
         assert_eq!(config.token.audience, "https://auth.example/");
         assert_eq!(config.display_offset, UtcOffset::from_hms(8, 0, 0).unwrap());
         assert!(!format!("{:?}", config.token).contains("7, 7"));
+        assert!(!format!("{:?}", config.two_factor_key).contains("9, 9"));
     }
 
     #[test]
     fn rejects_a_zero_threshold() {
-        assert!(Config::from_lookup(lookup(&[("LOCKOUT_THRESHOLD", "0")]), vec![7; 32]).is_err());
+        assert!(Config::from_lookup(lookup(&[("LOCKOUT_THRESHOLD", "0")]), secrets()).is_err());
     }
 }

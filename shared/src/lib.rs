@@ -13,9 +13,11 @@ pub mod registration;
 pub mod request;
 pub mod routing;
 pub mod services;
+pub mod sign_in;
 pub mod signature;
 pub mod store;
 pub mod token;
+pub mod two_factor;
 pub mod validate;
 
 pub use config::Config;

@@ -99,11 +99,12 @@ impl AppAddress {
         self.known(app)
     }
 
-    /// The app's id, read from the table only when the path gives a key.
+    /// The app's id: no read for an id, one read of the key's guard for a
+    /// key. The app itself may be gone; reads that need it find out.
     pub async fn app_id(&self, store: &Store) -> Result<u64, ApiError> {
         match self {
             AppAddress::Id(id) => Ok(*id),
-            AppAddress::Key(_) => Ok(self.load(store).await?.id),
+            AppAddress::Key(key) => store.app_id_by_key(key).await?.ok_or_else(|| self.known(None).unwrap_err()),
         }
     }
 }

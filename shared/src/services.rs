@@ -5,11 +5,14 @@ use aws_config::BehaviorVersion;
 use crate::config::{Config, ConfigError};
 use crate::store::Store;
 use crate::token::Tokens;
+use crate::two_factor::SecretBox;
 
 pub struct Services {
     pub config: Config,
     pub store: Store,
     pub tokens: Tokens,
+    /// Seals users' TOTP secrets.
+    pub totp_secrets: SecretBox,
 }
 
 impl Services {
@@ -17,11 +20,12 @@ impl Services {
         Self {
             store: Store::new(dynamodb, config.table_name.clone()),
             tokens: Tokens::new(&config.token),
+            totp_secrets: SecretBox::new(&config.two_factor_key.0),
             config,
         }
     }
 
-    /// Reads configuration (and the token secret) and builds the clients.
+    /// Reads configuration (and the keys) and builds the clients.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
         let config = Config::load(&sdk).await?;

@@ -8,6 +8,7 @@ pub const AVATAR_MAX: usize = 1024;
 pub const EMAIL_MAX: usize = 254;
 pub const PHONE_MAX: usize = 20;
 pub const DATA_MAX: usize = 10_000;
+pub const PLATFORM_NAME_MAX: usize = 64;
 
 /// `value` must have `min..=max` characters, each allowed by `allowed`,
 /// which `rule` describes in words.

@@ -9,10 +9,12 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof, schema};
+use oauthapp_shared::config::Secrets;
 use oauthapp_shared::{Config, Services, clock, signature};
 use serde_json::{Value, json};
 
 pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-thirty-two-bytes!";
+pub const TEST_TWO_FACTOR_KEY: &[u8] = b"test-two-factor-key-of-thirty-two-bytes!";
 pub const ISSUER: &str = "https://auth.test/";
 
 /// A response: HTTP status and the parsed envelope.
@@ -128,7 +130,10 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
     vars.push(("JWT_ISSUER".into(), ISSUER.into()));
     let config = Config::from_lookup(
         |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
-        TEST_SECRET.to_vec(),
+        Secrets {
+            token: TEST_SECRET.to_vec(),
+            two_factor: TEST_TWO_FACTOR_KEY.to_vec(),
+        },
     )
     .expect("test configuration");
     let store = Store::new(client.clone(), table);

@@ -3,9 +3,10 @@
 use lambda_http::Request;
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
-use oauthapp_shared::store::{LockStatus, lock_status};
+use oauthapp_shared::sign_in::{SignInAttempt, two_factor_code};
+use oauthapp_shared::store::Credential;
 use oauthapp_shared::token::{GrantType, TokenModel};
-use oauthapp_shared::{ApiError, Services, clock, password, validate};
+use oauthapp_shared::{ApiError, Services, password, validate};
 use serde::Deserialize;
 
 use oauthapp_shared::registration::{ProfileFields, register};
@@ -26,6 +27,8 @@ struct SignUpRequest {
 struct SignInRequest {
     user_name: String,
     pwd: String,
+    /// Required once the user turned two-factor sign-in on.
+    two_factor_code: Option<String>,
 }
 
 pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
@@ -46,35 +49,27 @@ pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<
     if body.pwd.is_empty() {
         return Err(ApiError::bad_request("`pwd` must not be empty."));
     }
+    let code = two_factor_code(body.two_factor_code)?;
     let store = &services.store;
     let (app, login) = store.app_and_login(app_id, &body.user_name).await?;
     let app = AppAddress::Id(app_id).known(app)?;
-    let now = clock::now();
-    if let Some(LockStatus::Locked { until }) = login.as_ref().map(|login| lock_status(&login.lockout, now)) {
-        let minutes = (until - now + 59) / 60;
-        return Err(ApiError::too_many_attempts(format!(
-            "Too many failed sign-ins for this account; try again in {minutes} minute(s)."
-        )));
-    }
-    let user_id = login.as_ref().and_then(|login| login.user_id);
-    let hash = login.as_ref().and_then(|login| login.password_hash.clone());
+    let (user_id, hash, lockout) = match login {
+        Some(login) => (login.user_id, login.password_hash, Some(login.lockout)),
+        None => (None, None, None),
+    };
+    let credential = Credential::UserName(&body.user_name);
+    let attempt = SignInAttempt::start(services, app_id, credential, lockout, user_id.is_some())?;
     // With no such user the decoy hash is checked, so both failures take as long.
     let matches = password::verify_blocking(body.pwd, hash).await?;
     let user_id = match user_id {
         Some(user_id) if matches => user_id,
-        _ => {
-            store
-                .record_sign_in_failure(app_id, &body.user_name, login, services.config.lockout, now)
-                .await?;
-            return Err(ApiError::unauthorized(BAD_CREDENTIALS));
-        }
+        _ => return attempt.fail(ApiError::unauthorized(BAD_CREDENTIALS)).await,
     };
     let user = store
         .user(app_id, user_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized(BAD_CREDENTIALS))?;
-    if login.is_some_and(|login| !login.lockout.failures.is_empty() || login.lockout.locked_until.is_some()) {
-        store.clear_sign_in_failures(app_id, &body.user_name).await?;
-    }
+    attempt.second_factor(&user, code.as_deref()).await?;
+    attempt.succeed().await?;
     services.tokens.issue(&app, &user, GrantType::Account)
 }

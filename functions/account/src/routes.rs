@@ -11,6 +11,9 @@ pub enum Route {
     GetProfile,
     PutProfile,
     PointLog,
+    StartTwoFactor,
+    ConfirmTwoFactor,
+    TurnOffTwoFactor,
 }
 
 /// (method, path template, route).
@@ -30,4 +33,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/AppUsers/{appId}/Profile", Route::GetProfile),
     ("PUT", "/api/AppUsers/{appId}/Profile", Route::PutProfile),
     ("GET", "/api/AppUsers/{appId}/PointLog", Route::PointLog),
+    ("GET", "/User/{appKey}/TwoFactorAuth", Route::StartTwoFactor),
+    ("POST", "/User/{appKey}/TwoFactorAuth", Route::ConfirmTwoFactor),
+    ("DELETE", "/User/{appKey}/TwoFactorAuth", Route::TurnOffTwoFactor),
 ];

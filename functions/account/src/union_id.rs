@@ -5,6 +5,7 @@ use lambda_http::Request;
 use oauthapp_shared::proof::union_id_proof;
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
+use oauthapp_shared::sign_in::{UnionIdSignIn, two_factor_code, union_id_sign_in};
 use oauthapp_shared::signature::Signed;
 use oauthapp_shared::token::{GrantType, TokenModel};
 use oauthapp_shared::{ApiError, Services, clock, password, validate};
@@ -27,10 +28,13 @@ struct SignUpRequest {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct SignInRequest {
     platform: String,
     #[serde(rename = "unionID")]
     union_id: String,
+    /// Required once the user turned two-factor sign-in on.
+    two_factor_code: Option<String>,
 }
 
 pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
@@ -67,18 +71,12 @@ pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<
     let body: SignInRequest = json_body(req)?;
     validate::platform(&body.platform)?;
     validate::union_id(&body.union_id)?;
-    let store = &services.store;
-    let (app, user_id) = store
-        .app_and_union_id(app_id, &body.platform, &body.union_id)
-        .await?;
-    let app = AppAddress::Id(app_id).known(app)?;
-    union_id_proof(&app, req, clock::now())?;
-    let not_registered = || {
-        ApiError::not_found(
-            "No user is registered with this platform and unionID; sign up with UnionIDSignUp.",
-        )
+    let code = two_factor_code(body.two_factor_code)?;
+    let sign_in = UnionIdSignIn {
+        platform: &body.platform,
+        union_id: &body.union_id,
+        two_factor_code: code.as_deref(),
+        not_bound: "No user is registered with this platform and unionID; sign up with UnionIDSignUp.",
     };
-    let user_id = user_id.ok_or_else(not_registered)?;
-    let user = store.user(app_id, user_id).await?.ok_or_else(not_registered)?;
-    services.tokens.issue(&app, &user, GrantType::UnionId)
+    union_id_sign_in(services, &AppAddress::Id(app_id), sign_in, req).await
 }

@@ -9,7 +9,8 @@ use oauthapp_shared::proof::union_id_proof;
 use oauthapp_shared::registration::{ProfileFields, creation_error};
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::signature::Signed;
-use oauthapp_shared::store::{App, CreateUserError, QrState, User};
+use oauthapp_shared::sign_in::disabled_binding;
+use oauthapp_shared::store::{App, CreateUserError, QrState, UnionIdOwner, User};
 use oauthapp_shared::token::{GrantType, TokenModel};
 use oauthapp_shared::{ApiError, Services, clock, validate};
 use serde::Deserialize;
@@ -66,6 +67,21 @@ fn check_code(field: &str, code: &Option<String>) -> Result<(), ApiError> {
     }
 }
 
+/// The registered owner of the unionID, if this path may sign them in: it
+/// has no field for a second factor, and a disabled binding signs in nobody.
+fn signing_in((owner, user): (UnionIdOwner, User)) -> Result<User, ApiError> {
+    if !owner.enable {
+        return Err(disabled_binding());
+    }
+    if user.two_factor.is_on() {
+        return Err(ApiError::unauthorized(
+            "Two-factor sign-in is on for this user: sign in on the mini-program with the code, then confirm \
+             the key with QR-Auth/Confirm-Login.",
+        ));
+    }
+    Ok(user)
+}
+
 /// `QRCodeSignUp` / `QR-Auth/Confirm-Register`: registers the user proven
 /// by the app's union-id proof, or signs in the one who has that unionID
 /// already, and confirms the key for them.
@@ -98,7 +114,7 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
         .map_err(refused)?;
 
     let user = match store.user_by_union_id(app.id, &platform, &body.union_id).await? {
-        Some(user) => user,
+        Some(owner) => signing_in(owner)?,
         None => {
             new_user.union_id = Some(body.union_id.clone());
             new_user.user_name = user_name;
@@ -108,10 +124,12 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
             match store.create_user(app.id, new_user, now).await {
                 Ok(user) => user,
                 // Registered by a concurrent request: that user signs in.
-                Err(CreateUserError::UnionIdTaken) => store
-                    .user_by_union_id(app.id, &platform, &body.union_id)
-                    .await?
-                    .ok_or_else(|| ApiError::internal("union-id guard without its user"))?,
+                Err(CreateUserError::UnionIdTaken) => signing_in(
+                    store
+                        .user_by_union_id(app.id, &platform, &body.union_id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("union-id guard without its user"))?,
+                )?,
                 Err(err) => return Err(creation_error(err)),
             }
         }

@@ -91,15 +91,23 @@ impl Store {
 
     /// The app with string key `key`, as the v1 API addresses apps.
     pub async fn app_by_key(&self, key: &str) -> Result<Option<App>, StoreError> {
+        match self.app_id_by_key(key).await? {
+            Some(app_id) => self.app(app_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The id of the app with key `key`, from its key guard alone.
+    pub async fn app_id_by_key(&self, key: &str) -> Result<Option<u64>, StoreError> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct KeyGuard {
             app_id: u64,
         }
-        match self.get::<KeyGuard>(&keys::app_key(key)).await? {
-            Some(guard) => self.app(guard.app_id).await,
-            None => Ok(None),
-        }
+        Ok(self
+            .get::<KeyGuard>(&keys::app_key(key))
+            .await?
+            .map(|guard| guard.app_id))
     }
 
     /// Applies `changes`; `Ok(None)` when there is no such app.

@@ -98,13 +98,25 @@ pub fn login(app_id: u64, user_name: &str) -> Key {
     }
 }
 
-/// Guard making (platform, unionID) unique within an app; holds the user id.
+/// Guard making (platform, unionID) unique within an app; names the user
+/// and binding that own it and holds its sign-in lockout state.
 pub fn union_id(app_id: u64, platform: &str, union_id: &str) -> Key {
     Key {
         pk: format!("UNIONID#{app_id}#{platform}#{union_id}"),
         sk: "UNIONID".to_owned(),
     }
 }
+
+/// An external account bound to a user, in the user's partition.
+pub fn binding(app_id: u64, user_id: u64, binding_id: u64) -> Key {
+    Key {
+        pk: user_partition(app_id, user_id),
+        sk: format!("{BINDING_PREFIX}{binding_id:012}"),
+    }
+}
+
+/// Sort-key prefix of a user's bindings.
+pub const BINDING_PREFIX: &str = "BINDING#";
 
 /// A QR sign-in key; the item expires through TTL.
 pub fn qr_key(key: u64) -> Key {

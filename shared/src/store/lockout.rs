@@ -1,13 +1,41 @@
-//! Sign-in lockout per account: `threshold` failures within `window` lock the
-//! account until `window` after the failure that reached the threshold. The
-//! state lives on the credential item and is written optimistically, so
+//! Sign-in lockout per credential: `threshold` failures within `window`
+//! lock it until `window` after the failure that reached the threshold. The
+//! state lives on the credential's item and is written optimistically, so
 //! concurrent failures are all counted.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Deserialize;
 
-use super::{LockoutState, Login, Store, StoreError, keys, number};
+use super::{Key, LockoutState, Login, Store, StoreError, keys, number};
 use crate::config::LockoutPolicy;
+
+/// What a sign-in names, and whose failures are counted together.
+#[derive(Debug, Clone, Copy)]
+pub enum Credential<'a> {
+    /// A user name with its password (the `LOGIN` item).
+    UserName(&'a str),
+    /// A (platform, unionID) binding (its guard item).
+    UnionId { platform: &'a str, union_id: &'a str },
+}
+
+impl Credential<'_> {
+    fn key(&self, app_id: u64) -> Key {
+        match self {
+            Credential::UserName(name) => keys::login(app_id, name),
+            Credential::UnionId { platform, union_id } => keys::union_id(app_id, platform, union_id),
+        }
+    }
+}
+
+/// A credential item as the lockout sees it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Counted {
+    user_id: Option<u64>,
+    #[serde(flatten)]
+    lockout: LockoutState,
+}
 
 /// Attempts at an optimistic write before giving up.
 const MAX_ATTEMPTS: usize = 10;
@@ -58,20 +86,22 @@ impl Store {
         self.app_and(app_id, &keys::login(app_id, user_name)).await
     }
 
-    /// Counts a failed sign-in of `user_name`, starting from `seen`, the
-    /// credential as last read (or `None` when there was none).
+    /// Counts a failed sign-in with `credential`, starting from `seen`, its
+    /// lockout state as last read, and `registered`, whether it belongs to
+    /// a user (an unknown user name has no item until it fails).
     pub async fn record_sign_in_failure(
         &self,
         app_id: u64,
-        user_name: &str,
-        mut seen: Option<Login>,
+        credential: Credential<'_>,
+        seen: Option<LockoutState>,
+        registered: bool,
         policy: LockoutPolicy,
         now: i64,
     ) -> Result<(), StoreError> {
-        let key = keys::login(app_id, user_name);
+        let key = credential.key(app_id);
+        let (mut state, mut registered) = (seen.unwrap_or_default(), registered);
         for _ in 0..MAX_ATTEMPTS {
-            let login = seen.take().unwrap_or_default();
-            let next = after_failure(&login.lockout, policy, now);
+            let next = after_failure(&state, policy, now);
             let mut update = "SET failures = :failures, lockedUntil = :until, lockVersion = :next".to_owned();
             let mut request = self
                 .client
@@ -87,13 +117,16 @@ impl Store {
                     next.locked_until.map_or(AttributeValue::Null(true), number),
                 )
                 .expression_attribute_values(":next", number(next.lock_version));
-            let mut condition = if login.lockout.lock_version == 0 {
+            let mut condition = if state.lock_version == 0 {
                 "attribute_not_exists(lockVersion)".to_owned()
             } else {
-                request = request.expression_attribute_values(":seen", number(login.lockout.lock_version));
+                request = request.expression_attribute_values(":seen", number(state.lock_version));
                 "lockVersion = :seen".to_owned()
             };
-            if login.user_id.is_none() {
+            if registered {
+                // Never recreate a credential removed meanwhile.
+                condition.push_str(" AND attribute_exists(userId)");
+            } else {
                 // A name nobody registered: let the record expire, but never
                 // put an expiry on a credential that appeared meanwhile.
                 update.push_str(", #ttl = :ttl");
@@ -111,7 +144,15 @@ impl Store {
                         Some(UpdateItemError::ConditionalCheckFailedException(_))
                     ) =>
                 {
-                    seen = Some(self.get(&key).await?.unwrap_or_default());
+                    match self.get::<Counted>(&key).await? {
+                        Some(counted) => {
+                            registered = counted.user_id.is_some();
+                            state = counted.lockout;
+                        }
+                        // A binding removed meanwhile has nothing left to lock.
+                        None if matches!(credential, Credential::UnionId { .. }) => return Ok(()),
+                        None => (registered, state) = (false, LockoutState::default()),
+                    }
                 }
                 Err(err) => return Err(err.into()),
             }
@@ -123,11 +164,11 @@ impl Store {
     }
 
     /// Forgets earlier failures after a successful sign-in.
-    pub async fn clear_sign_in_failures(&self, app_id: u64, user_name: &str) -> Result<(), StoreError> {
+    pub async fn clear_sign_in_failures(&self, app_id: u64, credential: Credential<'_>) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys::login(app_id, user_name).item()))
+            .set_key(Some(credential.key(app_id).item()))
             .update_expression("SET failures = :none, lockVersion = if_not_exists(lockVersion, :zero) + :one REMOVE lockedUntil")
             .condition_expression("attribute_exists(userId)")
             .expression_attribute_values(":none", AttributeValue::L(vec![]))

@@ -2,12 +2,14 @@
 //! uniqueness rule is a conditional transactional write; nothing scans.
 
 mod apps;
+mod bindings;
 pub mod keys;
 mod lockout;
 mod models;
 mod points;
 mod qr;
 pub mod schema;
+mod two_factor;
 mod users;
 
 use std::collections::HashMap;
@@ -21,9 +23,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use apps::{AppChanges, CreateAppError, NewApp};
+pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBinding};
 pub use keys::{Item, Key};
-pub use lockout::{LockStatus, lock_status};
-pub use models::{App, AppCard, LockoutState, Login, PointEntry, PointKind, PointTotals, UnionIdProof, User};
+pub use lockout::{Credential, LockStatus, lock_status};
+pub use models::{
+    App, AppCard, Binding, LockoutState, Login, PointEntry, PointKind, PointTotals, TwoFactorState,
+    UnionIdOwner, UnionIdProof, User,
+};
+pub use two_factor::Enrolment;
 pub use points::{ChangePointsError, PointPage};
 pub use qr::{QrError, QrKey, QrRefusal, QrRequest, QrState};
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
@@ -255,6 +262,10 @@ fn lost_race(reasons: &[CancellationReason]) -> bool {
 
 fn number(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
+}
+
+fn boolean(b: bool) -> AttributeValue {
+    AttributeValue::Bool(b)
 }
 
 fn text(s: impl Into<String>) -> AttributeValue {

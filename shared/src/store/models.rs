@@ -91,6 +91,63 @@ pub struct User {
     pub updated_at: i64,
     #[serde(flatten)]
     pub points: PointTotals,
+    /// Id of the user's newest external-account binding.
+    #[serde(default)]
+    pub binding_sequence: u64,
+    #[serde(flatten)]
+    pub two_factor: TwoFactorState,
+}
+
+/// Two-factor sign-in of a user. Secrets are sealed (see `two_factor`)
+/// and never leave the service once enrolment is confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorState {
+    /// The confirmed secret; two-factor sign-in is on while it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<String>,
+    /// A secret handed out for enrolment, not yet confirmed with a code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_pending: Option<String>,
+    /// The newest time step whose code was accepted; older and equal steps
+    /// are refused, so each code works once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_last_step: Option<u64>,
+}
+
+impl TwoFactorState {
+    pub fn is_on(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+}
+
+/// An external account (another platform's unionID) bound to a user, in the
+/// user's partition (see `keys::binding`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    pub id: u64,
+    pub user_id: u64,
+    pub platform: String,
+    pub platform_name: String,
+    pub union_id: String,
+    pub avatar: String,
+    pub data: String,
+    pub enable: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The guard making a (platform, unionID) unique in an app (see
+/// `keys::union_id`): who owns it, whether it may sign in, and its lockout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnionIdOwner {
+    pub user_id: u64,
+    pub binding_id: u64,
+    pub enable: bool,
+    #[serde(flatten)]
+    pub lockout: LockoutState,
 }
 
 /// Running totals kept on the user item, written in the same transaction as

@@ -3,10 +3,10 @@
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use serde::Deserialize;
 
 use super::{
-    App, PointTotals, Store, StoreError, User, failed_conditions, item_of, keys, number, put_if, text,
+    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User,
+    failed_conditions, item_of, keys, number, put_if, text,
 };
 
 /// A user to create. The password, when given, is already hashed.
@@ -53,18 +53,14 @@ pub struct UserPage {
 /// The role every new user gets.
 const DEFAULT_ROLE: &str = "user";
 
-/// A guard item's reference to its user.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Guard {
-    user_id: u64,
-}
-
 impl Store {
-    /// Creates the user, its user-name credential and its union-id guard in
-    /// one transaction: either all exist afterwards or none does.
+    /// Creates the user, its user-name credential, and its union-id guard
+    /// with the binding that lists it, in one transaction: either all exist
+    /// afterwards or none does.
     pub async fn create_user(&self, app_id: u64, new: NewUser, now: i64) -> Result<User, CreateUserError> {
         let id = self.next_in_sequence(&keys::user_sequence(app_id)).await?;
+        // A union-id sign-up binds its pair as the user's first binding.
+        let binding_sequence = u64::from(new.union_id.is_some());
         let user = User {
             app_id,
             id,
@@ -83,6 +79,8 @@ impl Store {
             created_at: now,
             updated_at: now,
             points: PointTotals::default(),
+            binding_sequence,
+            two_factor: TwoFactorState::default(),
         };
         let user_key = keys::user(app_id, id);
         let index = [
@@ -108,10 +106,21 @@ impl Store {
             guards.push(Some(CreateUserError::UserNameTaken));
         }
         if let Some(union_id) = &user.union_id {
-            let mut guard = keys::union_id(app_id, &user.platform, union_id).item();
-            guard.insert("userId".to_owned(), number(id));
-            writes.push(put_if(&self.table, guard, "attribute_not_exists(pk)")?);
-            guards.push(Some(CreateUserError::UnionIdTaken));
+            let binding = Binding {
+                id: user.binding_sequence,
+                user_id: id,
+                platform: user.platform.clone(),
+                platform_name: user.platform.clone(),
+                union_id: union_id.clone(),
+                avatar: user.avatar.clone(),
+                data: String::new(),
+                enable: true,
+                created_at: now,
+                updated_at: now,
+            };
+            let (guard, record) = self.binding_writes(app_id, &binding)?;
+            writes.extend([guard, record]);
+            guards.extend([Some(CreateUserError::UnionIdTaken), None]);
         }
         match self
             .client
@@ -143,33 +152,37 @@ impl Store {
         self.get(&keys::user(app_id, user_id)).await
     }
 
-    /// The app and the id of the user bound to (platform, unionID), in one request.
-    pub async fn app_and_union_id(
+    /// The app and one of its users, in one request.
+    pub async fn app_and_user(&self, app_id: u64, user_id: u64) -> Result<(Option<App>, Option<User>), StoreError> {
+        self.app_and(app_id, &keys::user(app_id, user_id)).await
+    }
+
+    /// The app and the owner of (platform, unionID), in one request.
+    pub async fn app_and_union_id_owner(
         &self,
         app_id: u64,
         platform: &str,
         union_id: &str,
-    ) -> Result<(Option<App>, Option<u64>), StoreError> {
-        let (app, guard) = self
-            .app_and::<Guard>(app_id, &keys::union_id(app_id, platform, union_id))
-            .await?;
-        Ok((app, guard.map(|guard| guard.user_id)))
+    ) -> Result<(Option<App>, Option<UnionIdOwner>), StoreError> {
+        self.app_and(app_id, &keys::union_id(app_id, platform, union_id))
+            .await
     }
 
-    /// The user bound to (platform, unionID), when the app is known already.
+    /// The owner of (platform, unionID) and their user, when the app is
+    /// known already.
     pub async fn user_by_union_id(
         &self,
         app_id: u64,
         platform: &str,
         union_id: &str,
-    ) -> Result<Option<User>, StoreError> {
-        match self
-            .get::<Guard>(&keys::union_id(app_id, platform, union_id))
+    ) -> Result<Option<(UnionIdOwner, User)>, StoreError> {
+        let Some(owner) = self
+            .get::<UnionIdOwner>(&keys::union_id(app_id, platform, union_id))
             .await?
-        {
-            Some(guard) => self.user(app_id, guard.user_id).await,
-            None => Ok(None),
-        }
+        else {
+            return Ok(None);
+        };
+        Ok(self.user(app_id, owner.user_id).await?.map(|user| (owner, user)))
     }
 
     /// Applies `changes`; `Ok(false)` when there is no such user.

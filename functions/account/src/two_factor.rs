@@ -1,0 +1,123 @@
+//! `/User/{appKey}/TwoFactorAuth`: enrolling an authenticator app for
+//! two-factor sign-in, and turning it off. GET hands out a new secret, POST
+//! turns sign-in with it on once a code proves the app holds it, DELETE
+//! turns it off with a current code.
+
+use lambda_http::Request;
+use oauthapp_shared::request::json_body;
+use oauthapp_shared::store::{App, Enrolment as Started, User};
+use oauthapp_shared::two_factor::{self, CODE_DIGITS, Enrolment};
+use oauthapp_shared::{ApiError, Services, clock};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct CodeRequest {
+    code: String,
+}
+
+fn already_on() -> ApiError {
+    ApiError::conflict(
+        "Two-factor sign-in is on already; turn it off (DELETE with a current code) before enrolling again.",
+    )
+}
+
+fn user_gone() -> ApiError {
+    ApiError::not_found("The user of this token no longer exists.")
+}
+
+/// The token's user, read once.
+async fn signed_in_user(services: &Services, app_id: u64, req: &Request) -> Result<User, ApiError> {
+    let subject = services.tokens.authenticate(req, app_id)?;
+    services
+        .store
+        .user(app_id, subject.user_id)
+        .await?
+        .ok_or_else(user_gone)
+}
+
+/// The 6-digit `code` of a POST or DELETE body.
+fn code(req: &Request) -> Result<String, ApiError> {
+    let body: CodeRequest = json_body(req)?;
+    if body.code.len() == CODE_DIGITS && body.code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(body.code)
+    } else {
+        Err(ApiError::bad_request(format!(
+            "`code` must be the {CODE_DIGITS}-digit code the authenticator app shows."
+        )))
+    }
+}
+
+/// GET: a new pending secret, replacing any earlier unconfirmed one.
+pub async fn start(services: &Services, app: &App, req: &Request) -> Result<Enrolment, ApiError> {
+    let user = signed_in_user(services, app.id, req).await?;
+    if user.two_factor.is_on() {
+        return Err(already_on());
+    }
+    let secret = two_factor::new_secret();
+    let sealed = services.totp_secrets.seal(&user, &secret)?;
+    match services
+        .store
+        .start_two_factor_enrolment(app.id, user.id, &sealed)
+        .await?
+    {
+        Started::Started => two_factor::enrolment(secret, app, &user),
+        Started::AlreadyOn => Err(already_on()),
+        Started::UserGone => Err(user_gone()),
+    }
+}
+
+/// POST: turns two-factor sign-in on if `code` matches the pending secret.
+pub async fn confirm(services: &Services, app_id: u64, req: &Request) -> Result<bool, ApiError> {
+    let code = code(req)?;
+    let user = signed_in_user(services, app_id, req).await?;
+    if user.two_factor.is_on() {
+        return Err(already_on());
+    }
+    let pending = user.two_factor.totp_pending.as_deref().ok_or_else(|| {
+        ApiError::conflict("No enrolment is pending; GET TwoFactorAuth first to receive a secret.")
+    })?;
+    let secret = services.totp_secrets.open(&user, pending)?;
+    let step = two_factor::matching_step(secret, &code, clock::now())?.ok_or_else(|| {
+        ApiError::bad_request(
+            "The code does not match the secret handed out; check the authenticator app's entry and clock, \
+             and send the code it shows now.",
+        )
+    })?;
+    if services
+        .store
+        .turn_on_two_factor(app_id, user.id, pending, step)
+        .await?
+    {
+        Ok(true)
+    } else {
+        Err(ApiError::conflict(
+            "The enrolment changed meanwhile (another GET or POST); GET TwoFactorAuth again.",
+        ))
+    }
+}
+
+/// DELETE: turns two-factor sign-in off, given a current, unused code.
+pub async fn turn_off(services: &Services, app_id: u64, req: &Request) -> Result<bool, ApiError> {
+    let code = code(req)?;
+    let user = signed_in_user(services, app_id, req).await?;
+    let sealed = user
+        .two_factor
+        .totp_secret
+        .as_deref()
+        .ok_or_else(|| ApiError::conflict("Two-factor sign-in is off already."))?;
+    let secret = services.totp_secrets.open(&user, sealed)?;
+    let refused = |what: &str| ApiError::forbidden(format!("{what}; two-factor sign-in stays on."));
+    let step = two_factor::matching_step(secret, &code, clock::now())?
+        .ok_or_else(|| refused("The code is wrong or expired"))?;
+    if services
+        .store
+        .turn_off_two_factor(app_id, user.id, sealed, step)
+        .await?
+    {
+        Ok(true)
+    } else {
+        Err(refused(
+            "This code was used already; wait for the authenticator app's next code",
+        ))
+    }
+}

@@ -1,0 +1,178 @@
+//! What every sign-in shares once it knows which credential it names: that
+//! credential's lockout, the second factor of users who turned it on, and
+//! forgetting earlier failures on success. Password, union-id and external
+//! account sign-ins all go through `SignInAttempt`.
+
+use lambda_http::Request;
+
+use crate::proof::union_id_proof;
+use crate::routing::AppAddress;
+use crate::store::{Credential, LockStatus, LockoutState, User, lock_status};
+use crate::token::{GrantType, TokenModel};
+use crate::two_factor::{self, CODE_DIGITS};
+use crate::{ApiError, Services, clock};
+
+/// One sign-in with one credential of one app.
+pub struct SignInAttempt<'a> {
+    services: &'a Services,
+    app_id: u64,
+    credential: Credential<'a>,
+    lockout: Option<LockoutState>,
+    registered: bool,
+    now: i64,
+}
+
+impl<'a> SignInAttempt<'a> {
+    /// Starts a sign-in with `credential`, whose lockout state was read as
+    /// `lockout` (`None`: it has no item yet); `registered` says whether it
+    /// belongs to a user. Refused while the credential is locked.
+    pub fn start(
+        services: &'a Services,
+        app_id: u64,
+        credential: Credential<'a>,
+        lockout: Option<LockoutState>,
+        registered: bool,
+    ) -> Result<Self, ApiError> {
+        let now = clock::now();
+        if let Some(LockStatus::Locked { until }) = lockout.as_ref().map(|state| lock_status(state, now)) {
+            let minutes = (until - now + 59) / 60;
+            return Err(ApiError::too_many_attempts(format!(
+                "Too many failed sign-ins for this account; try again in {minutes} minute(s)."
+            )));
+        }
+        Ok(Self {
+            services,
+            app_id,
+            credential,
+            lockout,
+            registered,
+            now,
+        })
+    }
+
+    /// Counts a failed attempt; answers with `refusal`.
+    pub async fn fail<T>(&self, refusal: ApiError) -> Result<T, ApiError> {
+        self.services
+            .store
+            .record_sign_in_failure(
+                self.app_id,
+                self.credential,
+                self.lockout.clone(),
+                self.registered,
+                self.services.config.lockout,
+                self.now,
+            )
+            .await?;
+        Err(refusal)
+    }
+
+    /// Checks `code` when `user` has two-factor sign-in on, and spends it:
+    /// each code signs in once. A wrong or spent code counts as a failure.
+    pub async fn second_factor(&self, user: &User, code: Option<&str>) -> Result<(), ApiError> {
+        let Some(sealed) = user.two_factor.totp_secret.as_deref() else {
+            return Ok(());
+        };
+        let Some(code) = code else {
+            return Err(ApiError::unauthorized(
+                "Two-factor sign-in is on for this user: send `twoFactorCode`, the 6-digit code from the \
+                 authenticator app.",
+            ));
+        };
+        let secret = self.services.totp_secrets.open(user, sealed)?;
+        let Some(step) = two_factor::matching_step(secret, code, self.now)? else {
+            return self
+                .fail(ApiError::unauthorized(
+                    "The two-factor code is wrong or expired; send the code the authenticator app shows now.",
+                ))
+                .await;
+        };
+        let store = &self.services.store;
+        if !store
+            .use_two_factor_code(self.app_id, user.id, sealed, step)
+            .await?
+        {
+            return self
+                .fail(ApiError::unauthorized(
+                    "This two-factor code was used already; wait for the authenticator app's next code.",
+                ))
+                .await;
+        }
+        Ok(())
+    }
+
+    /// The sign-in succeeded: earlier failures no longer count.
+    pub async fn succeed(self) -> Result<(), ApiError> {
+        let failed_before = self
+            .lockout
+            .is_some_and(|state| !state.failures.is_empty() || state.locked_until.is_some());
+        if failed_before {
+            self.services
+                .store
+                .clear_sign_in_failures(self.app_id, self.credential)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A `twoFactorCode` as sent: empty or absent is none, anything else must be
+/// 6 digits.
+pub fn two_factor_code(code: Option<String>) -> Result<Option<String>, ApiError> {
+    match code.filter(|code| !code.is_empty()) {
+        None => Ok(None),
+        Some(code) if code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(code)),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "`twoFactorCode` must be {CODE_DIGITS} digits."
+        ))),
+    }
+}
+
+/// The (platform, unionID) a union-id sign-in names, and its second factor.
+pub struct UnionIdSignIn<'r> {
+    pub platform: &'r str,
+    pub union_id: &'r str,
+    pub two_factor_code: Option<&'r str>,
+    /// What to answer when nobody owns the pair.
+    pub not_bound: &'static str,
+}
+
+/// Signs in the user who owns (platform, unionID) in the app, proven as the
+/// app's `unionIdProof` demands, through an enabled binding.
+pub async fn union_id_sign_in(
+    services: &Services,
+    address: &AppAddress,
+    sign_in: UnionIdSignIn<'_>,
+    req: &Request,
+) -> Result<TokenModel, ApiError> {
+    let store = &services.store;
+    let app_id = address.app_id(store).await?;
+    let (app, owner) = store
+        .app_and_union_id_owner(app_id, sign_in.platform, sign_in.union_id)
+        .await?;
+    let app = address.known(app)?;
+    union_id_proof(&app, req, clock::now())?;
+    let owner = owner.ok_or_else(|| ApiError::not_found(sign_in.not_bound))?;
+    let credential = Credential::UnionId {
+        platform: sign_in.platform,
+        union_id: sign_in.union_id,
+    };
+    let attempt = SignInAttempt::start(services, app_id, credential, Some(owner.lockout), true)?;
+    if !owner.enable {
+        return Err(disabled_binding());
+    }
+    let user = store
+        .user(app_id, owner.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(sign_in.not_bound))?;
+    attempt.second_factor(&user, sign_in.two_factor_code).await?;
+    attempt.succeed().await?;
+    services.tokens.issue(&app, &user, GrantType::UnionId)
+}
+
+/// The refusal for a binding its user turned off.
+pub fn disabled_binding() -> ApiError {
+    ApiError::forbidden(
+        "This external account is disabled for sign-in; its user can enable it again with PUT \
+         /ExternalAccount/{appKey}/{id}.",
+    )
+}

@@ -1,0 +1,372 @@
+//! External accounts bound to a user. Each binding is two items written
+//! together: the (platform, unionID) guard, which makes the pair unique in
+//! the app and is what sign-in reads, and the record in the user's
+//! partition, which lists the user's bindings with one consistent Query.
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+
+use super::{
+    Binding, Store, StoreError, UnionIdOwner, User, boolean, item_of, keys, lost_race, number, put_if, text,
+};
+
+/// Attempts at a binding change that keeps losing races before giving up.
+const MAX_ATTEMPTS: usize = 10;
+
+/// An external account to bind, already validated.
+#[derive(Debug, Clone)]
+pub struct NewBinding {
+    pub platform: String,
+    pub union_id: String,
+    pub platform_name: String,
+    pub avatar: String,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bound {
+    /// A new, enabled binding.
+    New(Binding),
+    /// The caller owned the pair already; nothing changed.
+    Already,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("the platform and union id belong to another user")]
+    Taken,
+    #[error("the user does not exist")]
+    UserGone,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to do with one binding; `None` fields stay as they are.
+#[derive(Debug, Clone)]
+pub enum BindingChange {
+    Update {
+        avatar: Option<String>,
+        data: Option<String>,
+        enable: Option<bool>,
+    },
+    Remove,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindingChangeError {
+    #[error("the user has no binding with this id")]
+    NotFound,
+    /// The change would leave the user no way to sign in.
+    #[error("the binding is the user's last way to sign in")]
+    LastSignIn,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// The guard and record puts of `binding`; the guard put fails if the
+    /// pair is owned already, and then returns the owner.
+    pub(super) fn binding_writes(
+        &self,
+        app_id: u64,
+        binding: &Binding,
+    ) -> Result<(TransactWriteItem, TransactWriteItem), StoreError> {
+        let owner = UnionIdOwner {
+            user_id: binding.user_id,
+            binding_id: binding.id,
+            enable: binding.enable,
+            lockout: Default::default(),
+        };
+        let guard_key = keys::union_id(app_id, &binding.platform, &binding.union_id);
+        let guard = TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item_of(&guard_key, &owner, &[])?))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                    .build()?,
+            )
+            .build();
+        let record_key = keys::binding(app_id, binding.user_id, binding.id);
+        let record = put_if(
+            &self.table,
+            item_of(&record_key, binding, &[])?,
+            "attribute_not_exists(pk)",
+        )?;
+        Ok((guard, record))
+    }
+
+    /// Binds (platform, unionID) to `user` (as last read), numbering the
+    /// binding from the user's sequence.
+    pub async fn bind(&self, app_id: u64, user: &User, new: NewBinding, now: i64) -> Result<Bound, BindError> {
+        let mut sequence = user.binding_sequence;
+        for _ in 0..MAX_ATTEMPTS {
+            let binding = Binding {
+                id: sequence + 1,
+                user_id: user.id,
+                platform: new.platform.clone(),
+                platform_name: new.platform_name.clone(),
+                union_id: new.union_id.clone(),
+                avatar: new.avatar.clone(),
+                data: new.data.clone(),
+                enable: true,
+                created_at: now,
+                updated_at: now,
+            };
+            // The sequence moves only if nobody numbered a binding meanwhile.
+            let seen = if sequence == 0 {
+                "attribute_not_exists(bindingSequence)"
+            } else {
+                "bindingSequence = :seen"
+            };
+            let mut number_it = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::user(app_id, user.id).item()))
+                .update_expression("SET bindingSequence = :next")
+                .condition_expression(format!("attribute_exists(pk) AND {seen}"))
+                .expression_attribute_values(":next", number(binding.id));
+            if sequence > 0 {
+                number_it = number_it.expression_attribute_values(":seen", number(sequence));
+            }
+            let (guard, record) = self.binding_writes(app_id, &binding)?;
+            let writes = vec![
+                TransactWriteItem::builder().update(number_it.build().map_err(StoreError::from)?).build(),
+                guard,
+                record,
+            ];
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(Bound::New(binding)),
+                Err(err) => err,
+            };
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error()
+            else {
+                return Err(StoreError::from(err).into());
+            };
+            let reasons = cancel.cancellation_reasons();
+            if let Some(owner) = reasons
+                .get(1)
+                .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
+                .and_then(|reason| reason.item())
+            {
+                let owner: UnionIdOwner = serde_dynamo::from_item(owner.clone()).map_err(StoreError::from)?;
+                return if owner.user_id == user.id {
+                    Ok(Bound::Already)
+                } else {
+                    Err(BindError::Taken)
+                };
+            }
+            if !lost_race(reasons) {
+                return Err(StoreError::from(err).into());
+            }
+            sequence = self
+                .user(app_id, user.id)
+                .await?
+                .ok_or(BindError::UserGone)?
+                .binding_sequence;
+        }
+        Err(StoreError::Unavailable("binding numbers kept changing".to_owned()).into())
+    }
+
+    /// Every binding of a user, oldest first.
+    pub async fn bindings(&self, app_id: u64, user_id: u64) -> Result<Vec<Binding>, StoreError> {
+        let mut bindings = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("pk = :user AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":user", text(keys::user_partition(app_id, user_id)))
+                .expression_attribute_values(":prefix", text(keys::BINDING_PREFIX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            let page: Vec<Binding> = serde_dynamo::from_items(output.items.unwrap_or_default())?;
+            bindings.extend(page);
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(bindings);
+            }
+        }
+    }
+
+    /// Updates or removes binding `id` of a user. Disabling or removing the
+    /// user's last way to sign in (no password, no other enabled binding) is
+    /// refused; the transaction checks the binding it relies on, so two
+    /// concurrent changes cannot both remove "the other one".
+    pub async fn change_binding(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        id: u64,
+        change: BindingChange,
+        now: i64,
+    ) -> Result<(), BindingChangeError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let (user, bindings) = tokio::try_join!(self.user(app_id, user_id), self.bindings(app_id, user_id))?;
+            let user = user.ok_or(BindingChangeError::NotFound)?;
+            let target = bindings
+                .iter()
+                .find(|binding| binding.id == id)
+                .ok_or(BindingChangeError::NotFound)?;
+            let ends_sign_in = target.enable
+                && match &change {
+                    BindingChange::Remove => true,
+                    BindingChange::Update { enable, .. } => *enable == Some(false),
+                };
+            let mut writes = Vec::new();
+            if ends_sign_in && !user.has_password {
+                let other = bindings
+                    .iter()
+                    .find(|binding| binding.id != id && binding.enable)
+                    .ok_or(BindingChangeError::LastSignIn)?;
+                writes.push(
+                    TransactWriteItem::builder()
+                        .condition_check(
+                            ConditionCheck::builder()
+                                .table_name(&self.table)
+                                .set_key(Some(keys::binding(app_id, user_id, other.id).item()))
+                                .condition_expression("enable = :yes")
+                                .expression_attribute_values(":yes", boolean(true))
+                                .build()
+                                .map_err(StoreError::from)?,
+                        )
+                        .build(),
+                );
+            }
+            writes.extend(self.binding_change_writes(app_id, &user, target, &change, now)?);
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancel))
+                    if lost_race(cancel.cancellation_reasons()) => {}
+                _ => return Err(StoreError::from(err).into()),
+            }
+        }
+        Err(StoreError::Unavailable("the user's bindings kept changing".to_owned()).into())
+    }
+
+    /// The writes applying `change` to `target`, each conditioned on the
+    /// item being as read.
+    fn binding_change_writes(
+        &self,
+        app_id: u64,
+        user: &User,
+        target: &Binding,
+        change: &BindingChange,
+        now: i64,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let record_key = keys::binding(app_id, user.id, target.id);
+        let guard_key = keys::union_id(app_id, &target.platform, &target.union_id);
+        let owned = "userId = :user AND bindingId = :binding";
+        let mut writes = Vec::new();
+        match change {
+            BindingChange::Remove => {
+                writes.push(
+                    TransactWriteItem::builder()
+                        .delete(
+                            Delete::builder()
+                                .table_name(&self.table)
+                                .set_key(Some(record_key.item()))
+                                .condition_expression("attribute_exists(pk)")
+                                .build()?,
+                        )
+                        .build(),
+                );
+                writes.push(
+                    TransactWriteItem::builder()
+                        .delete(
+                            Delete::builder()
+                                .table_name(&self.table)
+                                .set_key(Some(guard_key.item()))
+                                .condition_expression(owned)
+                                .expression_attribute_values(":user", number(user.id))
+                                .expression_attribute_values(":binding", number(target.id))
+                                .build()?,
+                        )
+                        .build(),
+                );
+                // The profile stops naming a unionID that someone else may
+                // now bind.
+                if user.union_id.as_deref() == Some(target.union_id.as_str()) && user.platform == target.platform
+                {
+                    writes.push(
+                        TransactWriteItem::builder()
+                            .update(
+                                Update::builder()
+                                    .table_name(&self.table)
+                                    .set_key(Some(keys::user(app_id, user.id).item()))
+                                    .update_expression("REMOVE unionId SET updatedAt = :now")
+                                    .condition_expression("unionId = :union")
+                                    .expression_attribute_values(":union", text(&target.union_id))
+                                    .expression_attribute_values(":now", number(now))
+                                    .build()?,
+                            )
+                            .build(),
+                    );
+                }
+            }
+            BindingChange::Update { avatar, data, enable } => {
+                let mut assignments = vec!["updatedAt = :now".to_owned()];
+                let mut update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(record_key.item()))
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":now", number(now));
+                for (name, value) in [("avatar", avatar), ("data", data)] {
+                    if let Some(value) = value {
+                        assignments.push(format!("#{name} = :{name}"));
+                        update = update
+                            .expression_attribute_names(format!("#{name}"), name)
+                            .expression_attribute_values(format!(":{name}"), text(value));
+                    }
+                }
+                if let Some(enable) = enable {
+                    assignments.push("enable = :enable".to_owned());
+                    update = update
+                        .expression_attribute_values(":enable", boolean(*enable));
+                    writes.push(
+                        TransactWriteItem::builder()
+                            .update(
+                                Update::builder()
+                                    .table_name(&self.table)
+                                    .set_key(Some(guard_key.item()))
+                                    .update_expression("SET enable = :enable")
+                                    .condition_expression(owned)
+                                    .expression_attribute_values(":user", number(user.id))
+                                    .expression_attribute_values(":binding", number(target.id))
+                                    .expression_attribute_values(
+                                        ":enable",
+                                        boolean(*enable),
+                                    )
+                                    .build()?,
+                            )
+                            .build(),
+                    );
+                }
+                let update = update.update_expression(format!("SET {}", assignments.join(", ")));
+                writes.push(TransactWriteItem::builder().update(update.build()?).build());
+            }
+        }
+        Ok(writes)
+    }
+}

@@ -1,0 +1,145 @@
+//! Two-factor state on the user item. Every change is one conditional
+//! UpdateItem on the sealed secret as read, so a concurrent enrolment or a
+//! second use of the same code cannot slip in between read and write.
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+
+use super::{Store, StoreError, keys, number, text};
+
+/// Why enrolment could not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolment {
+    Started,
+    /// Two-factor sign-in is on already.
+    AlreadyOn,
+    UserGone,
+}
+
+/// A time step is accepted only if it is newer than the last accepted one.
+const NEWER_STEP: &str = "(attribute_not_exists(totpLastStep) OR totpLastStep < :step)";
+
+impl Store {
+    /// Keeps `sealed` as the user's pending secret, replacing any earlier
+    /// pending one, unless two-factor sign-in is on.
+    pub async fn start_two_factor_enrolment(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        sealed: &str,
+    ) -> Result<Enrolment, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(app_id, user_id).item()))
+            .update_expression("SET totpPending = :pending")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(totpSecret)")
+            .expression_attribute_values(":pending", text(sealed))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Enrolment::Started),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Ok(if failed.item.is_some() {
+                    Enrolment::AlreadyOn
+                } else {
+                    Enrolment::UserGone
+                }),
+                _ => Err(err.into()),
+            },
+        }
+    }
+
+    /// Turns two-factor sign-in on with the pending secret `pending` (as
+    /// read), whose code of `step` the user just gave. `Ok(false)`: the
+    /// enrolment changed meanwhile.
+    pub async fn turn_on_two_factor(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        pending: &str,
+        step: u64,
+    ) -> Result<bool, StoreError> {
+        self.update_two_factor(
+            app_id,
+            user_id,
+            "SET totpSecret = :pending, totpLastStep = :step REMOVE totpPending",
+            "totpPending = :pending AND attribute_not_exists(totpSecret)",
+            (":pending", pending),
+            step,
+        )
+        .await
+    }
+
+    /// Turns two-factor sign-in off, given a fresh code of `step` for the
+    /// secret `secret` (as read). `Ok(false)`: the code was used already or
+    /// the secret changed meanwhile.
+    pub async fn turn_off_two_factor(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        secret: &str,
+        step: u64,
+    ) -> Result<bool, StoreError> {
+        self.update_two_factor(
+            app_id,
+            user_id,
+            "SET totpLastStep = :step REMOVE totpSecret, totpPending",
+            &format!("totpSecret = :secret AND {NEWER_STEP}"),
+            (":secret", secret),
+            step,
+        )
+        .await
+    }
+
+    /// Spends the code of `step` for the secret `secret` (as read) on a
+    /// sign-in. `Ok(false)`: that code (or a newer one) was used already.
+    pub async fn use_two_factor_code(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        secret: &str,
+        step: u64,
+    ) -> Result<bool, StoreError> {
+        self.update_two_factor(
+            app_id,
+            user_id,
+            "SET totpLastStep = :step",
+            &format!("totpSecret = :secret AND {NEWER_STEP}"),
+            (":secret", secret),
+            step,
+        )
+        .await
+    }
+
+    async fn update_two_factor(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        update: &str,
+        condition: &str,
+        (name, sealed): (&str, &str),
+        step: u64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(app_id, user_id).item()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .expression_attribute_values(name, text(sealed))
+            .expression_attribute_values(":step", number(step))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(err.into()),
+            },
+        }
+    }
+}
