@@ -300,7 +300,12 @@ fn functions_get_the_configuration_they_read() {
                 )),
             }
         }
-        problems.extend(policy_problems(&id, function, &secrets, table.unwrap_or_default()));
+        problems.extend(policy_problems(
+            &id,
+            function,
+            &secrets,
+            table.unwrap_or_default(),
+        ));
         // The values as deployed with the parameters' defaults must be accepted.
         let value_of = |name: &str| {
             let value = variables.get(name)?;
@@ -333,7 +338,9 @@ fn secret_problems(template: &Yaml, id: &str, source: SecretSource) -> Vec<Strin
     if source.arn == TWO_FACTOR_KEY.arn {
         for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
             if at(template, &["Resources", id, policy]).and_then(Yaml::as_str) != Some("Retain") {
-                problems.push(format!("{id}: {policy} must be Retain (it seals users' TOTP secrets)"));
+                problems.push(format!(
+                    "{id}: {policy} must be Retain (it seals users' TOTP secrets)"
+                ));
             }
         }
     }
@@ -401,7 +408,7 @@ fn policy_problems(id: &str, function: &Yaml, secrets: &[&str], table: &str) -> 
                 false
             } else if action == "secretsmanager:GetSecretValue" {
                 let granted = resources(statement);
-                readable.extend(granted.iter().cloned().map(|resource| resource.to_string()));
+                readable.extend(granted.iter().map(|resource| resource.to_string()));
                 granted.iter().all(|resource| secret_resources.contains(resource))
             } else if action.starts_with("dynamodb:") {
                 resources(statement)

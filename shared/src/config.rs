@@ -114,8 +114,14 @@ impl Config {
     }
 
     /// Builds the configuration from a variable lookup and the keys.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, secrets: Secrets) -> Result<Self, ConfigError> {
-        for (source, key) in [(TOKEN_SECRET, &secrets.token), (TWO_FACTOR_KEY, &secrets.two_factor)] {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        secrets: Secrets,
+    ) -> Result<Self, ConfigError> {
+        for (source, key) in [
+            (TOKEN_SECRET, &secrets.token),
+            (TWO_FACTOR_KEY, &secrets.two_factor),
+        ] {
             if key.len() < MIN_SECRET_BYTES {
                 return Err(ConfigError::Invalid {
                     name: source.plain,

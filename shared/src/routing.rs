@@ -104,7 +104,10 @@ impl AppAddress {
     pub async fn app_id(&self, store: &Store) -> Result<u64, ApiError> {
         match self {
             AppAddress::Id(id) => Ok(*id),
-            AppAddress::Key(key) => store.app_id_by_key(key).await?.ok_or_else(|| self.known(None).unwrap_err()),
+            AppAddress::Key(key) => store
+                .app_id_by_key(key)
+                .await?
+                .ok_or_else(|| self.known(None).unwrap_err()),
         }
     }
 }

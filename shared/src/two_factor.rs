@@ -69,7 +69,11 @@ impl SecretBox {
                 },
             )
             .map_err(|_| ApiError::internal("sealing a two-factor secret failed"))?;
-        Ok(format!("{SEALED_PREFIX}{}{}", hex::encode(nonce), hex::encode(sealed)))
+        Ok(format!(
+            "{SEALED_PREFIX}{}{}",
+            hex::encode(nonce),
+            hex::encode(sealed)
+        ))
     }
 
     /// The secret `seal` sealed for `user`. Fails for another user's secret
@@ -134,7 +138,11 @@ fn account_name(user: &User) -> String {
 /// contain one.
 fn label(text: &str, fallback: &str) -> String {
     let cleaned = text.replace(':', " ").trim().to_owned();
-    if cleaned.is_empty() { fallback.to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        fallback.to_owned()
+    } else {
+        cleaned
+    }
 }
 
 /// The enrolment answer for a new `secret`.
@@ -192,7 +200,11 @@ mod tests {
     fn matches_the_rfc_6238_sha1_vectors() {
         // RFC 6238 appendix B, SHA-1 seed, codes truncated to 6 digits.
         let secret = b"12345678901234567890";
-        for (time, code) in [(59, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924")] {
+        for (time, code) in [
+            (59, "287082"),
+            (1_111_111_109, "081804"),
+            (1_234_567_890, "005924"),
+        ] {
             let step = matching_step(secret.to_vec(), code, time).unwrap();
             assert_eq!(step, Some(time as u64 / 30), "t={time}");
         }
@@ -212,13 +224,19 @@ mod tests {
         assert_eq!(sealer.open(&user(1), &sealed).unwrap(), secret);
         assert!(sealer.open(&user(2), &sealed).is_err());
         assert!(SecretBox::new(&[2; 32]).open(&user(1), &sealed).is_err());
-        assert_ne!(sealed, sealer.seal(&user(1), &secret).unwrap(), "fresh nonce each time");
+        assert_ne!(
+            sealed,
+            sealer.seal(&user(1), &secret).unwrap(),
+            "fresh nonce each time"
+        );
     }
 
     #[test]
     fn enrolment_gives_the_key_the_uri_encodes() {
-        let mut app_card = crate::store::AppCard::default();
-        app_card.name = "Docs: v1".into();
+        let app_card = crate::store::AppCard {
+            name: "Docs: v1".into(),
+            ..Default::default()
+        };
         let app = App {
             id: 3,
             key: "docs".into(),
@@ -233,7 +251,11 @@ mod tests {
         let enrolment = enrolment(secret.clone(), &app, &user(1)).unwrap();
         assert_eq!(enrolment.account, "ann");
         assert_eq!(enrolment.manual_entry_key.len(), 32, "160 bits in base32");
-        assert!(enrolment.qr_code_setup_image_url.starts_with("data:image/png;base64,iVBOR"));
+        assert!(
+            enrolment
+                .qr_code_setup_image_url
+                .starts_with("data:image/png;base64,iVBOR")
+        );
         let rebuilt = totp_rs::Secret::try_from_base32(&enrolment.manual_entry_key).unwrap();
         assert_eq!(rebuilt.as_ref(), secret.as_slice());
     }

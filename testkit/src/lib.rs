@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use lambda_http::{Body, Request, Response};
-use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof, schema};
 use oauthapp_shared::config::Secrets;
+use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof, schema};
 use oauthapp_shared::{Config, Services, clock, signature};
 use serde_json::{Value, json};
 

@@ -64,7 +64,7 @@ async fn dispatch(
         Route::StartTwoFactor => {
             let app = address.known(store.app(app_id).await?)?;
             json(two_factor::start(services, &app, req).await?)
-        },
+        }
         Route::ConfirmTwoFactor => json(two_factor::confirm(services, app_id, req).await?),
         Route::TurnOffTwoFactor => json(two_factor::turn_off(services, app_id, req).await?),
     }

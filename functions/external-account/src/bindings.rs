@@ -120,7 +120,11 @@ pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> R
 }
 
 /// `GET /ExternalAccount/{appKey}`: the caller's bindings, oldest first.
-pub async fn list(services: &Services, address: &AppAddress, req: &Request) -> Result<Vec<UserLogin>, ApiError> {
+pub async fn list(
+    services: &Services,
+    address: &AppAddress,
+    req: &Request,
+) -> Result<Vec<UserLogin>, ApiError> {
     let app_id = address.app_id(&services.store).await?;
     let subject = services.tokens.authenticate(req, app_id)?;
     let offset = services.config.display_offset;
@@ -134,7 +138,12 @@ pub async fn list(services: &Services, address: &AppAddress, req: &Request) -> R
 }
 
 /// `PUT /ExternalAccount/{appKey}/{id}`: changes only the fields the body names.
-pub async fn update(services: &Services, address: &AppAddress, id: u64, req: &Request) -> Result<bool, ApiError> {
+pub async fn update(
+    services: &Services,
+    address: &AppAddress,
+    id: u64,
+    req: &Request,
+) -> Result<bool, ApiError> {
     let app_id = address.app_id(&services.store).await?;
     let subject = services.tokens.authenticate(req, app_id)?;
     let body: UpdateRequest = json_body(req)?;
@@ -154,7 +163,12 @@ pub async fn update(services: &Services, address: &AppAddress, id: u64, req: &Re
 
 /// `DELETE /ExternalAccount/{appKey}/{id}`: removes the binding; its
 /// (platform, unionID) is free to bind again.
-pub async fn remove(services: &Services, address: &AppAddress, id: u64, req: &Request) -> Result<bool, ApiError> {
+pub async fn remove(
+    services: &Services,
+    address: &AppAddress,
+    id: u64,
+    req: &Request,
+) -> Result<bool, ApiError> {
     let app_id = address.app_id(&services.store).await?;
     let subject = services.tokens.authenticate(req, app_id)?;
     apply(services, app_id, subject.user_id, id, BindingChange::Remove).await

@@ -101,7 +101,13 @@ impl Store {
 
     /// Binds (platform, unionID) to `user` (as last read), numbering the
     /// binding from the user's sequence.
-    pub async fn bind(&self, app_id: u64, user: &User, new: NewBinding, now: i64) -> Result<Bound, BindError> {
+    pub async fn bind(
+        &self,
+        app_id: u64,
+        user: &User,
+        new: NewBinding,
+        now: i64,
+    ) -> Result<Bound, BindError> {
         let mut sequence = user.binding_sequence;
         for _ in 0..MAX_ATTEMPTS {
             let binding = Binding {
@@ -116,24 +122,25 @@ impl Store {
                 created_at: now,
                 updated_at: now,
             };
-            // The sequence moves only if nobody numbered a binding meanwhile.
+            // The sequence moves only if nobody numbered a binding meanwhile
+            // (users created before bindings existed have no sequence yet).
             let seen = if sequence == 0 {
-                "attribute_not_exists(bindingSequence)"
+                "(attribute_not_exists(bindingSequence) OR bindingSequence = :seen)"
             } else {
                 "bindingSequence = :seen"
             };
-            let mut number_it = Update::builder()
+            let number_it = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(keys::user(app_id, user.id).item()))
                 .update_expression("SET bindingSequence = :next")
                 .condition_expression(format!("attribute_exists(pk) AND {seen}"))
-                .expression_attribute_values(":next", number(binding.id));
-            if sequence > 0 {
-                number_it = number_it.expression_attribute_values(":seen", number(sequence));
-            }
+                .expression_attribute_values(":next", number(binding.id))
+                .expression_attribute_values(":seen", number(sequence));
             let (guard, record) = self.binding_writes(app_id, &binding)?;
             let writes = vec![
-                TransactWriteItem::builder().update(number_it.build().map_err(StoreError::from)?).build(),
+                TransactWriteItem::builder()
+                    .update(number_it.build().map_err(StoreError::from)?)
+                    .build(),
                 guard,
                 record,
             ];
@@ -214,7 +221,8 @@ impl Store {
         now: i64,
     ) -> Result<(), BindingChangeError> {
         for _ in 0..MAX_ATTEMPTS {
-            let (user, bindings) = tokio::try_join!(self.user(app_id, user_id), self.bindings(app_id, user_id))?;
+            let (user, bindings) =
+                tokio::try_join!(self.user(app_id, user_id), self.bindings(app_id, user_id))?;
             let user = user.ok_or(BindingChangeError::NotFound)?;
             let target = bindings
                 .iter()
@@ -237,7 +245,8 @@ impl Store {
                             ConditionCheck::builder()
                                 .table_name(&self.table)
                                 .set_key(Some(keys::binding(app_id, user_id, other.id).item()))
-                                .condition_expression("enable = :yes")
+                                .condition_expression("#enable = :yes")
+                                .expression_attribute_names("#enable", "enable")
                                 .expression_attribute_values(":yes", boolean(true))
                                 .build()
                                 .map_err(StoreError::from)?,
@@ -307,7 +316,8 @@ impl Store {
                 );
                 // The profile stops naming a unionID that someone else may
                 // now bind.
-                if user.union_id.as_deref() == Some(target.union_id.as_str()) && user.platform == target.platform
+                if user.union_id.as_deref() == Some(target.union_id.as_str())
+                    && user.platform == target.platform
                 {
                     writes.push(
                         TransactWriteItem::builder()
@@ -341,8 +351,9 @@ impl Store {
                     }
                 }
                 if let Some(enable) = enable {
-                    assignments.push("enable = :enable".to_owned());
+                    assignments.push("#enable = :enable".to_owned());
                     update = update
+                        .expression_attribute_names("#enable", "enable")
                         .expression_attribute_values(":enable", boolean(*enable));
                     writes.push(
                         TransactWriteItem::builder()
@@ -350,14 +361,12 @@ impl Store {
                                 Update::builder()
                                     .table_name(&self.table)
                                     .set_key(Some(guard_key.item()))
-                                    .update_expression("SET enable = :enable")
+                                    .update_expression("SET #enable = :enable")
                                     .condition_expression(owned)
+                                    .expression_attribute_names("#enable", "enable")
                                     .expression_attribute_values(":user", number(user.id))
                                     .expression_attribute_values(":binding", number(target.id))
-                                    .expression_attribute_values(
-                                        ":enable",
-                                        boolean(*enable),
-                                    )
+                                    .expression_attribute_values(":enable", boolean(*enable))
                                     .build()?,
                             )
                             .build(),

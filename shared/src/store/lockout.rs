@@ -117,12 +117,13 @@ impl Store {
                     next.locked_until.map_or(AttributeValue::Null(true), number),
                 )
                 .expression_attribute_values(":next", number(next.lock_version));
+            // Items written with the model carry version 0; others none yet.
             let mut condition = if state.lock_version == 0 {
-                "attribute_not_exists(lockVersion)".to_owned()
+                "(attribute_not_exists(lockVersion) OR lockVersion = :seen)".to_owned()
             } else {
-                request = request.expression_attribute_values(":seen", number(state.lock_version));
                 "lockVersion = :seen".to_owned()
             };
+            request = request.expression_attribute_values(":seen", number(state.lock_version));
             if registered {
                 // Never recreate a credential removed meanwhile.
                 condition.push_str(" AND attribute_exists(userId)");
@@ -164,7 +165,11 @@ impl Store {
     }
 
     /// Forgets earlier failures after a successful sign-in.
-    pub async fn clear_sign_in_failures(&self, app_id: u64, credential: Credential<'_>) -> Result<(), StoreError> {
+    pub async fn clear_sign_in_failures(
+        &self,
+        app_id: u64,
+        credential: Credential<'_>,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)

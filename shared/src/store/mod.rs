@@ -30,9 +30,9 @@ pub use models::{
     App, AppCard, Binding, LockoutState, Login, PointEntry, PointKind, PointTotals, TwoFactorState,
     UnionIdOwner, UnionIdProof, User,
 };
-pub use two_factor::Enrolment;
 pub use points::{ChangePointsError, PointPage};
 pub use qr::{QrError, QrKey, QrRefusal, QrRequest, QrState};
+pub use two_factor::Enrolment;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
 
 /// A store failure that is not an expected outcome of the operation.

@@ -42,11 +42,13 @@ impl Store {
         match result {
             Ok(_) => Ok(Enrolment::Started),
             Err(err) => match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Ok(if failed.item.is_some() {
-                    Enrolment::AlreadyOn
-                } else {
-                    Enrolment::UserGone
-                }),
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    Ok(if failed.item.is_some() {
+                        Enrolment::AlreadyOn
+                    } else {
+                        Enrolment::UserGone
+                    })
+                }
                 _ => Err(err.into()),
             },
         }

@@ -5,8 +5,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 use super::{
-    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User,
-    failed_conditions, item_of, keys, number, put_if, text,
+    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, failed_conditions,
+    item_of, keys, number, put_if, text,
 };
 
 /// A user to create. The password, when given, is already hashed.
@@ -153,7 +153,11 @@ impl Store {
     }
 
     /// The app and one of its users, in one request.
-    pub async fn app_and_user(&self, app_id: u64, user_id: u64) -> Result<(Option<App>, Option<User>), StoreError> {
+    pub async fn app_and_user(
+        &self,
+        app_id: u64,
+        user_id: u64,
+    ) -> Result<(Option<App>, Option<User>), StoreError> {
         self.app_and(app_id, &keys::user(app_id, user_id)).await
     }
 
