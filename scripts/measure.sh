@@ -20,4 +20,7 @@ log "argon2id cost (profile measure: release optimisation without LTO)"
 cargo run -q --profile measure -p bench --bin argon2-cost
 echo
 log "DynamoDB requests per endpoint"
-cargo test -q -p account --test request_counts -- --nocapture 2>/dev/null | grep '^|'
+for package in account external-account; do
+  cargo test -q -p "$package" --test request_counts -- --nocapture 2>/dev/null | grep "^|"
+  echo
+done

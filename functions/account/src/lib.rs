@@ -60,11 +60,7 @@ async fn dispatch(
         Route::GetProfile => json(profile::get(services, app_id, req).await?),
         Route::PutProfile => json(profile::put(services, app_id, req).await?),
         Route::PointLog => json(points::log(services, app_id, req).await?),
-        // The authenticator entry is labelled with the app's name.
-        Route::StartTwoFactor => {
-            let app = address.known(store.app(app_id).await?)?;
-            json(two_factor::start(services, &app, req).await?)
-        }
+        Route::StartTwoFactor => json(two_factor::start(services, address, app_id, req).await?),
         Route::ConfirmTwoFactor => json(two_factor::confirm(services, app_id, req).await?),
         Route::TurnOffTwoFactor => json(two_factor::turn_off(services, app_id, req).await?),
     }

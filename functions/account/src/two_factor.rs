@@ -5,7 +5,8 @@
 
 use lambda_http::Request;
 use oauthapp_shared::request::json_body;
-use oauthapp_shared::store::{App, Enrolment as Started, User};
+use oauthapp_shared::routing::AppAddress;
+use oauthapp_shared::store::{Enrolment as Started, User};
 use oauthapp_shared::two_factor::{self, CODE_DIGITS, Enrolment};
 use oauthapp_shared::{ApiError, Services, clock};
 use serde::Deserialize;
@@ -47,9 +48,18 @@ fn code(req: &Request) -> Result<String, ApiError> {
     }
 }
 
-/// GET: a new pending secret, replacing any earlier unconfirmed one.
-pub async fn start(services: &Services, app: &App, req: &Request) -> Result<Enrolment, ApiError> {
-    let user = signed_in_user(services, app.id, req).await?;
+/// GET: a new pending secret, replacing any earlier unconfirmed one. The
+/// app is read with the user: the authenticator entry carries its name.
+pub async fn start(
+    services: &Services,
+    address: &AppAddress,
+    app_id: u64,
+    req: &Request,
+) -> Result<Enrolment, ApiError> {
+    let subject = services.tokens.authenticate(req, app_id)?;
+    let (app, user) = services.store.app_and_user(app_id, subject.user_id).await?;
+    let app = address.known(app)?;
+    let user = user.ok_or_else(user_gone)?;
     if user.two_factor.is_on() {
         return Err(already_on());
     }
@@ -60,7 +70,7 @@ pub async fn start(services: &Services, app: &App, req: &Request) -> Result<Enro
         .start_two_factor_enrolment(app.id, user.id, &sealed)
         .await?
     {
-        Started::Started => two_factor::enrolment(secret, app, &user),
+        Started::Started => two_factor::enrolment(secret, &app, &user),
         Started::AlreadyOn => Err(already_on()),
         Started::UserGone => Err(user_gone()),
     }

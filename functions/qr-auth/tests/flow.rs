@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Harness, decode_claims};
-use oauthapp_shared::store::UnionIdProof;
+use oauthapp_shared::store::{BindingChange, NewBinding, UnionIdProof};
 use serde_json::{Value, json};
 
 fn register_body(key: Value, union_id: &str) -> Value {
@@ -110,6 +110,56 @@ async fn confirm_register_signs_in_a_returning_union_id() {
     );
     assert_eq!(h.user_count().await, 1);
     assert_eq!(Harness::user_id(&h.poll(key).await.token()), user_id);
+}
+
+#[tokio::test]
+async fn confirm_register_does_not_bypass_two_factor_or_a_disabled_binding() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let body = |key: u64, union_id: &str| {
+        json!({"signInKey": key, "unionID": union_id, "nickName": "n", "avatar": "", "data": "",
+               "email": "", "emailCode": "", "phone": "", "phoneCode": ""})
+    };
+    // Two-factor sign-in on: this path has no code, so it refuses.
+    let (with_two_factor, _) = h.user_with_token("guarded-union").await;
+    let store = &h.store;
+    store
+        .start_two_factor_enrolment(h.app.id, with_two_factor, "v1:sealed")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .turn_on_two_factor(h.app.id, with_two_factor, "v1:sealed", 1)
+            .await
+            .unwrap()
+    );
+    let key = h.new_key().await;
+    h.scan(key).await;
+    h.post(&h.v1("Confirm-Register"), &body(key, "guarded-union"), &[])
+        .await
+        .assert_error(401, "Confirm-Login");
+    h.poll(key).await.assert_error(409, "登陆中");
+
+    // A disabled binding signs nobody in.
+    let (disabled, _) = h.user_with_token("disabled-union").await;
+    let other = NewBinding {
+        platform: "github".into(),
+        union_id: "keeps-a-way".into(),
+        platform_name: "GitHub".into(),
+        avatar: String::new(),
+        data: String::new(),
+    };
+    let user = store.user(h.app.id, disabled).await.unwrap().unwrap();
+    store.bind(h.app.id, &user, other, 0).await.unwrap();
+    let off = BindingChange::Update {
+        avatar: None,
+        data: None,
+        enable: Some(false),
+    };
+    store.change_binding(h.app.id, disabled, 1, off, 0).await.unwrap();
+    h.post(&h.v1("Confirm-Register"), &body(key, "disabled-union"), &[])
+        .await
+        .assert_error(403, "disabled");
+    assert_eq!(h.user_count().await, 2, "nobody was created");
 }
 
 #[tokio::test]
