@@ -21,8 +21,11 @@ pub enum Command {
         #[arg(long)]
         after: Option<u64>,
     },
-    /// Shows one user, with its data.
+    /// Shows one user, with its data and external accounts.
     Show { app_id: u64, user_id: u64 },
+    /// Turns a user's two-factor sign-in off, for someone who lost their
+    /// authenticator (verify who they are first). They may enrol again.
+    ResetTwoFactor { app_id: u64, user_id: u64 },
 }
 
 pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<Value, CliError> {
@@ -35,7 +38,25 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 .ok_or_else(|| no_user(app_id, user_id))?;
             let mut shown = shown(&user, offset);
             shown["data"] = json!(user.data);
+            let bindings = store.bindings(app_id, user_id).await?;
+            shown["externalAccounts"] = bindings
+                .iter()
+                .map(|binding| {
+                    json!({
+                        "id": binding.id,
+                        "platform": binding.platform,
+                        "unionID": binding.union_id,
+                        "enable": binding.enable,
+                    })
+                })
+                .collect();
             Ok(shown)
+        }
+        Command::ResetTwoFactor { app_id, user_id } => {
+            if !store.reset_two_factor(app_id, user_id).await? {
+                return Err(no_user(app_id, user_id));
+            }
+            Ok(json!({ "appId": app_id, "userId": user_id, "twoFactor": false }))
         }
     }
 }
@@ -83,6 +104,7 @@ fn shown(user: &User, offset: UtcOffset) -> Value {
         "avatar": user.avatar,
         "role": user.role,
         "hasPassword": user.has_password,
+        "twoFactor": user.two_factor.is_on(),
         "pointBalance": user.points.point_balance,
         "createDate": clock::display(user.created_at, offset),
         "lastUpdate": clock::display(user.updated_at, offset),

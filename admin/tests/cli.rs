@@ -190,6 +190,33 @@ async fn manages_apps_users_and_points() {
     assert_eq!(bob_shown["userName"], "bob");
     assert_eq!(bob_shown["data"], "{\"theme\":\"dark\"}");
     assert_eq!(bob_shown["pointBalance"], 0);
+    assert_eq!(bob_shown["twoFactor"], false);
+    assert_eq!(bob_shown["externalAccounts"], json!([]));
+
+    // An operator turns off the two-factor sign-in of a user who lost
+    // their authenticator.
+    let bob_number: u64 = bob_id.parse().unwrap();
+    let app_number: u64 = app.parse().unwrap();
+    store
+        .start_two_factor_enrolment(app_number, bob_number, "v1:sealed")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .turn_on_two_factor(app_number, bob_number, "v1:sealed", 1)
+            .await
+            .unwrap()
+    );
+    assert_eq!(cli.ok(&["users", "show", &app, &bob_id])["twoFactor"], true);
+    assert_eq!(
+        cli.ok(&["users", "reset-two-factor", &app, &bob_id])["twoFactor"],
+        false
+    );
+    assert_eq!(cli.ok(&["users", "show", &app, &bob_id])["twoFactor"], false);
+    assert!(
+        cli.fails(&["users", "reset-two-factor", &app, "999999"], 1)
+            .contains("no user with id 999999")
+    );
     assert!(
         cli.fails(&["users", "show", &app, "999999"], 1)
             .contains("no user with id 999999")

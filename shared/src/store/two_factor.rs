@@ -116,6 +116,27 @@ impl Store {
         .await
     }
 
+    /// Turns two-factor sign-in off without a code, for an operator helping
+    /// a user who lost their authenticator. `Ok(false)`: no such user.
+    pub async fn reset_two_factor(&self, app_id: u64, user_id: u64) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(app_id, user_id).item()))
+            .update_expression("REMOVE totpSecret, totpPending")
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(err.into()),
+            },
+        }
+    }
+
     async fn update_two_factor(
         &self,
         app_id: u64,
