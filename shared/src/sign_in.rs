@@ -6,11 +6,13 @@
 use lambda_http::Request;
 
 use crate::proof::union_id_proof;
+use crate::request::json_body;
 use crate::routing::AppAddress;
 use crate::store::{Credential, LockStatus, LockoutState, User, lock_status};
 use crate::token::{GrantType, TokenModel};
 use crate::two_factor::{self, CODE_DIGITS};
-use crate::{ApiError, Services, clock};
+use crate::{ApiError, Services, clock, validate};
+use serde::Deserialize;
 
 /// One sign-in with one credential of one app.
 pub struct SignInAttempt<'a> {
@@ -127,34 +129,41 @@ pub fn two_factor_code(code: Option<String>) -> Result<Option<String>, ApiError>
     }
 }
 
-/// The (platform, unionID) a union-id sign-in names, and its second factor.
-pub struct UnionIdSignIn<'r> {
-    pub platform: &'r str,
-    pub union_id: &'r str,
-    pub two_factor_code: Option<&'r str>,
-    /// What to answer when nobody owns the pair.
-    pub not_bound: &'static str,
+/// The body of `UnionIDSignIn` and of the external-account `SignIn`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UnionIdSignInRequest {
+    platform: String,
+    #[serde(rename = "unionID")]
+    union_id: String,
+    /// Required once the user turned two-factor sign-in on.
+    two_factor_code: Option<String>,
 }
 
-/// Signs in the user who owns (platform, unionID) in the app, proven as the
-/// app's `unionIdProof` demands, through an enabled binding.
+/// Signs in the user who owns the body's (platform, unionID) in the app,
+/// proven as the app's `unionIdProof` demands, through an enabled binding.
+/// `not_bound` is the answer when nobody owns the pair.
 pub async fn union_id_sign_in(
     services: &Services,
     address: &AppAddress,
-    sign_in: UnionIdSignIn<'_>,
     req: &Request,
+    not_bound: &'static str,
 ) -> Result<TokenModel, ApiError> {
+    let body: UnionIdSignInRequest = json_body(req)?;
+    validate::platform(&body.platform)?;
+    validate::union_id(&body.union_id)?;
+    let code = two_factor_code(body.two_factor_code)?;
     let store = &services.store;
     let app_id = address.app_id(store).await?;
     let (app, owner) = store
-        .app_and_union_id_owner(app_id, sign_in.platform, sign_in.union_id)
+        .app_and_union_id_owner(app_id, &body.platform, &body.union_id)
         .await?;
     let app = address.known(app)?;
     union_id_proof(&app, req, clock::now())?;
-    let owner = owner.ok_or_else(|| ApiError::not_found(sign_in.not_bound))?;
+    let owner = owner.ok_or_else(|| ApiError::not_found(not_bound))?;
     let credential = Credential::UnionId {
-        platform: sign_in.platform,
-        union_id: sign_in.union_id,
+        platform: &body.platform,
+        union_id: &body.union_id,
     };
     let attempt = SignInAttempt::start(services, app_id, credential, Some(owner.lockout), true)?;
     if !owner.enable {
@@ -163,8 +172,8 @@ pub async fn union_id_sign_in(
     let user = store
         .user(app_id, owner.user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found(sign_in.not_bound))?;
-    attempt.second_factor(&user, sign_in.two_factor_code).await?;
+        .ok_or_else(|| ApiError::not_found(not_bound))?;
+    attempt.second_factor(&user, code.as_deref()).await?;
     attempt.succeed().await?;
     services.tokens.issue(&app, &user, GrantType::UnionId)
 }

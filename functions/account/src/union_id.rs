@@ -5,7 +5,7 @@ use lambda_http::Request;
 use oauthapp_shared::proof::union_id_proof;
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
-use oauthapp_shared::sign_in::{UnionIdSignIn, two_factor_code, union_id_sign_in};
+use oauthapp_shared::sign_in::union_id_sign_in;
 use oauthapp_shared::signature::Signed;
 use oauthapp_shared::token::{GrantType, TokenModel};
 use oauthapp_shared::{ApiError, Services, clock, password, validate};
@@ -25,16 +25,6 @@ struct SignUpRequest {
     email_is_valid: bool,
     #[serde(default)]
     phone_is_valid: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SignInRequest {
-    platform: String,
-    #[serde(rename = "unionID")]
-    union_id: String,
-    /// Required once the user turned two-factor sign-in on.
-    two_factor_code: Option<String>,
 }
 
 pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
@@ -68,15 +58,6 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
 }
 
 pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
-    let body: SignInRequest = json_body(req)?;
-    validate::platform(&body.platform)?;
-    validate::union_id(&body.union_id)?;
-    let code = two_factor_code(body.two_factor_code)?;
-    let sign_in = UnionIdSignIn {
-        platform: &body.platform,
-        union_id: &body.union_id,
-        two_factor_code: code.as_deref(),
-        not_bound: "No user is registered with this platform and unionID; sign up with UnionIDSignUp.",
-    };
-    union_id_sign_in(services, &AppAddress::Id(app_id), sign_in, req).await
+    let not_bound = "No user is registered with this platform and unionID; sign up with UnionIDSignUp.";
+    union_id_sign_in(services, &AppAddress::Id(app_id), req, not_bound).await
 }

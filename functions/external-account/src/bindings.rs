@@ -7,6 +7,7 @@ use oauthapp_shared::proof::union_id_proof;
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
 use oauthapp_shared::store::{BindError, Binding, BindingChange, BindingChangeError, NewBinding};
+use oauthapp_shared::token::Subject;
 use oauthapp_shared::{ApiError, Services, clock, validate};
 use serde::{Deserialize, Serialize};
 use time::UtcOffset;
@@ -68,6 +69,12 @@ pub fn no_such_binding(id: impl std::fmt::Display) -> ApiError {
     ApiError::not_found(format!("You have no external account with id {id}."))
 }
 
+/// Who the Bearer token speaks for, in the app of the path.
+async fn caller(services: &Services, address: &AppAddress, req: &Request) -> Result<Subject, ApiError> {
+    let app_id = address.app_id(&services.store).await?;
+    services.tokens.authenticate(req, app_id)
+}
+
 fn user_gone() -> ApiError {
     ApiError::not_found("The user of this token no longer exists.")
 }
@@ -87,8 +94,8 @@ fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), 
 /// changes nothing.
 pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> Result<bool, ApiError> {
     let store = &services.store;
-    let app_id = address.app_id(store).await?;
-    let subject = services.tokens.authenticate(req, app_id)?;
+    let subject = caller(services, address, req).await?;
+    let app_id = subject.app_id;
     let body: BindRequest = json_body(req)?;
     validate::union_id(&body.union_id)?;
     validate::platform(&body.platform)?;
@@ -125,12 +132,11 @@ pub async fn list(
     address: &AppAddress,
     req: &Request,
 ) -> Result<Vec<UserLogin>, ApiError> {
-    let app_id = address.app_id(&services.store).await?;
-    let subject = services.tokens.authenticate(req, app_id)?;
+    let subject = caller(services, address, req).await?;
     let offset = services.config.display_offset;
     Ok(services
         .store
-        .bindings(app_id, subject.user_id)
+        .bindings(subject.app_id, subject.user_id)
         .await?
         .into_iter()
         .map(|binding| UserLogin::new(binding, offset))
@@ -144,8 +150,7 @@ pub async fn update(
     id: u64,
     req: &Request,
 ) -> Result<bool, ApiError> {
-    let app_id = address.app_id(&services.store).await?;
-    let subject = services.tokens.authenticate(req, app_id)?;
+    let subject = caller(services, address, req).await?;
     let body: UpdateRequest = json_body(req)?;
     check_profile_fields(body.avatar.as_deref(), body.data.as_deref())?;
     if body.avatar.is_none() && body.data.is_none() && body.enable.is_none() {
@@ -158,7 +163,7 @@ pub async fn update(
         data: body.data,
         enable: body.enable,
     };
-    apply(services, app_id, subject.user_id, id, change).await
+    apply(services, subject, id, change).await
 }
 
 /// `DELETE /ExternalAccount/{appKey}/{id}`: removes the binding; its
@@ -169,21 +174,19 @@ pub async fn remove(
     id: u64,
     req: &Request,
 ) -> Result<bool, ApiError> {
-    let app_id = address.app_id(&services.store).await?;
-    let subject = services.tokens.authenticate(req, app_id)?;
-    apply(services, app_id, subject.user_id, id, BindingChange::Remove).await
+    let subject = caller(services, address, req).await?;
+    apply(services, subject, id, BindingChange::Remove).await
 }
 
 async fn apply(
     services: &Services,
-    app_id: u64,
-    user_id: u64,
+    subject: Subject,
     id: u64,
     change: BindingChange,
 ) -> Result<bool, ApiError> {
     match services
         .store
-        .change_binding(app_id, user_id, id, change, clock::now())
+        .change_binding(subject.app_id, subject.user_id, id, change, clock::now())
         .await
     {
         Ok(()) => Ok(true),

@@ -8,13 +8,12 @@ pub mod routes;
 use std::collections::HashMap;
 
 use lambda_http::{Body, Request, Response};
-use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::{AppAddress, Router};
-use oauthapp_shared::sign_in::{UnionIdSignIn, two_factor_code, union_id_sign_in};
+use oauthapp_shared::sign_in::union_id_sign_in;
 use oauthapp_shared::token::TokenModel;
-use oauthapp_shared::{ApiError, Envelope, Services, validate};
+use oauthapp_shared::{ApiError, Envelope, Services};
 use routes::{ROUTES, Route};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Built once per cold start.
 pub struct AppState {
@@ -68,27 +67,14 @@ fn binding_id(params: &HashMap<String, String>) -> Result<u64, ApiError> {
         .ok_or_else(|| bindings::no_such_binding(raw))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SignInRequest {
-    #[serde(rename = "unionID")]
-    union_id: String,
-    platform: String,
-    two_factor_code: Option<String>,
-}
-
 /// `POST /ExternalAccount/{appKey}/SignIn`: no token; the unionID is proven
 /// as the app's `unionIdProof` demands.
 async fn sign_in(services: &Services, address: &AppAddress, req: &Request) -> Result<TokenModel, ApiError> {
-    let body: SignInRequest = json_body(req)?;
-    validate::union_id(&body.union_id)?;
-    validate::platform(&body.platform)?;
-    let code = two_factor_code(body.two_factor_code)?;
-    let sign_in = UnionIdSignIn {
-        platform: &body.platform,
-        union_id: &body.union_id,
-        two_factor_code: code.as_deref(),
-        not_bound: "No account of this app is bound to this platform and unionID.",
-    };
-    union_id_sign_in(services, address, sign_in, req).await
+    union_id_sign_in(
+        services,
+        address,
+        req,
+        "No account of this app is bound to this platform and unionID.",
+    )
+    .await
 }

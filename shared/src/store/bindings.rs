@@ -4,12 +4,15 @@
 //! partition, which lists the user's bindings with one consistent Query.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
 use super::{
-    Binding, Store, StoreError, UnionIdOwner, User, boolean, item_of, keys, lost_race, number, put_if, text,
+    Binding, Store, StoreError, UnionIdOwner, User, boolean, delete_if, item_of, keys, lost_race, number,
+    put_if, text,
 };
 
 /// Attempts at a binding change that keeps losing races before giving up.
@@ -286,34 +289,23 @@ impl Store {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let record_key = keys::binding(app_id, user.id, target.id);
         let guard_key = keys::union_id(app_id, &target.platform, &target.union_id);
+        // The guard must still be this binding's: a pair removed and bound
+        // again meanwhile belongs to someone else.
         let owned = "userId = :user AND bindingId = :binding";
+        let owner = HashMap::from([
+            (":user".to_owned(), number(user.id)),
+            (":binding".to_owned(), number(target.id)),
+        ]);
         let mut writes = Vec::new();
         match change {
             BindingChange::Remove => {
-                writes.push(
-                    TransactWriteItem::builder()
-                        .delete(
-                            Delete::builder()
-                                .table_name(&self.table)
-                                .set_key(Some(record_key.item()))
-                                .condition_expression("attribute_exists(pk)")
-                                .build()?,
-                        )
-                        .build(),
-                );
-                writes.push(
-                    TransactWriteItem::builder()
-                        .delete(
-                            Delete::builder()
-                                .table_name(&self.table)
-                                .set_key(Some(guard_key.item()))
-                                .condition_expression(owned)
-                                .expression_attribute_values(":user", number(user.id))
-                                .expression_attribute_values(":binding", number(target.id))
-                                .build()?,
-                        )
-                        .build(),
-                );
+                writes.push(delete_if(
+                    &self.table,
+                    &record_key,
+                    "attribute_exists(pk)",
+                    HashMap::new(),
+                )?);
+                writes.push(delete_if(&self.table, &guard_key, owned, owner)?);
                 // The profile stops naming a unionID that someone else may
                 // now bind.
                 if user.union_id.as_deref() == Some(target.union_id.as_str())
@@ -364,8 +356,7 @@ impl Store {
                                     .update_expression("SET #enable = :enable")
                                     .condition_expression(owned)
                                     .expression_attribute_names("#enable", "enable")
-                                    .expression_attribute_values(":user", number(user.id))
-                                    .expression_attribute_values(":binding", number(target.id))
+                                    .set_expression_attribute_values(Some(owner))
                                     .expression_attribute_values(":enable", boolean(*enable))
                                     .build()?,
                             )

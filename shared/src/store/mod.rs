@@ -16,8 +16,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, KeysAndAttributes, Put, TransactWriteItem,
+    AttributeValue, CancellationReason, Delete, KeysAndAttributes, Put, TransactWriteItem,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -240,6 +241,40 @@ fn put_if(table: &str, item: Item, condition: &str) -> Result<TransactWriteItem,
                 .build()?,
         )
         .build())
+}
+
+/// A transaction step deleting `key` if `condition`, over `values`, holds.
+fn delete_if(
+    table: &str,
+    key: &Key,
+    condition: &str,
+    values: HashMap<String, AttributeValue>,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .delete(
+            Delete::builder()
+                .table_name(table)
+                .set_key(Some(key.item()))
+                .condition_expression(condition)
+                .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                .build()?,
+        )
+        .build())
+}
+
+/// Whether a conditional UpdateItem applied: `Ok(false)` when its condition
+/// failed, an error for anything else.
+fn condition_held<O, R>(result: Result<O, SdkError<UpdateItemError, R>>) -> Result<bool, StoreError>
+where
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) => match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+            _ => Err(err.into()),
+        },
+    }
 }
 
 /// Which items of a cancelled transaction failed their condition.

@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
-use super::{Store, StoreError, keys, number, text};
+use super::{Store, StoreError, condition_held, keys, number, text};
 
 /// Why enrolment could not start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,22 +119,16 @@ impl Store {
     /// Turns two-factor sign-in off without a code, for an operator helping
     /// a user who lost their authenticator. `Ok(false)`: no such user.
     pub async fn reset_two_factor(&self, app_id: u64, user_id: u64) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(app_id, user_id).item()))
-            .update_expression("REMOVE totpSecret, totpPending")
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) => match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(err.into()),
-            },
-        }
+        condition_held(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(keys::user(app_id, user_id).item()))
+                .update_expression("REMOVE totpSecret, totpPending")
+                .condition_expression("attribute_exists(pk)")
+                .send()
+                .await,
+        )
     }
 
     async fn update_two_factor(
@@ -146,23 +140,17 @@ impl Store {
         (name, sealed): (&str, &str),
         step: u64,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(app_id, user_id).item()))
-            .update_expression(update)
-            .condition_expression(condition)
-            .expression_attribute_values(name, text(sealed))
-            .expression_attribute_values(":step", number(step))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) => match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(err.into()),
-            },
-        }
+        condition_held(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(keys::user(app_id, user_id).item()))
+                .update_expression(update)
+                .condition_expression(condition)
+                .expression_attribute_values(name, text(sealed))
+                .expression_attribute_values(":step", number(step))
+                .send()
+                .await,
+        )
     }
 }

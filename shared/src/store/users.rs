@@ -2,11 +2,10 @@
 //! id, found by user name or (platform, unionID), listed per app.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 use super::{
-    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, failed_conditions,
-    item_of, keys, number, put_if, text,
+    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, condition_held,
+    failed_conditions, item_of, keys, number, put_if, text,
 };
 
 /// A user to create. The password, when given, is already hashed.
@@ -217,22 +216,12 @@ impl Store {
                     .expression_attribute_values(format!(":{name}"), text(value));
             }
         }
-        match request
-            .update_expression(format!("SET {}", assignments.join(", ")))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(err.into()),
-        }
+        condition_held(
+            request
+                .update_expression(format!("SET {}", assignments.join(", ")))
+                .send()
+                .await,
+        )
     }
 
     /// Up to `limit` users of an app in id order, starting after `after`.
