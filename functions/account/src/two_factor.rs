@@ -6,7 +6,7 @@
 use lambda_http::Request;
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
-use oauthapp_shared::store::{Enrolment as Started, User};
+use oauthapp_shared::store::{EnrolmentStart, User};
 use oauthapp_shared::two_factor::{self, CODE_DIGITS, Enrolment};
 use oauthapp_shared::{ApiError, Services, clock};
 use serde::Deserialize;
@@ -70,9 +70,9 @@ pub async fn start(
         .start_two_factor_enrolment(app.id, user.id, &sealed)
         .await?
     {
-        Started::Started => two_factor::enrolment(secret, &app, &user),
-        Started::AlreadyOn => Err(already_on()),
-        Started::UserGone => Err(user_gone()),
+        EnrolmentStart::Started => two_factor::enrolment(secret, &app, &user),
+        EnrolmentStart::AlreadyOn => Err(already_on()),
+        EnrolmentStart::UserGone => Err(user_gone()),
     }
 }
 

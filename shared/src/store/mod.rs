@@ -33,7 +33,7 @@ pub use models::{
 };
 pub use points::{ChangePointsError, PointPage};
 pub use qr::{QrError, QrKey, QrRefusal, QrRequest, QrState};
-pub use two_factor::Enrolment;
+pub use two_factor::EnrolmentStart;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
 
 /// A store failure that is not an expected outcome of the operation.

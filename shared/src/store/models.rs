@@ -121,6 +121,10 @@ impl TwoFactorState {
     }
 }
 
+fn enabled() -> bool {
+    true
+}
+
 /// An external account (another platform's unionID) bound to a user, in the
 /// user's partition (see `keys::binding`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,7 +148,10 @@ pub struct Binding {
 #[serde(rename_all = "camelCase")]
 pub struct UnionIdOwner {
     pub user_id: u64,
+    /// Absent on guards written before bindings were listed.
+    #[serde(default)]
     pub binding_id: u64,
+    #[serde(default = "enabled")]
     pub enable: bool,
     #[serde(flatten)]
     pub lockout: LockoutState,

@@ -7,9 +7,9 @@ use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
 use super::{Store, StoreError, condition_held, keys, number, text};
 
-/// Why enrolment could not start.
+/// How starting an enrolment went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Enrolment {
+pub enum EnrolmentStart {
     Started,
     /// Two-factor sign-in is on already.
     AlreadyOn,
@@ -27,7 +27,7 @@ impl Store {
         app_id: u64,
         user_id: u64,
         sealed: &str,
-    ) -> Result<Enrolment, StoreError> {
+    ) -> Result<EnrolmentStart, StoreError> {
         let result = self
             .client
             .update_item()
@@ -40,13 +40,13 @@ impl Store {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Enrolment::Started),
+            Ok(_) => Ok(EnrolmentStart::Started),
             Err(err) => match err.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     Ok(if failed.item.is_some() {
-                        Enrolment::AlreadyOn
+                        EnrolmentStart::AlreadyOn
                     } else {
-                        Enrolment::UserGone
+                        EnrolmentStart::UserGone
                     })
                 }
                 _ => Err(err.into()),
