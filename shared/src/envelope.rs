@@ -53,6 +53,11 @@ impl Envelope {
     }
 }
 
+/// A handler's answer as the envelope's `data`.
+pub fn json(value: impl Serialize) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(ApiError::internal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

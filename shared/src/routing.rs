@@ -6,9 +6,57 @@
 use std::collections::HashMap;
 
 use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
 
-use crate::ApiError;
 use crate::store::{App, Store};
+use crate::{ApiError, Envelope, Services};
+
+/// A function's routes: `(method, path template, route)`.
+pub trait Routes: Copy + 'static {
+    const ROUTES: &'static [(&'static str, &'static str, Self)];
+}
+
+/// What a function builds once per cold start: its services and its router.
+pub struct Routed<R> {
+    pub services: Services,
+    router: Router<R>,
+}
+
+/// A request's route, the app its path names, and its path parameters.
+pub struct Matched<R> {
+    pub route: R,
+    pub address: AppAddress,
+    pub params: HashMap<String, String>,
+}
+
+impl<R: Routes> Routed<R> {
+    pub fn new(services: Services) -> Self {
+        Self {
+            services,
+            router: Router::new(R::ROUTES),
+        }
+    }
+
+    /// Answers `req` with `dispatch` of its route; every outcome, failures
+    /// included, is an envelope of the path's API generation.
+    pub async fn answer<D>(&self, req: Request, dispatch: D) -> Response<Body>
+    where
+        D: AsyncFnOnce(&Services, Matched<R>, &Request) -> Result<serde_json::Value, ApiError>,
+    {
+        let envelope = Envelope::for_path(req.uri().path());
+        let result = async {
+            let (route, params) = self.router.find(req.method(), req.uri().path())?;
+            let address = AppAddress::from_params(&params)?;
+            let matched = Matched {
+                route,
+                address,
+                params,
+            };
+            dispatch(&self.services, matched, &req).await
+        };
+        envelope.respond(result.await)
+    }
+}
 
 pub struct Router<R> {
     paths: matchit::Router<Vec<(Method, R)>>,

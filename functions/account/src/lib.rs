@@ -10,45 +10,23 @@ mod two_factor;
 mod union_id;
 
 use lambda_http::{Body, Request, Response};
-use oauthapp_shared::{ApiError, Envelope, Services};
-
-use oauthapp_shared::routing::{AppAddress, Router};
-use routes::{ROUTES, Route};
+use oauthapp_shared::envelope::json;
+use oauthapp_shared::routing::{Matched, Routed};
+use oauthapp_shared::{ApiError, Services};
+use routes::Route;
 
 /// Built once per cold start.
-pub struct AppState {
-    pub services: Services,
-    router: Router<Route>,
-}
+pub type AppState = Routed<Route>;
 
-impl AppState {
-    pub fn new(services: Services) -> Self {
-        Self {
-            services,
-            router: Router::new(ROUTES),
-        }
-    }
-}
-
-/// Answers one request; every outcome, failures included, is an envelope
-/// of the path's API generation.
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    let result = async {
-        let (route, params) = state.router.find(req.method(), req.uri().path())?;
-        dispatch(&state.services, route, &AppAddress::from_params(&params)?, &req).await
-    };
-    Envelope::for_path(req.uri().path()).respond(result.await)
+    state.answer(req, dispatch).await
 }
 
 async fn dispatch(
     services: &Services,
-    route: Route,
-    address: &AppAddress,
+    Matched { route, address, .. }: Matched<Route>,
     req: &Request,
 ) -> Result<serde_json::Value, ApiError> {
-    fn json(value: impl serde::Serialize) -> Result<serde_json::Value, ApiError> {
-        serde_json::to_value(value).map_err(ApiError::internal)
-    }
     let store = &services.store;
     // Legacy paths give the id itself: no read to find it.
     let app_id = address.app_id(store).await?;
@@ -60,7 +38,7 @@ async fn dispatch(
         Route::GetProfile => json(profile::get(services, app_id, req).await?),
         Route::PutProfile => json(profile::put(services, app_id, req).await?),
         Route::PointLog => json(points::log(services, app_id, req).await?),
-        Route::StartTwoFactor => json(two_factor::start(services, address, app_id, req).await?),
+        Route::StartTwoFactor => json(two_factor::start(services, &address, app_id, req).await?),
         Route::ConfirmTwoFactor => json(two_factor::confirm(services, app_id, req).await?),
         Route::TurnOffTwoFactor => json(two_factor::turn_off(services, app_id, req).await?),
     }

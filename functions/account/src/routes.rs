@@ -2,6 +2,8 @@
 //! contract test checks this table against template.yaml, the watch router
 //! in Cargo.toml, events/ and openapi.yaml.
 
+use oauthapp_shared::routing::Routes;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     SignUp,
@@ -37,3 +39,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("POST", "/User/{appKey}/TwoFactorAuth", Route::ConfirmTwoFactor),
     ("DELETE", "/User/{appKey}/TwoFactorAuth", Route::TurnOffTwoFactor),
 ];
+
+impl Routes for Route {
+    const ROUTES: &'static [(&'static str, &'static str, Self)] = ROUTES;
+}

@@ -8,53 +8,35 @@ pub mod routes;
 use std::collections::HashMap;
 
 use lambda_http::{Body, Request, Response};
-use oauthapp_shared::routing::{AppAddress, Router};
+use oauthapp_shared::envelope::json;
+use oauthapp_shared::routing::{AppAddress, Matched, Routed};
 use oauthapp_shared::sign_in::union_id_sign_in;
 use oauthapp_shared::token::TokenModel;
-use oauthapp_shared::{ApiError, Envelope, Services};
-use routes::{ROUTES, Route};
-use serde::Serialize;
+use oauthapp_shared::{ApiError, Services};
+use routes::Route;
 
 /// Built once per cold start.
-pub struct AppState {
-    pub services: Services,
-    router: Router<Route>,
-}
+pub type AppState = Routed<Route>;
 
-impl AppState {
-    pub fn new(services: Services) -> Self {
-        Self {
-            services,
-            router: Router::new(ROUTES),
-        }
-    }
-}
-
-/// Answers one request; every outcome, failures included, is an envelope.
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    let result = async {
-        let (route, params) = state.router.find(req.method(), req.uri().path())?;
-        dispatch(&state.services, route, &params, &req).await
-    };
-    Envelope::V1.respond(result.await)
+    state.answer(req, dispatch).await
 }
 
 async fn dispatch(
     services: &Services,
-    route: Route,
-    params: &HashMap<String, String>,
+    Matched {
+        route,
+        address,
+        params,
+    }: Matched<Route>,
     req: &Request,
 ) -> Result<serde_json::Value, ApiError> {
-    fn json(value: impl Serialize) -> Result<serde_json::Value, ApiError> {
-        serde_json::to_value(value).map_err(ApiError::internal)
-    }
-    let address = AppAddress::from_params(params)?;
     match route {
         Route::SignIn => json(sign_in(services, &address, req).await?),
         Route::Bind => json(bindings::bind(services, &address, req).await?),
         Route::List => json(bindings::list(services, &address, req).await?),
-        Route::Update => json(bindings::update(services, &address, binding_id(params)?, req).await?),
-        Route::Remove => json(bindings::remove(services, &address, binding_id(params)?, req).await?),
+        Route::Update => json(bindings::update(services, &address, binding_id(&params)?, req).await?),
+        Route::Remove => json(bindings::remove(services, &address, binding_id(&params)?, req).await?),
     }
 }
 

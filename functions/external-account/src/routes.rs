@@ -1,5 +1,7 @@
 //! The routes this function serves, exactly as API Gateway routes them.
 
+use oauthapp_shared::routing::Routes;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Bind,
@@ -18,3 +20,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("DELETE", "/ExternalAccount/{appKey}/{id}", Route::Remove),
     ("POST", "/ExternalAccount/{appKey}/SignIn", Route::SignIn),
 ];
+
+impl Routes for Route {
+    const ROUTES: &'static [(&'static str, &'static str, Self)] = ROUTES;
+}

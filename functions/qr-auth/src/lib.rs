@@ -10,45 +10,23 @@ pub mod routes;
 mod scan;
 
 use lambda_http::{Body, Request, Response};
-use oauthapp_shared::routing::{AppAddress, Router};
-use oauthapp_shared::{ApiError, Envelope, Services};
-use routes::{ROUTES, Route};
-use serde::Serialize;
+use oauthapp_shared::envelope::json;
+use oauthapp_shared::routing::{Matched, Routed};
+use oauthapp_shared::{ApiError, Services};
+use routes::Route;
 
 /// Built once per cold start.
-pub struct AppState {
-    pub services: Services,
-    router: Router<Route>,
-}
+pub type AppState = Routed<Route>;
 
-impl AppState {
-    pub fn new(services: Services) -> Self {
-        Self {
-            services,
-            router: Router::new(ROUTES),
-        }
-    }
-}
-
-/// Answers one request; every outcome, failures included, is an envelope
-/// of the path's API generation.
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    let result = async {
-        let (route, params) = state.router.find(req.method(), req.uri().path())?;
-        dispatch(&state.services, route, &AppAddress::from_params(&params)?, &req).await
-    };
-    Envelope::for_path(req.uri().path()).respond(result.await)
+    state.answer(req, dispatch).await
 }
 
 async fn dispatch(
     services: &Services,
-    route: Route,
-    address: &AppAddress,
+    Matched { route, address, .. }: Matched<Route>,
     req: &Request,
 ) -> Result<serde_json::Value, ApiError> {
-    fn json(value: impl Serialize) -> Result<serde_json::Value, ApiError> {
-        serde_json::to_value(value).map_err(ApiError::internal)
-    }
     let store = &services.store;
     match route {
         Route::PreSignIn | Route::Initiate => {

@@ -1,5 +1,7 @@
 //! The routes this function serves, exactly as API Gateway routes them.
 
+use oauthapp_shared::routing::Routes;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     PreSignIn,
@@ -32,3 +34,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
         Route::ConfirmRegister,
     ),
 ];
+
+impl Routes for Route {
+    const ROUTES: &'static [(&'static str, &'static str, Self)] = ROUTES;
+}
