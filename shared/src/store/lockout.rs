@@ -5,7 +5,6 @@
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::Deserialize;
 
 use super::{Key, LockoutState, Login, Store, StoreError, keys, number};
 use crate::config::LockoutPolicy;
@@ -26,15 +25,6 @@ impl Credential<'_> {
             Credential::UnionId { platform, union_id } => keys::union_id(app_id, platform, union_id),
         }
     }
-}
-
-/// A credential item as the lockout sees it.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Counted {
-    user_id: Option<u64>,
-    #[serde(flatten)]
-    lockout: LockoutState,
 }
 
 /// Attempts at an optimistic write before giving up.
@@ -145,10 +135,11 @@ impl Store {
                         Some(UpdateItemError::ConditionalCheckFailedException(_))
                     ) =>
                 {
-                    match self.get::<Counted>(&key).await? {
-                        Some(counted) => {
-                            registered = counted.user_id.is_some();
-                            state = counted.lockout;
+                    // A binding's guard reads as a credential too: user id and lockout.
+                    match self.get::<Login>(&key).await? {
+                        Some(credential) => {
+                            registered = credential.user_id.is_some();
+                            state = credential.lockout;
                         }
                         // A binding removed meanwhile has nothing left to lock.
                         None if matches!(credential, Credential::UnionId { .. }) => return Ok(()),

@@ -191,7 +191,8 @@ pub struct PointEntry {
     pub created_at: i64,
 }
 
-/// The credential item of a user name (see `keys::login`).
+/// The credential item of a user name (see `keys::login`); a union-id
+/// guard reads as one without a password hash.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Login {
