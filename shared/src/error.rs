@@ -36,6 +36,11 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
+    /// A valid token whose user no longer exists.
+    pub fn user_gone() -> Self {
+        Self::not_found("The user of this token no longer exists.")
+    }
+
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, message)
     }

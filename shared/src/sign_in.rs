@@ -122,7 +122,7 @@ impl<'a> SignInAttempt<'a> {
 pub fn two_factor_code(code: Option<String>) -> Result<Option<String>, ApiError> {
     match code.filter(|code| !code.is_empty()) {
         None => Ok(None),
-        Some(code) if code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(code)),
+        Some(code) if two_factor::is_code(&code) => Ok(Some(code)),
         Some(_) => Err(ApiError::bad_request(format!(
             "`twoFactorCode` must be {CODE_DIGITS} digits."
         ))),

@@ -161,6 +161,11 @@ pub fn enrolment(secret: Vec<u8>, app: &App, user: &User) -> Result<Enrolment, A
     })
 }
 
+/// Whether `code` has the shape of a code: exactly `CODE_DIGITS` digits.
+pub fn is_code(code: &str) -> bool {
+    code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The time step whose code `code` is, within one step of `now`, if any.
 pub fn matching_step(secret: Vec<u8>, code: &str, now: i64) -> Result<Option<u64>, ApiError> {
     let totp = totp(secret).build().map_err(ApiError::internal)?;

@@ -47,7 +47,7 @@ pub async fn log(services: &Services, app_id: u64, req: &Request) -> Result<Poin
         .store
         .point_log(app_id, subject.user_id, kind, u64::from(skip), take)
         .await?
-        .ok_or_else(|| ApiError::not_found("The user of this token no longer exists."))?;
+        .ok_or_else(ApiError::user_gone)?;
     let offset = services.config.display_offset;
     let data = page
         .entries

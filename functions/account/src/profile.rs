@@ -60,17 +60,8 @@ struct ProfileUpdate {
     nick_name: Option<String>,
 }
 
-fn user_gone() -> ApiError {
-    ApiError::not_found("The user of this token no longer exists.")
-}
-
 pub async fn get(services: &Services, app_id: u64, req: &Request) -> Result<ProfileView, ApiError> {
-    let subject = services.tokens.authenticate(req, app_id)?;
-    let user = services
-        .store
-        .user(app_id, subject.user_id)
-        .await?
-        .ok_or_else(user_gone)?;
+    let user = services.signed_in_user(req, app_id).await?;
     Ok(ProfileView::new(user, services.config.display_offset))
 }
 
@@ -96,5 +87,9 @@ pub async fn put(services: &Services, app_id: u64, req: &Request) -> Result<bool
         .store
         .update_profile(app_id, subject.user_id, changes, clock::now())
         .await?;
-    if found { Ok(true) } else { Err(user_gone()) }
+    if found {
+        Ok(true)
+    } else {
+        Err(ApiError::user_gone())
+    }
 }

@@ -6,7 +6,7 @@
 use lambda_http::Request;
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
-use oauthapp_shared::store::{EnrolmentStart, User};
+use oauthapp_shared::store::EnrolmentStart;
 use oauthapp_shared::two_factor::{self, CODE_DIGITS, Enrolment};
 use oauthapp_shared::{ApiError, Services, clock};
 use serde::Deserialize;
@@ -22,24 +22,10 @@ fn already_on() -> ApiError {
     )
 }
 
-fn user_gone() -> ApiError {
-    ApiError::not_found("The user of this token no longer exists.")
-}
-
-/// The token's user, read once.
-async fn signed_in_user(services: &Services, app_id: u64, req: &Request) -> Result<User, ApiError> {
-    let subject = services.tokens.authenticate(req, app_id)?;
-    services
-        .store
-        .user(app_id, subject.user_id)
-        .await?
-        .ok_or_else(user_gone)
-}
-
 /// The 6-digit `code` of a POST or DELETE body.
 fn code(req: &Request) -> Result<String, ApiError> {
     let body: CodeRequest = json_body(req)?;
-    if body.code.len() == CODE_DIGITS && body.code.bytes().all(|b| b.is_ascii_digit()) {
+    if two_factor::is_code(&body.code) {
         Ok(body.code)
     } else {
         Err(ApiError::bad_request(format!(
@@ -59,7 +45,7 @@ pub async fn start(
     let subject = services.tokens.authenticate(req, app_id)?;
     let (app, user) = services.store.app_and_user(app_id, subject.user_id).await?;
     let app = address.known(app)?;
-    let user = user.ok_or_else(user_gone)?;
+    let user = user.ok_or_else(ApiError::user_gone)?;
     if user.two_factor.is_on() {
         return Err(already_on());
     }
@@ -72,14 +58,14 @@ pub async fn start(
     {
         EnrolmentStart::Started => two_factor::enrolment(secret, &app, &user),
         EnrolmentStart::AlreadyOn => Err(already_on()),
-        EnrolmentStart::UserGone => Err(user_gone()),
+        EnrolmentStart::UserGone => Err(ApiError::user_gone()),
     }
 }
 
 /// POST: turns two-factor sign-in on if `code` matches the pending secret.
 pub async fn confirm(services: &Services, app_id: u64, req: &Request) -> Result<bool, ApiError> {
     let code = code(req)?;
-    let user = signed_in_user(services, app_id, req).await?;
+    let user = services.signed_in_user(req, app_id).await?;
     if user.two_factor.is_on() {
         return Err(already_on());
     }
@@ -109,7 +95,7 @@ pub async fn confirm(services: &Services, app_id: u64, req: &Request) -> Result<
 /// DELETE: turns two-factor sign-in off, given a current, unused code.
 pub async fn turn_off(services: &Services, app_id: u64, req: &Request) -> Result<bool, ApiError> {
     let code = code(req)?;
-    let user = signed_in_user(services, app_id, req).await?;
+    let user = services.signed_in_user(req, app_id).await?;
     let sealed = user
         .two_factor
         .totp_secret

@@ -75,10 +75,6 @@ async fn caller(services: &Services, address: &AppAddress, req: &Request) -> Res
     services.tokens.authenticate(req, app_id)
 }
 
-fn user_gone() -> ApiError {
-    ApiError::not_found("The user of this token no longer exists.")
-}
-
 fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), ApiError> {
     if let Some(avatar) = avatar {
         validate::text("avatar", avatar, validate::AVATAR_MAX)?;
@@ -108,7 +104,7 @@ pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> R
     let (app, user) = store.app_and_user(app_id, subject.user_id).await?;
     let app = address.known(app)?;
     union_id_proof(&app, req, clock::now())?;
-    let user = user.ok_or_else(user_gone)?;
+    let user = user.ok_or_else(ApiError::user_gone)?;
     let new = NewBinding {
         platform: body.platform,
         union_id: body.union_id,
@@ -121,7 +117,7 @@ pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> R
         Err(BindError::Taken) => Err(ApiError::conflict(
             "This platform and unionID are bound to another user of this app.",
         )),
-        Err(BindError::UserGone) => Err(user_gone()),
+        Err(BindError::UserGone) => Err(ApiError::user_gone()),
         Err(BindError::Store(err)) => Err(err.into()),
     }
 }
