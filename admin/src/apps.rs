@@ -2,7 +2,9 @@
 
 use clap::{Args, Subcommand};
 use oauthapp_shared::clock;
-use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof};
+use oauthapp_shared::store::{
+    App, AppCard, AppChanges, NewApp, SecretText, Store, UnionIdProof, WechatAccount, WechatSettings,
+};
 use serde_json::{Value, json};
 use time::UtcOffset;
 
@@ -36,8 +38,33 @@ pub enum Command {
         #[arg(long, group = "fields")]
         union_id_proof: Option<UnionIdProof>,
         #[command(flatten)]
+        wechat: Box<WechatArgs>,
+        #[command(flatten)]
         fields: Fields,
     },
+}
+
+/// The app's WeChat accounts. A new appid needs its secret; a secret alone
+/// replaces the current account's. Secrets may come from the environment,
+/// which keeps them out of shell history.
+#[derive(Args)]
+pub struct WechatArgs {
+    /// The mini-program's appid.
+    #[arg(long, value_parser = wechat_app_id, group = "fields")]
+    wechat_mini_appid: Option<String>,
+    /// The mini-program's AppSecret.
+    #[arg(long, env = "WECHAT_MINI_SECRET", hide_env_values = true, value_parser = wechat_secret, group = "fields")]
+    wechat_mini_secret: Option<String>,
+    /// The official account's appid.
+    #[arg(long, value_parser = wechat_app_id, group = "fields")]
+    wechat_oa_appid: Option<String>,
+    /// The official account's AppSecret.
+    #[arg(long, env = "WECHAT_OA_SECRET", hide_env_values = true, value_parser = wechat_secret, group = "fields")]
+    wechat_oa_secret: Option<String>,
+    /// JS-SDK APIs the official account's pages may use, comma-separated
+    /// (e.g. updateAppMessageShareData,chooseImage).
+    #[arg(long, value_delimiter = ',', value_parser = js_api_name, group = "fields")]
+    js_api_list: Option<Vec<String>>,
 }
 
 /// The fields `create` and `set` share, all optional in both.
@@ -75,9 +102,24 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             app_id,
             name,
             union_id_proof,
+            wechat,
             fields,
         } => {
+            let current = find(store, app_id).await?.wechat;
             let changes = AppChanges {
+                wechat_mini_program: account_change(
+                    "mini-program",
+                    current.mini_program,
+                    wechat.wechat_mini_appid,
+                    wechat.wechat_mini_secret,
+                )?,
+                wechat_official_account: account_change(
+                    "official account",
+                    current.official_account,
+                    wechat.wechat_oa_appid,
+                    wechat.wechat_oa_secret,
+                )?,
+                js_api_list: wechat.js_api_list,
                 name,
                 logo: fields.logo,
                 website: fields.website,
@@ -116,6 +158,31 @@ async fn create(store: &Store, name: String, key: Option<String>, fields: Fields
     Ok(json!({ "appId": app.id, "appKey": app.key, "appSecret": app.secret }))
 }
 
+/// The account `set` leaves, when it changes one.
+fn account_change(
+    which: &str,
+    current: Option<WechatAccount>,
+    app_id: Option<String>,
+    secret: Option<String>,
+) -> Result<Option<WechatAccount>, CliError> {
+    let current_id = current.as_ref().map(|account| account.app_id.clone());
+    match (app_id, secret, current) {
+        (None, None, _) => Ok(None),
+        (app_id, Some(secret), _) => Ok(Some(WechatAccount {
+            app_id: app_id.or(current_id).ok_or_else(|| {
+                CliError::new(format!(
+                    "the app has no WeChat {which} yet: give its appid with the secret"
+                ))
+            })?,
+            secret: SecretText::new(secret),
+        })),
+        (Some(app_id), None, Some(current)) if app_id == current.app_id => Ok(Some(current)),
+        (Some(_), None, _) => Err(CliError::new(format!(
+            "a new WeChat {which} appid needs its secret as well"
+        ))),
+    }
+}
+
 /// The app, or an error naming the id.
 pub async fn find(store: &Store, app_id: u64) -> Result<App, CliError> {
     store.app(app_id).await?.ok_or_else(|| no_app(app_id))
@@ -139,7 +206,22 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "tags": app.card.tags,
         "scopes": app.card.scopes,
         "unionIdProof": app.union_id_proof.as_str(),
+        "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
+    })
+}
+
+/// WeChat accounts by appid; of a secret, only that it is set.
+fn shown_wechat(wechat: &WechatSettings) -> Value {
+    let account = |account: &Option<WechatAccount>| {
+        account
+            .as_ref()
+            .map(|account| json!({ "appId": account.app_id, "secret": "(set)" }))
+    };
+    json!({
+        "miniProgram": account(&wechat.mini_program),
+        "officialAccount": account(&wechat.official_account),
+        "jsApiList": wechat.js_api_list,
     })
 }
 
@@ -159,6 +241,31 @@ fn app_key(value: &str) -> Result<String, String> {
     )
 }
 
+/// A WeChat appid (`wx` and 16 hex digits today): 3–32 of `[A-Za-z0-9_-]`.
+fn wechat_app_id(value: &str) -> Result<String, String> {
+    pattern(
+        value,
+        (3, 32),
+        |c| c.is_ascii_alphanumeric() || "_-".contains(c),
+        "letters, digits, _ and -",
+    )
+}
+
+/// A WeChat AppSecret (32 hex digits today).
+fn wechat_secret(value: &str) -> Result<String, String> {
+    pattern(value, (8, 128), |c| c.is_ascii_graphic(), "visible ASCII")
+}
+
+/// A JS-SDK API name such as `chooseImage`.
+fn js_api_name(value: &str) -> Result<String, String> {
+    pattern(
+        value,
+        (1, 64),
+        |c| c.is_ascii_alphanumeric(),
+        "letters and digits",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +274,32 @@ mod tests {
     fn masks_all_but_four_characters() {
         assert_eq!(masked("abcdefghijkl"), "abcd…(masked)");
         assert_eq!(masked("ab"), "ab…(masked)");
+    }
+
+    #[test]
+    fn a_new_wechat_appid_needs_its_secret() {
+        let current = || {
+            Some(WechatAccount {
+                app_id: "wx1".into(),
+                secret: SecretText::new("s1"),
+            })
+        };
+        let change = |app_id: Option<&str>, secret: Option<&str>, current| {
+            account_change(
+                "mini-program",
+                current,
+                app_id.map(Into::into),
+                secret.map(Into::into),
+            )
+        };
+        assert_eq!(change(None, None, current()).unwrap(), None);
+        let rotated = change(None, Some("s2"), current()).unwrap().unwrap();
+        assert_eq!((rotated.app_id.as_str(), rotated.secret.expose()), ("wx1", "s2"));
+        assert_eq!(change(Some("wx1"), None, current()).unwrap(), current());
+        assert!(change(Some("wx2"), None, current()).is_err());
+        assert!(change(None, Some("s2"), None).is_err());
+        let added = change(Some("wx2"), Some("s2"), None).unwrap().unwrap();
+        assert_eq!(added.app_id, "wx2");
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct Config {
     pub display_offset: UtcOffset,
     /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`).
     pub two_factor_key: Redacted,
+    /// WeChat's server API; tests point it at a fake.
+    pub wechat_api_base: String,
 }
 
 /// Key material that debug output must not show.
@@ -132,6 +134,14 @@ impl Config {
         let issuer = lookup("JWT_ISSUER").unwrap_or_else(|| "http://127.0.0.1:9000/".to_owned());
         let audience = lookup("JWT_AUDIENCE").unwrap_or_else(|| issuer.clone());
         let offset = lookup("DISPLAY_UTC_OFFSET").unwrap_or_else(|| "+08:00".to_owned());
+        let wechat_api_base =
+            lookup("WECHAT_API_BASE").unwrap_or_else(|| crate::wechat::DEFAULT_API_BASE.to_owned());
+        if !wechat_api_base.starts_with("https://") && !wechat_api_base.starts_with("http://") {
+            return Err(ConfigError::Invalid {
+                name: "WECHAT_API_BASE",
+                reason: format!("{wechat_api_base:?} is not an http(s) URL"),
+            });
+        }
         Ok(Self {
             table_name: lookup("TABLE_NAME").unwrap_or_else(|| "oauthapp".to_owned()),
             token: TokenSettings {
@@ -151,6 +161,7 @@ impl Config {
                 }
             })?,
             two_factor_key: Redacted(secrets.two_factor),
+            wechat_api_base,
         })
     }
 }

@@ -53,6 +53,31 @@ impl Envelope {
     }
 }
 
+/// What a handler answers with: the envelope's `data`, or (for an image)
+/// a response of its own.
+#[derive(Debug)]
+pub enum Outcome {
+    Data(Value),
+    Response(Response<Body>),
+}
+
+impl From<Value> for Outcome {
+    fn from(data: Value) -> Self {
+        Outcome::Data(data)
+    }
+}
+
+impl Envelope {
+    /// The response to a handler's outcome.
+    pub fn answer(self, outcome: Result<Outcome, ApiError>) -> Response<Body> {
+        match outcome {
+            Ok(Outcome::Response(response)) => response,
+            Ok(Outcome::Data(data)) => self.respond(Ok(data)),
+            Err(err) => self.respond::<()>(Err(err)),
+        }
+    }
+}
+
 /// A handler's answer as the envelope's `data`.
 pub fn json(value: impl Serialize) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(value).map_err(ApiError::internal)

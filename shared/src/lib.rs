@@ -19,6 +19,7 @@ pub mod store;
 pub mod token;
 pub mod two_factor;
 pub mod validate;
+pub mod wechat;
 
 pub use config::Config;
 pub use envelope::Envelope;

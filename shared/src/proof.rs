@@ -1,29 +1,100 @@
-//! Whether a request proves the union id it carries, by the app's
-//! `unionIdProof` setting. Sign-up, sign-in and (later) QR and external
-//! account flows all ask here.
+//! Whether a request proves the union id it names, by the app's
+//! `unionIdProof` setting: the app backend's signature, the client's word,
+//! or a WeChat login code exchanged here. Union-id sign-up and sign-in, QR
+//! registration and external accounts all ask here.
 
 use lambda_http::Request;
 
-use crate::ApiError;
 use crate::signature::{self, Signed};
 use crate::store::{App, UnionIdProof};
+use crate::{ApiError, Services, clock, validate, wechat};
 
-/// Checks the proof the app demands. `Signed::Yes` means the app's backend
-/// vouched for the request, so its `emailIsValid`/`phoneIsValid` count.
-pub fn union_id_proof(app: &App, req: &Request, now: i64) -> Result<Signed, ApiError> {
+/// What a body offers: the `unionID` it names and a `wx.login` `code`,
+/// each checked for shape; empty counts as absent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnionIdClaim<'a> {
+    pub union_id: Option<&'a str>,
+    pub code: Option<&'a str>,
+}
+
+impl<'a> UnionIdClaim<'a> {
+    pub fn new(union_id: Option<&'a str>, code: Option<&'a str>) -> Result<Self, ApiError> {
+        let union_id = union_id.filter(|id| !id.is_empty());
+        let code = code.filter(|code| !code.is_empty());
+        if let Some(union_id) = union_id {
+            validate::union_id(union_id)?;
+        }
+        if let Some(code) = code {
+            validate::wechat_code(code)?;
+        }
+        Ok(Self { union_id, code })
+    }
+}
+
+/// A union id as the app's proof established it.
+#[derive(Debug, Clone)]
+pub struct ProvenUnionId {
+    pub union_id: String,
+    /// `Signed::Yes`: the app's backend vouched for the request, so its
+    /// `emailIsValid`/`phoneIsValid` count.
+    pub signed: Signed,
+    /// The user's mini-program openid, when a login code proved the id.
+    pub wechat_open_id: Option<String>,
+}
+
+/// Checks the proof the app demands and returns the union id it proves.
+pub async fn prove_union_id(
+    services: &Services,
+    app: &App,
+    req: &Request,
+    claim: UnionIdClaim<'_>,
+) -> Result<ProvenUnionId, ApiError> {
+    let now = clock::now();
+    let claimed = || {
+        claim
+            .union_id
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::bad_request("`unionID` is required: 1 to 50 letters, digits, _ or -."))
+    };
     match app.union_id_proof {
         UnionIdProof::Signature => match signature::check(req, &app.secret, now)? {
-            Signed::Yes => Ok(Signed::Yes),
+            Signed::Yes => Ok(ProvenUnionId {
+                union_id: claimed()?,
+                signed: Signed::Yes,
+                wechat_open_id: None,
+            }),
             Signed::No => Err(ApiError::unauthorized(
                 "This app accepts a unionID only from its own backend: sign the request with the app secret \
                  (headers X-OAuthApp-Timestamp and X-OAuthApp-Signature).",
             )),
         },
-        UnionIdProof::WechatCode => Err(ApiError::bad_request(
-            "This app proves unionIDs with a WeChat login code, which this deployment does not support yet; \
-             the operator can switch the app to the signature proof.",
-        )),
         // The client's word is taken; a signature, if sent, must still verify.
-        UnionIdProof::None => signature::check(req, &app.secret, now),
+        UnionIdProof::None => Ok(ProvenUnionId {
+            signed: signature::check(req, &app.secret, now)?,
+            union_id: claimed()?,
+            wechat_open_id: None,
+        }),
+        UnionIdProof::WechatCode => {
+            let code = claim.code.ok_or_else(|| {
+                ApiError::bad_request(
+                    "`code` is required: this app proves unionIDs with a WeChat login code (wx.login).",
+                )
+            })?;
+            let signed = signature::check(req, &app.secret, now)?;
+            let mini_program = wechat::mini_program(app)?;
+            let (session, _) = services.wechat.code_to_session(mini_program, code).await?;
+            let union_id = session.union_id().to_owned();
+            if claim.union_id.is_some_and(|claimed| claimed != union_id) {
+                return Err(ApiError::unauthorized(
+                    "The unionID does not belong to the WeChat user of this login code; omit it or send the \
+                     one WeChat knows.",
+                ));
+            }
+            Ok(ProvenUnionId {
+                union_id,
+                signed,
+                wechat_open_id: Some(session.openid),
+            })
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
+use crate::envelope::Outcome;
 use crate::store::{App, Store};
 use crate::{ApiError, Envelope, Services};
 
@@ -39,9 +40,10 @@ impl<R: Routes> Routed<R> {
 
     /// Answers `req` with `dispatch` of its route; every outcome, failures
     /// included, is an envelope of the path's API generation.
-    pub async fn answer<D>(&self, req: Request, dispatch: D) -> Response<Body>
+    pub async fn answer<D, O>(&self, req: Request, dispatch: D) -> Response<Body>
     where
-        D: AsyncFnOnce(&Services, Matched<R>, &Request) -> Result<serde_json::Value, ApiError>,
+        D: AsyncFnOnce(&Services, Matched<R>, &Request) -> Result<O, ApiError>,
+        O: Into<Outcome>,
     {
         let envelope = Envelope::for_path(req.uri().path());
         let result = async {
@@ -52,9 +54,9 @@ impl<R: Routes> Routed<R> {
                 address,
                 params,
             };
-            dispatch(&self.services, matched, &req).await
+            dispatch(&self.services, matched, &req).await.map(Into::into)
         };
-        envelope.respond(result.await)
+        envelope.answer(result.await)
     }
 }
 

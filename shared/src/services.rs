@@ -9,6 +9,7 @@ use crate::store::Store;
 use crate::store::User;
 use crate::token::Tokens;
 use crate::two_factor::SecretBox;
+use crate::wechat::Wechat;
 
 pub struct Services {
     pub config: Config,
@@ -16,12 +17,16 @@ pub struct Services {
     pub tokens: Tokens,
     /// Seals users' TOTP secrets.
     pub totp_secrets: SecretBox,
+    /// Calls WeChat's server API on the apps' behalf.
+    pub wechat: Wechat,
 }
 
 impl Services {
     pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
+        let store = Store::new(dynamodb, config.table_name.clone());
         Self {
-            store: Store::new(dynamodb, config.table_name.clone()),
+            wechat: Wechat::new(&config.wechat_api_base, store.clone()),
+            store,
             tokens: Tokens::new(&config.token),
             totp_secrets: SecretBox::new(&config.two_factor_key.0),
             config,

@@ -5,7 +5,7 @@
 
 use lambda_http::Request;
 
-use crate::proof::union_id_proof;
+use crate::proof::{ProvenUnionId, UnionIdClaim, prove_union_id};
 use crate::request::json_body;
 use crate::routing::AppAddress;
 use crate::store::{Credential, LockStatus, LockoutState, User, lock_status};
@@ -135,7 +135,9 @@ pub fn two_factor_code(code: Option<String>) -> Result<Option<String>, ApiError>
 struct UnionIdSignInRequest {
     platform: String,
     #[serde(rename = "unionID")]
-    union_id: String,
+    union_id: Option<String>,
+    /// A `wx.login` code, for apps that prove union ids with one.
+    code: Option<String>,
     /// Required once the user turned two-factor sign-in on.
     two_factor_code: Option<String>,
 }
@@ -151,19 +153,34 @@ pub async fn union_id_sign_in(
 ) -> Result<TokenModel, ApiError> {
     let body: UnionIdSignInRequest = json_body(req)?;
     validate::platform(&body.platform)?;
-    validate::union_id(&body.union_id)?;
+    let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     let code = two_factor_code(body.two_factor_code)?;
     let store = &services.store;
     let app_id = address.app_id(store).await?;
-    let (app, owner) = store
-        .app_and_union_id_owner(app_id, &body.platform, &body.union_id)
-        .await?;
+    // A named pair's owner is read with the app; a pair WeChat names is
+    // known only after the proof.
+    let (app, owner) = match claim.union_id {
+        Some(union_id) => {
+            store
+                .app_and_union_id_owner(app_id, &body.platform, union_id)
+                .await?
+        }
+        None => (store.app(app_id).await?, None),
+    };
     let app = address.known(app)?;
-    union_id_proof(&app, req, clock::now())?;
+    let proven = prove_union_id(services, &app, req, claim).await?;
+    let owner = match claim.union_id {
+        Some(_) => owner,
+        None => {
+            store
+                .union_id_owner(app_id, &body.platform, &proven.union_id)
+                .await?
+        }
+    };
     let owner = owner.ok_or_else(|| ApiError::not_found(not_bound))?;
     let credential = Credential::UnionId {
         platform: &body.platform,
-        union_id: &body.union_id,
+        union_id: &proven.union_id,
     };
     let attempt = SignInAttempt::start(services, app_id, credential, Some(owner.lockout), true)?;
     if !owner.enable {
@@ -175,7 +192,27 @@ pub async fn union_id_sign_in(
         .ok_or_else(|| ApiError::not_found(not_bound))?;
     attempt.second_factor(&user, code.as_deref()).await?;
     attempt.succeed().await?;
+    remember_open_id(services, &user, &proven).await?;
     services.tokens.issue(&app, &user, GrantType::UnionId)
+}
+
+/// Keeps the mini-program openid a login code proved for `user`, when it
+/// is new: it decides whom the user may send subscribe messages to.
+pub async fn remember_open_id(
+    services: &Services,
+    user: &User,
+    proven: &ProvenUnionId,
+) -> Result<(), ApiError> {
+    match &proven.wechat_open_id {
+        Some(open_id) if user.wechat_open_id.as_ref() != Some(open_id) => {
+            services
+                .store
+                .remember_wechat_open_id(user.app_id, user.id, open_id)
+                .await?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The refusal for a binding its user turned off.

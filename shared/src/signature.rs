@@ -3,7 +3,9 @@
 //!
 //! `X-OAuthApp-Signature` = lowercase hex HMAC-SHA256, keyed with the app
 //! secret, over `timestamp + "\n" + METHOD + "\n" + path + "\n" + raw body`,
-//! where `X-OAuthApp-Timestamp` is unix seconds within ±300 s of now.
+//! where `X-OAuthApp-Timestamp` is unix seconds within ±300 s of now and
+//! `path` includes the query string as sent (`?…`), when there is one, so a
+//! signed GET cannot be replayed with other parameters.
 
 use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::Request;
@@ -43,6 +45,12 @@ fn mac(secret: &str, timestamp: &str, method: &str, path: &str, body: &[u8]) -> 
     mac
 }
 
+/// Whether the request carries either signature header, i.e. claims to
+/// come from the app's backend.
+pub fn present(req: &Request) -> bool {
+    header_text(req, TIMESTAMP_HEADER).is_some() || header_text(req, SIGNATURE_HEADER).is_some()
+}
+
 /// Checks the request's signature headers against the app secret. A request
 /// without them is `Signed::No`; one with a stale, malformed or wrong
 /// signature is refused, never treated as unsigned.
@@ -72,7 +80,9 @@ pub fn check(req: &Request, secret: &str, now: i64) -> Result<Signed, ApiError> 
         secret,
         timestamp,
         req.method().as_str(),
-        req.uri().path(),
+        req.uri()
+            .path_and_query()
+            .map_or(req.uri().path(), |target| target.as_str()),
         body_bytes(req),
     )
     .verify_slice(&expected)

@@ -197,6 +197,7 @@ mod tests {
             updated_at: 0,
             points: PointTotals::default(),
             binding_sequence: 0,
+            wechat_open_id: None,
             two_factor: TwoFactorState::default(),
         }
     }
@@ -250,6 +251,7 @@ mod tests {
             tenant_name: String::new(),
             card: app_card,
             union_id_proof: Default::default(),
+            wechat: Default::default(),
             created_at: 0,
         };
         let secret = new_secret();

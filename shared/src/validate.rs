@@ -66,6 +66,12 @@ pub fn union_id(value: &str) -> Result<(), ApiError> {
     )
 }
 
+/// A `wx.login` code (32 characters today): 1–128 visible ASCII
+/// characters, so nothing odd reaches WeChat's query string.
+pub fn wechat_code(value: &str) -> Result<(), ApiError> {
+    pattern("code", value, (1, 128), |c| c.is_ascii_graphic(), "visible ASCII")
+}
+
 /// 1–20 letters and digits.
 pub fn platform(value: &str) -> Result<(), ApiError> {
     pattern(

@@ -2,13 +2,13 @@
 //! pair, proven as the app's `unionIdProof` setting demands.
 
 use lambda_http::Request;
-use oauthapp_shared::proof::union_id_proof;
+use oauthapp_shared::proof::{UnionIdClaim, prove_union_id};
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
 use oauthapp_shared::sign_in::union_id_sign_in;
 use oauthapp_shared::signature::Signed;
 use oauthapp_shared::token::{GrantType, TokenModel};
-use oauthapp_shared::{ApiError, Services, clock, password, validate};
+use oauthapp_shared::{ApiError, Services, password, validate};
 use serde::Deserialize;
 
 use oauthapp_shared::registration::{ProfileFields, register};
@@ -18,7 +18,9 @@ use oauthapp_shared::registration::{ProfileFields, register};
 struct SignUpRequest {
     platform: String,
     #[serde(rename = "unionID")]
-    union_id: String,
+    union_id: Option<String>,
+    /// A `wx.login` code, for apps that prove union ids with one.
+    code: Option<String>,
     user_name: Option<String>,
     pwd: Option<String>,
     #[serde(default)]
@@ -30,7 +32,7 @@ struct SignUpRequest {
 pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
     let body: SignUpRequest = json_body(req)?;
     validate::platform(&body.platform)?;
-    validate::union_id(&body.union_id)?;
+    let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     let user_name = body.user_name.filter(|name| !name.is_empty());
     let pwd = body.pwd.filter(|pwd| !pwd.is_empty());
     match (&user_name, &pwd) {
@@ -45,11 +47,13 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
     let profile: ProfileFields = json_body(req)?;
     let mut new_user = profile.into_new_user(Some(body.platform))?;
     let app = AppAddress::Id(app_id).load(&services.store).await?;
-    let signed = union_id_proof(&app, req, clock::now())? == Signed::Yes;
+    let proven = prove_union_id(services, &app, req, claim).await?;
+    let signed = proven.signed == Signed::Yes;
     // Only the app's backend may vouch that an address was verified.
     new_user.email_is_valid = signed && body.email_is_valid;
     new_user.phone_is_valid = signed && body.phone_is_valid;
-    new_user.union_id = Some(body.union_id);
+    new_user.union_id = Some(proven.union_id);
+    new_user.wechat_open_id = proven.wechat_open_id;
     new_user.user_name = user_name;
     if let Some(pwd) = pwd {
         new_user.password_hash = Some(password::hash_blocking(pwd).await?);

@@ -82,7 +82,7 @@ async fn union_id_rules_are_enforced() {
     let cases = [
         (
             json!({"platform": "web", "unionID": ""}),
-            "`unionID` must be 1 to 50",
+            "`unionID` is required: 1 to 50",
         ),
         (json!({"platform": "web", "unionID": "x".repeat(51)}), "`unionID`"),
         (json!({"platform": "web", "unionID": "bad id"}), "`unionID`"),
@@ -112,7 +112,7 @@ async fn union_id_rules_are_enforced() {
     }
     h.post("UnionIDSignIn", &json!({"platform": "web"}))
         .await
-        .assert_error(400, "missing field `unionID`");
+        .assert_error(400, "`unionID` is required");
     assert_eq!(h.user_count().await, 0);
 }
 

@@ -3,9 +3,10 @@
 //! binding is as absent as one that never existed.
 
 use lambda_http::Request;
-use oauthapp_shared::proof::union_id_proof;
+use oauthapp_shared::proof::{UnionIdClaim, prove_union_id};
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::routing::AppAddress;
+use oauthapp_shared::sign_in::remember_open_id;
 use oauthapp_shared::store::{BindError, Binding, BindingChange, BindingChangeError, NewBinding};
 use oauthapp_shared::token::Subject;
 use oauthapp_shared::{ApiError, Services, clock, validate};
@@ -51,7 +52,9 @@ impl UserLogin {
 #[serde(rename_all = "camelCase")]
 struct BindRequest {
     #[serde(rename = "unionID")]
-    union_id: String,
+    union_id: Option<String>,
+    /// A `wx.login` code, for apps that prove union ids with one.
+    code: Option<String>,
     platform: String,
     platform_name: Option<String>,
     avatar: Option<String>,
@@ -93,7 +96,7 @@ pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> R
     let subject = caller(services, address, req).await?;
     let app_id = subject.app_id;
     let body: BindRequest = json_body(req)?;
-    validate::union_id(&body.union_id)?;
+    let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     validate::platform(&body.platform)?;
     let platform_name = body
         .platform_name
@@ -103,17 +106,20 @@ pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> R
     check_profile_fields(body.avatar.as_deref(), body.data.as_deref())?;
     let (app, user) = store.app_and_user(app_id, subject.user_id).await?;
     let app = address.known(app)?;
-    union_id_proof(&app, req, clock::now())?;
     let user = user.ok_or_else(ApiError::user_gone)?;
+    let proven = prove_union_id(services, &app, req, claim).await?;
     let new = NewBinding {
         platform: body.platform,
-        union_id: body.union_id,
+        union_id: proven.union_id.clone(),
         platform_name,
         avatar: body.avatar.unwrap_or_default(),
         data: body.data.unwrap_or_default(),
     };
     match store.bind(app_id, &user, new, clock::now()).await {
-        Ok(_) => Ok(true),
+        Ok(_) => {
+            remember_open_id(services, &user, &proven).await?;
+            Ok(true)
+        }
         Err(BindError::Taken) => Err(ApiError::conflict(
             "This platform and unionID are bound to another user of this app.",
         )),

@@ -5,10 +5,10 @@
 //! is a token for the mini-program side.
 
 use lambda_http::Request;
-use oauthapp_shared::proof::union_id_proof;
+use oauthapp_shared::proof::{UnionIdClaim, prove_union_id};
 use oauthapp_shared::registration::{ProfileFields, creation_error};
 use oauthapp_shared::request::json_body;
-use oauthapp_shared::sign_in::disabled_binding;
+use oauthapp_shared::sign_in::{disabled_binding, remember_open_id};
 use oauthapp_shared::signature::Signed;
 use oauthapp_shared::store::{App, CreateUserError, QrState, UnionIdOwner, User};
 use oauthapp_shared::token::{GrantType, TokenModel};
@@ -25,7 +25,9 @@ const MINI_PROGRAM: &str = "wxminip";
 struct RegisterRequest {
     sign_in_key: SignInKey,
     #[serde(rename = "unionID")]
-    union_id: String,
+    union_id: Option<String>,
+    /// A `wx.login` code, for apps that prove union ids with one.
+    code: Option<String>,
     platform: Option<String>,
     user_name: Option<String>,
     #[serde(default)]
@@ -88,7 +90,7 @@ fn signing_in((owner, user): (UnionIdOwner, User)) -> Result<User, ApiError> {
 pub async fn register(services: &Services, app: &App, req: &Request) -> Result<TokenModel, ApiError> {
     let body: RegisterRequest = json_body(req)?;
     let profile: ProfileFields = json_body(req)?;
-    validate::union_id(&body.union_id)?;
+    let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     let user_name = body.user_name.filter(|name| !name.is_empty());
     if let Some(user_name) = &user_name {
         validate::user_name(user_name)?;
@@ -105,18 +107,22 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
         .unwrap_or_else(|| MINI_PROGRAM.to_owned());
     let mut new_user = profile.into_new_user(Some(platform.clone()))?;
     let now = clock::now();
-    let signed = union_id_proof(app, req, now)? == Signed::Yes;
     let store = &services.store;
-    // Refuse a key that cannot be confirmed before creating anyone.
+    // Refuse a key that cannot be confirmed before creating anyone, or
+    // spending a login code.
     store
         .qr_key_in_state(body.sign_in_key.0, app.id, now, QrState::Scanned)
         .await
         .map_err(refused)?;
+    let proven = prove_union_id(services, app, req, claim).await?;
+    let signed = proven.signed == Signed::Yes;
+    let union_id = &proven.union_id;
 
-    let user = match store.user_by_union_id(app.id, &platform, &body.union_id).await? {
+    let user = match store.user_by_union_id(app.id, &platform, union_id).await? {
         Some(owner) => signing_in(owner)?,
         None => {
-            new_user.union_id = Some(body.union_id.clone());
+            new_user.union_id = Some(union_id.clone());
+            new_user.wechat_open_id = proven.wechat_open_id.clone();
             new_user.user_name = user_name;
             // Only the app's backend may vouch that an address was verified.
             new_user.email_is_valid = signed && body.email_is_valid;
@@ -126,7 +132,7 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
                 // Registered by a concurrent request: that user signs in.
                 Err(CreateUserError::UnionIdTaken) => signing_in(
                     store
-                        .user_by_union_id(app.id, &platform, &body.union_id)
+                        .user_by_union_id(app.id, &platform, union_id)
                         .await?
                         .ok_or_else(|| ApiError::internal("union-id guard without its user"))?,
                 )?,
@@ -135,5 +141,7 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
         }
     };
     confirm(services, app, body.sign_in_key, &user).await?;
+    remember_open_id(services, &user, &proven).await?;
+    remember_open_id(services, &user, &proven).await?;
     services.tokens.issue(app, &user, GrantType::UnionId)
 }

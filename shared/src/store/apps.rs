@@ -2,9 +2,13 @@
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use rand::RngExt;
 
-use super::{App, AppCard, Store, StoreError, UnionIdProof, failed_conditions, item_of, keys, put_if, text};
+use super::{
+    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, failed_conditions, item_of,
+    keys, put_if, text,
+};
 
 /// What the operator gives when creating an app.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +32,9 @@ pub struct AppChanges {
     pub tenant_id: Option<String>,
     pub tenant_name: Option<String>,
     pub union_id_proof: Option<UnionIdProof>,
+    pub wechat_mini_program: Option<WechatAccount>,
+    pub wechat_official_account: Option<WechatAccount>,
+    pub js_api_list: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +65,7 @@ impl Store {
             tenant_name: new.tenant_name,
             card: new.card,
             union_id_proof: UnionIdProof::default(),
+            wechat: WechatSettings::default(),
             created_at: now,
         };
         let key_guard = keys::app_key(&app.key);
@@ -112,7 +120,7 @@ impl Store {
 
     /// Applies `changes`; `Ok(None)` when there is no such app.
     pub async fn update_app(&self, app_id: u64, changes: AppChanges) -> Result<Option<App>, StoreError> {
-        let fields = [
+        let mut fields: Vec<(&str, Option<AttributeValue>)> = [
             ("name", changes.name),
             ("logo", changes.logo),
             ("website", changes.website),
@@ -125,7 +133,21 @@ impl Store {
                 "unionIdProof",
                 changes.union_id_proof.map(|proof| proof.as_str().to_owned()),
             ),
-        ];
+        ]
+        .into_iter()
+        .map(|(name, value)| (name, value.map(text)))
+        .collect();
+        for (name, account) in [
+            ("wechatMiniProgram", changes.wechat_mini_program),
+            ("wechatOfficialAccount", changes.wechat_official_account),
+        ] {
+            fields.push((name, account.map(serde_dynamo::to_attribute_value).transpose()?));
+        }
+        let js_api_list = changes
+            .js_api_list
+            .map(serde_dynamo::to_attribute_value)
+            .transpose()?;
+        fields.push(("jsApiList", js_api_list));
         let mut request = self
             .client
             .update_item()
@@ -139,7 +161,7 @@ impl Store {
                 assignments.push(format!("#f{index} = :v{index}"));
                 request = request
                     .expression_attribute_names(format!("#f{index}"), name)
-                    .expression_attribute_values(format!(":v{index}"), text(value));
+                    .expression_attribute_values(format!(":v{index}"), value);
             }
         }
         if assignments.is_empty() {

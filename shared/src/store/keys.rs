@@ -126,6 +126,15 @@ pub fn qr_key(key: u64) -> Key {
     }
 }
 
+/// A WeChat credential (access token, jsapi ticket) of one WeChat appid,
+/// shared by every function instance; `name` says which.
+pub fn wechat_credential(name: &str, wechat_app_id: &str) -> Key {
+    Key {
+        pk: format!("WECHAT#{wechat_app_id}"),
+        sk: format!("CREDENTIAL#{name}"),
+    }
+}
+
 /// The `sequence`-th point entry of a user, in the user's partition.
 pub fn point_entry(app_id: u64, user_id: u64, sequence: u64) -> Key {
     Key {

@@ -11,6 +11,7 @@ mod qr;
 pub mod schema;
 mod two_factor;
 mod users;
+mod wechat;
 
 use std::collections::HashMap;
 
@@ -28,13 +29,14 @@ pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBindi
 pub use keys::{Item, Key};
 pub use lockout::{Credential, LockStatus, lock_status};
 pub use models::{
-    App, AppCard, Binding, LockoutState, Login, PointEntry, PointKind, PointTotals, TwoFactorState,
-    UnionIdOwner, UnionIdProof, User,
+    App, AppCard, Binding, LockoutState, Login, PointEntry, PointKind, PointTotals, SecretText,
+    TwoFactorState, UnionIdOwner, UnionIdProof, User, WechatAccount, WechatSettings,
 };
 pub use points::{ChangePointsError, PointPage};
 pub use qr::{QrError, QrKey, QrRefusal, QrRequest, QrState};
 pub use two_factor::EnrolmentStart;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
+pub use wechat::SharedCredential;
 
 /// A store failure that is not an expected outcome of the operation.
 #[derive(Debug, thiserror::Error)]

@@ -66,7 +66,51 @@ pub struct App {
     pub card: AppCard,
     #[serde(default)]
     pub union_id_proof: UnionIdProof,
+    #[serde(flatten)]
+    pub wechat: WechatSettings,
     pub created_at: i64,
+}
+
+/// The app's WeChat accounts, for the calls made on its behalf.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WechatSettings {
+    #[serde(rename = "wechatMiniProgram", skip_serializing_if = "Option::is_none")]
+    pub mini_program: Option<WechatAccount>,
+    #[serde(rename = "wechatOfficialAccount", skip_serializing_if = "Option::is_none")]
+    pub official_account: Option<WechatAccount>,
+    /// The JS-SDK APIs pages of the official account may use (`wx.config`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub js_api_list: Vec<String>,
+}
+
+/// A WeChat appid and its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WechatAccount {
+    pub app_id: String,
+    pub secret: SecretText,
+}
+
+/// Text that grants access: stored, but never shown in debug output.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(String);
+
+impl SecretText {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<secret>")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +138,10 @@ pub struct User {
     /// Id of the user's newest external-account binding.
     #[serde(default)]
     pub binding_sequence: u64,
+    /// The user's openid in the app's mini-program, as a WeChat login code
+    /// last proved it: whom the user may send subscribe messages to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_open_id: Option<String>,
     #[serde(flatten)]
     pub two_factor: TwoFactorState,
 }

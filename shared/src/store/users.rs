@@ -22,6 +22,7 @@ pub struct NewUser {
     pub nick_name: String,
     pub avatar: String,
     pub data: Option<String>,
+    pub wechat_open_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +80,7 @@ impl Store {
             updated_at: now,
             points: PointTotals::default(),
             binding_sequence,
+            wechat_open_id: new.wechat_open_id,
             two_factor: TwoFactorState::default(),
         };
         let user_key = keys::user(app_id, id);
@@ -171,6 +173,37 @@ impl Store {
             .await
     }
 
+    /// The owner of (platform, unionID), if any.
+    pub async fn union_id_owner(
+        &self,
+        app_id: u64,
+        platform: &str,
+        union_id: &str,
+    ) -> Result<Option<UnionIdOwner>, StoreError> {
+        self.get(&keys::union_id(app_id, platform, union_id)).await
+    }
+
+    /// Records the user's mini-program openid; `Ok(false)` when the user
+    /// is gone.
+    pub async fn remember_wechat_open_id(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        open_id: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(app_id, user_id).item()))
+            .update_expression("SET wechatOpenId = :openid")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":openid", text(open_id))
+            .send()
+            .await;
+        condition_held(result)
+    }
+
     /// The owner of (platform, unionID) and their user, when the app is
     /// known already.
     pub async fn user_by_union_id(
@@ -179,10 +212,7 @@ impl Store {
         platform: &str,
         union_id: &str,
     ) -> Result<Option<(UnionIdOwner, User)>, StoreError> {
-        let Some(owner) = self
-            .get::<UnionIdOwner>(&keys::union_id(app_id, platform, union_id))
-            .await?
-        else {
+        let Some(owner) = self.union_id_owner(app_id, platform, union_id).await? else {
             return Ok(None);
         };
         Ok(self.user(app_id, owner.user_id).await?.map(|user| (owner, user)))

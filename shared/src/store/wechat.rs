@@ -1,0 +1,139 @@
+//! WeChat credentials shared by every instance of every function: one item
+//! per (credential, WeChat appid) holding the value, when it stops being
+//! used, and the lease of the one caller allowed to fetch a new value.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use serde::Deserialize;
+
+use super::{Store, StoreError, condition_held, keys, number, text};
+
+/// A credential item as read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedCredential {
+    pub value: Option<String>,
+    /// Unix seconds after which nobody uses `value` (WeChat's expiry less
+    /// a margin).
+    pub expires_at: Option<i64>,
+    /// Until when the lease holder alone may fetch.
+    pub lease_until: Option<i64>,
+}
+
+impl SharedCredential {
+    /// The value, while it may still be used at `now`.
+    pub fn usable(&self, now: i64) -> Option<(&str, i64)> {
+        match (&self.value, self.expires_at) {
+            (Some(value), Some(expires_at)) if expires_at > now => Some((value, expires_at)),
+            _ => None,
+        }
+    }
+
+    pub fn leased(&self, now: i64) -> bool {
+        self.lease_until.is_some_and(|until| until > now)
+    }
+}
+
+impl Store {
+    pub async fn shared_credential(
+        &self,
+        name: &str,
+        wechat_app_id: &str,
+    ) -> Result<SharedCredential, StoreError> {
+        Ok(self
+            .get(&keys::wechat_credential(name, wechat_app_id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Takes the lease to fetch a new value until `until`, if nobody holds
+    /// it and no usable value exists; `Ok(false)` otherwise.
+    pub async fn lease_shared_credential(
+        &self,
+        name: &str,
+        wechat_app_id: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+            .update_expression("SET leaseUntil = :until, leaseHolder = :holder")
+            .condition_expression(
+                "(attribute_not_exists(leaseUntil) OR leaseUntil <= :now) \
+                 AND (attribute_not_exists(expiresAt) OR expiresAt <= :now)",
+            )
+            .expression_attribute_values(":until", number(until))
+            .expression_attribute_values(":holder", text(holder))
+            .expression_attribute_values(":now", number(now))
+            .send()
+            .await;
+        condition_held(result)
+    }
+
+    /// Stores a fetched value and ends the lease.
+    pub async fn save_shared_credential(
+        &self,
+        name: &str,
+        wechat_app_id: &str,
+        value: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+            .update_expression("SET #value = :value, expiresAt = :expires REMOVE leaseUntil, leaseHolder")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":value", text(value))
+            .expression_attribute_values(":expires", number(expires_at))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Ends `holder`'s lease without a value, so the next caller may fetch.
+    pub async fn release_shared_credential(
+        &self,
+        name: &str,
+        wechat_app_id: &str,
+        holder: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+            .update_expression("REMOVE leaseUntil, leaseHolder")
+            .condition_expression("leaseHolder = :holder")
+            .expression_attribute_values(":holder", text(holder))
+            .send()
+            .await;
+        condition_held(result).map(drop)
+    }
+
+    /// Forgets `value` because WeChat refused it; a value stored since by
+    /// another caller stays.
+    pub async fn drop_shared_credential(
+        &self,
+        name: &str,
+        wechat_app_id: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let result: Result<_, SdkError<UpdateItemError, _>> = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+            .update_expression("REMOVE #value, expiresAt")
+            .condition_expression("#value = :value")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":value", text(value))
+            .send()
+            .await;
+        condition_held(result).map(drop)
+    }
+}

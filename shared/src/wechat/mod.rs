@@ -1,0 +1,227 @@
+//! WeChat's server API, called on an app's behalf with the app's own
+//! WeChat accounts (see ../shared/WECHAT.md for the wire format). Access
+//! tokens and jsapi tickets are shared through `credentials`; a call whose
+//! token WeChat rejects forgets that token, fetches another and is sent
+//! once more.
+
+mod credentials;
+mod crypto;
+mod upstream;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::ApiError;
+use crate::store::{App, Store, WechatAccount};
+use credentials::{CredentialCache, CredentialName, Issued};
+pub use crypto::{DecryptError, decrypt, js_sdk_signature};
+pub use upstream::Answer;
+use upstream::{Failure, Upstream};
+
+pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+const ACCESS_TOKEN: &str = "access-token";
+const JSAPI_TICKET: &str = "jsapi-ticket";
+
+/// What `wx.login`'s code stands for.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginSession {
+    pub openid: String,
+    pub session_key: String,
+    /// Only when the mini-program is bound to an Open Platform account.
+    pub unionid: Option<String>,
+}
+
+impl LoginSession {
+    /// The id this user is known by: the unionid, else the openid.
+    pub fn union_id(&self) -> &str {
+        self.unionid.as_deref().unwrap_or(&self.openid)
+    }
+}
+
+pub struct Wechat {
+    upstream: Upstream,
+    credentials: CredentialCache,
+}
+
+#[derive(Deserialize)]
+struct IssuedToken {
+    access_token: String,
+    expires_in: i64,
+}
+
+#[derive(Deserialize)]
+struct IssuedTicket {
+    ticket: String,
+    expires_in: i64,
+}
+
+fn unexpected(what: &str) -> ApiError {
+    Failure::Unreachable(format!("the answer has no {what}")).into()
+}
+
+impl Wechat {
+    pub fn new(api_base: &str, store: Store) -> Self {
+        Self {
+            upstream: Upstream::new(api_base),
+            credentials: CredentialCache::new(store),
+        }
+    }
+
+    /// `/sns/jscode2session`: the session behind a `wx.login` code, and
+    /// WeChat's answer as it came.
+    pub async fn code_to_session(
+        &self,
+        mini_program: &WechatAccount,
+        code: &str,
+    ) -> Result<(LoginSession, Value), ApiError> {
+        let query = [
+            ("appid", mini_program.app_id.as_str()),
+            ("secret", mini_program.secret.expose()),
+            ("js_code", code),
+            ("grant_type", "authorization_code"),
+        ];
+        let answer = self
+            .upstream
+            .send(Method::GET, "/sns/jscode2session", &query, None)
+            .await?;
+        let json = json_of(answer)?;
+        let session =
+            serde_json::from_value(json.clone()).map_err(|_| unexpected("openid and session_key"))?;
+        Ok((session, json))
+    }
+
+    /// A call that needs the account's access token (in the query, as
+    /// WeChat wants it). A stale token is replaced and the call sent again,
+    /// once.
+    pub async fn call(
+        &self,
+        account: &WechatAccount,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Answer, ApiError> {
+        let token = self.access_token(account).await?;
+        match self.send_with(&token, method.clone(), path, query, body).await {
+            Err(failure) if failure.is_stale_token() => {
+                self.credentials.forget(token_name(account), &token).await?;
+                let token = self.access_token(account).await?;
+                Ok(self.send_with(&token, method, path, query, body).await?)
+            }
+            result => Ok(result?),
+        }
+    }
+
+    async fn send_with(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Answer, Failure> {
+        let mut with_token = vec![("access_token", token)];
+        with_token.extend_from_slice(query);
+        self.upstream.send(method, path, &with_token, body).await
+    }
+
+    /// As `call`, for an answer that must be JSON.
+    pub async fn call_json(
+        &self,
+        account: &WechatAccount,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        json_of(self.call(account, method, path, query, body).await?)
+    }
+
+    /// The official account's jsapi ticket, shared like access tokens.
+    pub async fn jsapi_ticket(&self, official_account: &WechatAccount) -> Result<String, ApiError> {
+        let id = CredentialName {
+            name: JSAPI_TICKET,
+            wechat_app_id: &official_account.app_id,
+        };
+        self.credentials
+            .get(id, || async {
+                let answer = self
+                    .call_json(
+                        official_account,
+                        Method::GET,
+                        "/cgi-bin/ticket/getticket",
+                        &[("type", "jsapi")],
+                        None,
+                    )
+                    .await?;
+                let issued: IssuedTicket =
+                    serde_json::from_value(answer).map_err(|_| unexpected("ticket"))?;
+                Ok(Issued {
+                    value: issued.ticket,
+                    expires_in: issued.expires_in,
+                })
+            })
+            .await
+    }
+
+    /// `/cgi-bin/stable_token` in normal mode: every caller gets the same
+    /// token while it is valid, so instances never evict each other's.
+    async fn access_token(&self, account: &WechatAccount) -> Result<String, ApiError> {
+        self.credentials
+            .get(token_name(account), || async {
+                let body = json!({
+                    "grant_type": "client_credential",
+                    "appid": account.app_id,
+                    "secret": account.secret.expose(),
+                    "force_refresh": false,
+                });
+                let answer = self
+                    .upstream
+                    .send(Method::POST, "/cgi-bin/stable_token", &[], Some(&body))
+                    .await?;
+                let issued: IssuedToken =
+                    serde_json::from_value(json_of(answer)?).map_err(|_| unexpected("access_token"))?;
+                Ok(Issued {
+                    value: issued.access_token,
+                    expires_in: issued.expires_in,
+                })
+            })
+            .await
+    }
+}
+
+/// The app's mini-program, or the 400 saying it has none.
+pub fn mini_program(app: &App) -> Result<&WechatAccount, ApiError> {
+    app.wechat.mini_program.as_ref().ok_or_else(|| {
+        ApiError::bad_request(
+            "This app has no WeChat mini-program set up; its operator adds one with `oauthapp-admin apps set \
+             --wechat-mini-appid … --wechat-mini-secret …`.",
+        )
+    })
+}
+
+/// The app's official account, or the 400 saying it has none.
+pub fn official_account(app: &App) -> Result<&WechatAccount, ApiError> {
+    app.wechat.official_account.as_ref().ok_or_else(|| {
+        ApiError::bad_request(
+            "This app has no WeChat official account set up; its operator adds one with `oauthapp-admin apps \
+             set --wechat-oa-appid … --wechat-oa-secret …`.",
+        )
+    })
+}
+
+fn token_name(account: &WechatAccount) -> CredentialName<'_> {
+    CredentialName {
+        name: ACCESS_TOKEN,
+        wechat_app_id: &account.app_id,
+    }
+}
+
+fn json_of(answer: Answer) -> Result<Value, ApiError> {
+    match answer {
+        Answer::Json(json) => Ok(json),
+        Answer::Binary { .. } => Err(unexpected("JSON body")),
+    }
+}
