@@ -2,6 +2,8 @@
 //! Local client with a request counter, a fresh app per test, requests built
 //! from real API Gateway HTTP API (v2) events, and envelope replies.
 
+pub mod fake_wechat;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
