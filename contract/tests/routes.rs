@@ -38,6 +38,7 @@ fn functions() -> Vec<Function> {
         Function::new("account", account::routes::ROUTES),
         Function::new("qr-auth", qr_auth::routes::ROUTES),
         Function::new("external-account", external_account::routes::ROUTES),
+        Function::new("wechat", wechat::routes::ROUTES),
     ]
 }
 
