@@ -87,14 +87,18 @@ async fn none_mode_takes_the_clients_word_but_not_its_flags() {
 }
 
 #[tokio::test]
-async fn wechat_code_mode_explains_it_is_not_available_yet() {
+async fn wechat_code_mode_needs_a_login_code_even_from_the_backend() {
+    // Exchanging codes is tested against a fake WeChat in the wechat function.
     let h = Harness::new(UnionIdProof::WechatCode).await;
     h.post_signed("UnionIDSignUp", &sign_up_body())
         .await
-        .assert_error(400, "WeChat login code");
+        .assert_error(
+            400,
+            "`code` is required: this app proves unionIDs with a WeChat login code",
+        );
     h.post("UnionIDSignIn", &json!({"platform": "web", "unionID": "abc"}))
         .await
-        .assert_error(400, "WeChat login code");
+        .assert_error(400, "`code` is required");
     assert_eq!(h.user_count().await, 0);
 }
 

@@ -1,0 +1,127 @@
+//! Nothing secret reaches the logs: a run through every kind of WeChat
+//! call, failures included, with every log line of every crate captured.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::Harness;
+use oauthapp_shared::store::UnionIdProof;
+use serde_json::json;
+use testkit::fake_wechat::LoginSession;
+use tracing_subscriber::fmt::MakeWriter;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+// One thread: the subscriber set for this test sees every task it runs.
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_or_session_key_is_logged() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::new(UnionIdProof::WechatCode).await;
+    let session_key = "c2Vzc2lvbi1rZXktc2VjcmV0IQ==";
+    let login = |code: &str| {
+        h.fake.add_login_code(
+            &h.mini.app_id,
+            code,
+            LoginSession {
+                openid: "oLogOpen01".into(),
+                session_key: session_key.into(),
+                unionid: Some("oLogUnion01".into()),
+            },
+        )
+    };
+    login("code-one");
+    login("code-two");
+    let reply = h
+        .send("GET", &h.wechat("JSCode2Session?js_code=code-one"), None, &[])
+        .await;
+    assert!(reply.data().as_str().unwrap().contains(session_key), "{reply:?}");
+    h.send(
+        "GET",
+        &h.wechat(&format!(
+            "Decrypt?encryptedData=AAAA&iv=AAAA&sessionKey={session_key}"
+        )),
+        None,
+        &[],
+    )
+    .await
+    .assert_error(400, "Cannot decrypt");
+    let sign_up = json!({"platform": "wxminip", "code": "code-two"});
+    let token = h
+        .send("POST", &h.legacy("UnionIDSignUp"), Some(&sign_up), &[])
+        .await
+        .token();
+    // A spent code, a rejected token, a failed fetch, an upstream error.
+    h.send("POST", &h.legacy("UnionIDSignIn"), Some(&sign_up), &[])
+        .await
+        .assert_error(400, "40163");
+    h.fake.fail_next("/cgi-bin/message/subscribe/send", 40001);
+    let message = json!({"touser": "oLogOpen01", "template_id": "T", "data": {"a": {"value": 1}}});
+    assert_eq!(
+        h.user(&token, "POST", &h.wechat("SubscribeSend"), Some(&message))
+            .await
+            .status,
+        200
+    );
+    h.fake.fail_next("/cgi-bin/stable_token", -1);
+    h.fake.expire_tokens(&h.official.app_id);
+    h.backend("GET", &h.wechat("JSConfig?url=https%3A%2F%2Fa.example%2F"), None)
+        .await
+        .assert_error(502, "errcode -1");
+    assert_eq!(
+        h.backend("GET", &h.wechat("JSConfig?url=https%3A%2F%2Fa.example%2F"), None)
+            .await
+            .status,
+        200
+    );
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("WeChat refused a call"),
+        "the capture works:\n{logs}"
+    );
+    let tokens = [
+        h.fake.current_token(&h.mini.app_id).unwrap(),
+        h.fake.current_token(&h.official.app_id).unwrap(),
+    ];
+    let secrets = [
+        ("the mini-program secret", h.mini.secret.expose()),
+        ("the official account secret", h.official.secret.expose()),
+        ("the app secret", h.app.secret.as_str()),
+        ("a session key", session_key),
+        ("a login code", "code-two"),
+        ("an access token", tokens[0].as_str()),
+        ("an access token", tokens[1].as_str()),
+        ("a user token", token.as_str()),
+    ];
+    for (what, secret) in secrets {
+        assert!(!logs.contains(secret), "{what} was logged:\n{logs}");
+    }
+}
