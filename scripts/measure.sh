@@ -20,7 +20,7 @@ log "argon2id cost (profile measure: release optimisation without LTO)"
 cargo run -q --profile measure -p bench --bin argon2-cost
 echo
 log "DynamoDB requests per endpoint"
-for package in account external-account; do
+for package in account external-account wechat; do
   cargo test -q -p "$package" --test request_counts -- --nocapture 2>/dev/null | grep "^|"
   echo
 done

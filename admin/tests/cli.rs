@@ -16,17 +16,27 @@ struct Cli {
 
 impl Cli {
     fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_oauthapp-admin"))
             .args(args)
             .env("TABLE_NAME", &self.table)
             .env("DISPLAY_UTC_OFFSET", "+08:00")
+            .envs(vars.iter().copied())
             .output()
             .expect("the CLI runs")
     }
 
     /// The JSON a command that must succeed prints.
     fn ok(&self, args: &[&str]) -> Value {
-        let output = self.run(args);
+        self.ok_with(args, &[])
+    }
+
+    /// As `ok`, with environment variables set.
+    fn ok_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Value {
+        let output = self.run_with(args, vars);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{args:?} failed: {stderr}");
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON document")
@@ -125,6 +135,51 @@ async fn manages_apps_users_and_points() {
     assert_eq!(cli.ok(&["apps", "show", &app]), changed);
     assert_eq!(changed["website"], "https://example.com");
     cli.fails(&["apps", "set", &app], 2);
+
+    // WeChat accounts: a secret from a flag or the environment, never shown.
+    let (mini_secret, oa_secret) = (
+        "mini0secret0123456789abcdef01234",
+        "oa0secret0123456789abcdef0123456",
+    );
+    let wechat = cli.ok_with(
+        &[
+            "apps",
+            "set",
+            &app,
+            "--wechat-mini-appid",
+            "wx0123456789abcdef",
+            "--wechat-mini-secret",
+            mini_secret,
+            "--wechat-oa-appid",
+            "wxfedcba9876543210",
+            "--js-api-list",
+            "chooseImage,updateAppMessageShareData",
+        ],
+        &[("WECHAT_OA_SECRET", oa_secret)],
+    );
+    assert_eq!(
+        wechat["wechat"],
+        json!({
+            "miniProgram": {"appId": "wx0123456789abcdef", "secret": "(set)"},
+            "officialAccount": {"appId": "wxfedcba9876543210", "secret": "(set)"},
+            "jsApiList": ["chooseImage", "updateAppMessageShareData"],
+        })
+    );
+    let stored = store.app(app_id).await.unwrap().unwrap().wechat;
+    assert_eq!(stored.mini_program.unwrap().secret.expose(), mini_secret);
+    assert_eq!(stored.official_account.unwrap().secret.expose(), oa_secret);
+    let shown = cli.ok(&["apps", "show", &app]).to_string();
+    assert!(
+        !shown.contains(mini_secret) && !shown.contains(oa_secret),
+        "{shown}"
+    );
+    assert!(
+        cli.fails(
+            &["apps", "set", &app, "--wechat-mini-appid", "wxnewnewnewnewnew0"],
+            1
+        )
+        .contains("needs its secret")
+    );
     assert!(
         cli.fails(&["apps", "show", "999999"], 1)
             .contains("no app with id 999999")
