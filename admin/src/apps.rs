@@ -45,21 +45,20 @@ pub enum Command {
 }
 
 /// The app's WeChat accounts. A new appid needs its secret; a secret alone
-/// replaces the current account's. Secrets may come from the environment,
-/// which keeps them out of shell history.
+/// replaces the current account's.
 #[derive(Args)]
 pub struct WechatArgs {
     /// The mini-program's appid.
     #[arg(long, value_parser = wechat_app_id, group = "fields")]
     wechat_mini_appid: Option<String>,
     /// The mini-program's AppSecret.
-    #[arg(long, env = "WECHAT_MINI_SECRET", hide_env_values = true, value_parser = wechat_secret, group = "fields")]
+    #[arg(long, value_parser = wechat_secret, group = "fields")]
     wechat_mini_secret: Option<String>,
     /// The official account's appid.
     #[arg(long, value_parser = wechat_app_id, group = "fields")]
     wechat_oa_appid: Option<String>,
     /// The official account's AppSecret.
-    #[arg(long, env = "WECHAT_OA_SECRET", hide_env_values = true, value_parser = wechat_secret, group = "fields")]
+    #[arg(long, value_parser = wechat_secret, group = "fields")]
     wechat_oa_secret: Option<String>,
     /// JS-SDK APIs the official account's pages may use, comma-separated
     /// (e.g. updateAppMessageShareData,chooseImage).

@@ -142,6 +142,5 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
     };
     confirm(services, app, body.sign_in_key, &user).await?;
     remember_open_id(services, &user, &proven).await?;
-    remember_open_id(services, &user, &proven).await?;
     services.tokens.issue(app, &user, GrantType::UnionId)
 }

@@ -8,8 +8,7 @@ use oauthapp_shared::ApiError;
 use oauthapp_shared::envelope::Outcome;
 use oauthapp_shared::request::json_body;
 use oauthapp_shared::store::App;
-use oauthapp_shared::wechat::{self, Answer, Wechat};
-use reqwest::Method;
+use oauthapp_shared::wechat::{self, Answer, Call, Wechat};
 use serde_json::{Map, Value};
 
 use crate::caller::Caller;
@@ -31,7 +30,7 @@ pub fn text_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a s
 async fn post(wechat: &Wechat, app: &App, path: &str, body: &Map<String, Value>) -> Result<Value, ApiError> {
     let body = Value::Object(body.clone());
     wechat
-        .call_json(wechat::mini_program(app)?, Method::POST, path, &[], Some(&body))
+        .call_json(wechat::mini_program(app)?, &Call::post(path, &body))
         .await
 }
 
@@ -106,7 +105,7 @@ pub async fn message_check(wechat: &Wechat, app: &App, req: &Request) -> Result<
 pub async fn code_image(wechat: &Wechat, app: &App, req: &Request, path: &str) -> Result<Outcome, ApiError> {
     let body = Value::Object(passed_body(req)?);
     let answer = wechat
-        .call(wechat::mini_program(app)?, Method::POST, path, &[], Some(&body))
+        .call(wechat::mini_program(app)?, &Call::post(path, &body))
         .await?;
     let Answer::Binary { content_type, bytes } = answer else {
         return Err(ApiError::bad_gateway("WeChat answered without an image."));

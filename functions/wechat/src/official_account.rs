@@ -3,11 +3,10 @@
 
 use lambda_http::Request;
 use oauthapp_shared::store::App;
-use oauthapp_shared::wechat::{self, Wechat};
+use oauthapp_shared::wechat::{self, Call, Wechat};
 use oauthapp_shared::{ApiError, clock};
 use rand::RngExt;
 use rand::distr::Alphanumeric;
-use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -36,10 +35,7 @@ async fn follower_union_id(wechat: &Wechat, app: &App, open_id: &str) -> Result<
     let info = wechat
         .call_json(
             wechat::official_account(app)?,
-            Method::GET,
-            "/cgi-bin/user/info",
-            &[("openid", open_id), ("lang", "zh_CN")],
-            None,
+            &Call::get("/cgi-bin/user/info", &[("openid", open_id), ("lang", "zh_CN")]),
         )
         .await?;
     Ok(info
@@ -126,10 +122,7 @@ pub async fn subscribe_message(
     let answer = wechat
         .call_json(
             wechat::official_account(app)?,
-            Method::POST,
-            "/cgi-bin/message/template/subscribe",
-            &[],
-            Some(&Value::Object(body)),
+            &Call::post("/cgi-bin/message/template/subscribe", &Value::Object(body)),
         )
         .await?;
     Ok(answer.to_string())

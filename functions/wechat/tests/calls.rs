@@ -239,6 +239,27 @@ async fn js_config_signs_the_page_with_the_shared_ticket() {
         .assert_error(400, "`url` is required");
 }
 
+/// The user may send `theirs` but not `other`; the backend may send
+/// `other`. WeChat's `upstream` receives the body as sent.
+async fn only_to_their_own(
+    h: &Harness,
+    token: &str,
+    target: &str,
+    upstream: &str,
+    theirs: &Value,
+    other: &Value,
+) {
+    let reply = h.user(token, "POST", target, Some(theirs)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(&h.fake.last_body(upstream).unwrap(), theirs);
+    h.user(token, "POST", target, Some(other))
+        .await
+        .assert_error(403, "your own openid");
+    let reply = h.backend("POST", target, Some(other)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(&h.fake.last_body(upstream).unwrap(), other);
+}
+
 #[tokio::test]
 async fn subscribe_messages_go_only_to_the_callers_own_openid() {
     let h = Harness::new(UnionIdProof::WechatCode).await;
@@ -256,19 +277,15 @@ async fn subscribe_messages_go_only_to_the_callers_own_openid() {
         answer["msgid"].as_u64().unwrap() > 1 << 53,
         "msgid survives as a 64-bit integer"
     );
-    assert_eq!(
-        h.fake.last_body("/cgi-bin/message/subscribe/send").unwrap(),
-        message("oUser0001")
-    );
-    h.user(&token, "POST", &send, Some(&message("oSomeoneElse")))
-        .await
-        .assert_error(403, "your own openid");
-    assert_eq!(
-        h.backend("POST", &send, Some(&message("oSomeoneElse")))
-            .await
-            .status,
-        200
-    );
+    only_to_their_own(
+        &h,
+        &token,
+        &send,
+        "/cgi-bin/message/subscribe/send",
+        &message("oUser0001"),
+        &message("oSomeoneElse"),
+    )
+    .await;
     let bad_data = json!({"touser": "oUser0001", "template_id": "TPL1", "data": {"thing1": {}}});
     h.backend("POST", &send, Some(&bad_data))
         .await
@@ -291,23 +308,15 @@ async fn subscribe_messages_go_only_to_the_callers_own_openid() {
                "data": {"content": {"value": "hello", "color": "#FF0000"}}})
     };
     let subscribe = h.wechat("SubscribeMSG");
-    let reply = h
-        .user(&token, "POST", &subscribe, Some(&one_time("oOaUser0001")))
-        .await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(
-        h.fake.last_body("/cgi-bin/message/template/subscribe").unwrap(),
-        one_time("oOaUser0001")
-    );
-    h.user(&token, "POST", &subscribe, Some(&one_time("oOaOther")))
-        .await
-        .assert_error(403, "your own openid");
-    assert_eq!(
-        h.backend("POST", &subscribe, Some(&one_time("oOaOther")))
-            .await
-            .status,
-        200
-    );
+    only_to_their_own(
+        &h,
+        &token,
+        &subscribe,
+        "/cgi-bin/message/template/subscribe",
+        &one_time("oOaUser0001"),
+        &one_time("oOaOther"),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -40,6 +40,36 @@ impl LoginSession {
     }
 }
 
+/// One call of WeChat's API, but for the access token.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    query: &'a [(&'a str, &'a str)],
+    body: Option<&'a Value>,
+}
+
+impl<'a> Call<'a> {
+    pub fn get(path: &'a str, query: &'a [(&'a str, &'a str)]) -> Self {
+        Self {
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+        }
+    }
+
+    /// A POST of `body` as JSON.
+    pub fn post(path: &'a str, body: &'a Value) -> Self {
+        Self {
+            method: Method::POST,
+            path,
+            query: &[],
+            body: Some(body),
+        }
+    }
+}
+
 pub struct Wechat {
     upstream: Upstream,
     credentials: CredentialCache,
@@ -95,48 +125,29 @@ impl Wechat {
     /// A call that needs the account's access token (in the query, as
     /// WeChat wants it). A stale token is replaced and the call sent again,
     /// once.
-    pub async fn call(
-        &self,
-        account: &WechatAccount,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Answer, ApiError> {
+    pub async fn call(&self, account: &WechatAccount, call: &Call<'_>) -> Result<Answer, ApiError> {
         let token = self.access_token(account).await?;
-        match self.send_with(&token, method.clone(), path, query, body).await {
+        match self.send_with(&token, call).await {
             Err(failure) if failure.is_stale_token() => {
                 self.credentials.forget(token_name(account), &token).await?;
                 let token = self.access_token(account).await?;
-                Ok(self.send_with(&token, method, path, query, body).await?)
+                Ok(self.send_with(&token, call).await?)
             }
             result => Ok(result?),
         }
     }
 
-    async fn send_with(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Answer, Failure> {
-        let mut with_token = vec![("access_token", token)];
-        with_token.extend_from_slice(query);
-        self.upstream.send(method, path, &with_token, body).await
+    async fn send_with(&self, token: &str, call: &Call<'_>) -> Result<Answer, Failure> {
+        let mut query = vec![("access_token", token)];
+        query.extend_from_slice(call.query);
+        self.upstream
+            .send(call.method.clone(), call.path, &query, call.body)
+            .await
     }
 
     /// As `call`, for an answer that must be JSON.
-    pub async fn call_json(
-        &self,
-        account: &WechatAccount,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Value, ApiError> {
-        json_of(self.call(account, method, path, query, body).await?)
+    pub async fn call_json(&self, account: &WechatAccount, call: &Call<'_>) -> Result<Value, ApiError> {
+        json_of(self.call(account, call).await?)
     }
 
     /// The official account's jsapi ticket, shared like access tokens.
@@ -147,15 +158,8 @@ impl Wechat {
         };
         self.credentials
             .get(id, || async {
-                let answer = self
-                    .call_json(
-                        official_account,
-                        Method::GET,
-                        "/cgi-bin/ticket/getticket",
-                        &[("type", "jsapi")],
-                        None,
-                    )
-                    .await?;
+                let call = Call::get("/cgi-bin/ticket/getticket", &[("type", "jsapi")]);
+                let answer = self.call_json(official_account, &call).await?;
                 let issued: IssuedTicket =
                     serde_json::from_value(answer).map_err(|_| unexpected("ticket"))?;
                 Ok(Issued {
