@@ -33,14 +33,7 @@ async fn wechat_user(h: &Harness, openid: &str, unionid: &str) -> String {
 async fn jscode2session_passes_wechat_answer_as_a_string() {
     let h = Harness::new(UnionIdProof::Signature).await;
     let code = h.login_code("oOpenId0001", Some("oUnion0001"));
-    let reply = h
-        .send(
-            "GET",
-            &h.wechat(&format!("JSCode2Session?js_code={code}")),
-            None,
-            &[],
-        )
-        .await;
+    let reply = h.code_to_session(&code).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     let answer: Value = serde_json::from_str(reply.data().as_str().unwrap()).unwrap();
     assert_eq!(answer["openid"], "oOpenId0001");
@@ -52,25 +45,13 @@ async fn jscode2session_passes_wechat_answer_as_a_string() {
     assert_eq!(query["grant_type"], "authorization_code");
 
     // Single use, then WeChat's 40163; an unknown code is 40029.
-    let again = h
-        .send(
-            "GET",
-            &h.wechat(&format!("JSCode2Session?js_code={code}")),
-            None,
-            &[],
-        )
-        .await;
+    let again = h.code_to_session(&code).await;
     again.assert_error(400, "errcode 40163");
     let expired = h.login_code("oOpenId0002", None);
     h.fake.expire_login_code(&expired);
-    h.send(
-        "GET",
-        &h.wechat(&format!("JSCode2Session?js_code={expired}")),
-        None,
-        &[],
-    )
-    .await
-    .assert_error(400, "errcode 40029");
+    h.code_to_session(&expired)
+        .await
+        .assert_error(400, "errcode 40029");
     h.send("GET", &h.wechat("JSCode2Session"), None, &[])
         .await
         .assert_error(400, "`js_code` is required");

@@ -52,14 +52,7 @@ async fn each_call_stays_within_its_request_budget() {
     measure("POST ExternalAccount/SignIn (wechat_code)", 4, reply.status);
 
     let code = h.login_code("oCount02", None);
-    let reply = h
-        .send(
-            "GET",
-            &h.wechat(&format!("JSCode2Session?js_code={code}")),
-            None,
-            &[],
-        )
-        .await;
+    let reply = h.code_to_session(&code).await;
     measure("GET JSCode2Session", 2, reply.status);
 
     let link = h.wechat("UrlLinkGenerate");

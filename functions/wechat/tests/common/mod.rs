@@ -169,6 +169,12 @@ impl Harness {
         code
     }
 
+    /// `GET JSCode2Session` with `code`.
+    pub async fn code_to_session(&self, code: &str) -> Reply {
+        let target = self.wechat(&format!("JSCode2Session?js_code={code}"));
+        self.send("GET", &target, None, &[]).await
+    }
+
     /// Token fetches of the mini-program's access token so far.
     pub fn mini_token_fetches(&self) -> usize {
         self.fake.token_fetches(&self.mini.app_id)
