@@ -201,7 +201,7 @@ pub fn mini_program(app: &App) -> Result<&WechatAccount, ApiError> {
     app.wechat.mini_program.as_ref().ok_or_else(|| {
         ApiError::bad_request(
             "This app has no WeChat mini-program set up; its operator adds one with `oauthapp-admin apps set \
-             --wechat-mini-appid … --wechat-mini-secret …`.",
+             <appId> --wechat-mini-appid … --wechat-mini-secret …`.",
         )
     })
 }
@@ -211,7 +211,7 @@ pub fn official_account(app: &App) -> Result<&WechatAccount, ApiError> {
     app.wechat.official_account.as_ref().ok_or_else(|| {
         ApiError::bad_request(
             "This app has no WeChat official account set up; its operator adds one with `oauthapp-admin apps \
-             set --wechat-oa-appid … --wechat-oa-secret …`.",
+             set <appId> --wechat-oa-appid … --wechat-oa-secret …`.",
         )
     })
 }
