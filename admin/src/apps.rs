@@ -104,21 +104,41 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             wechat,
             fields,
         } => {
-            let current = find(store, app_id).await?.wechat;
+            let WechatArgs {
+                wechat_mini_appid,
+                wechat_mini_secret,
+                wechat_oa_appid,
+                wechat_oa_secret,
+                js_api_list,
+            } = *wechat;
+            // Only a change of a WeChat account needs the current one.
+            let changes_account = [
+                &wechat_mini_appid,
+                &wechat_mini_secret,
+                &wechat_oa_appid,
+                &wechat_oa_secret,
+            ]
+            .iter()
+            .any(|flag| flag.is_some());
+            let current = if changes_account {
+                find(store, app_id).await?.wechat
+            } else {
+                WechatSettings::default()
+            };
             let changes = AppChanges {
                 wechat_mini_program: account_change(
                     "mini-program",
                     current.mini_program,
-                    wechat.wechat_mini_appid,
-                    wechat.wechat_mini_secret,
+                    wechat_mini_appid,
+                    wechat_mini_secret,
                 )?,
                 wechat_official_account: account_change(
                     "official account",
                     current.official_account,
-                    wechat.wechat_oa_appid,
-                    wechat.wechat_oa_secret,
+                    wechat_oa_appid,
+                    wechat_oa_secret,
                 )?,
-                js_api_list: wechat.js_api_list,
+                js_api_list,
                 name,
                 logo: fields.logo,
                 website: fields.website,
@@ -175,7 +195,8 @@ fn account_change(
             })?,
             secret: SecretText::new(secret),
         })),
-        (Some(app_id), None, Some(current)) if app_id == current.app_id => Ok(Some(current)),
+        // The appid it has already: nothing changes.
+        (Some(app_id), None, Some(current)) if app_id == current.app_id => Ok(None),
         (Some(_), None, _) => Err(CliError::new(format!(
             "a new WeChat {which} appid needs its secret as well"
         ))),
@@ -294,7 +315,7 @@ mod tests {
         assert_eq!(change(None, None, current()).unwrap(), None);
         let rotated = change(None, Some("s2"), current()).unwrap().unwrap();
         assert_eq!((rotated.app_id.as_str(), rotated.secret.expose()), ("wx1", "s2"));
-        assert_eq!(change(Some("wx1"), None, current()).unwrap(), current());
+        assert_eq!(change(Some("wx1"), None, current()).unwrap(), None);
         assert!(change(Some("wx2"), None, current()).is_err());
         assert!(change(None, Some("s2"), None).is_err());
         let added = change(Some("wx2"), Some("s2"), None).unwrap().unwrap();

@@ -33,9 +33,12 @@ impl Envelope {
         }
     }
 
-    pub fn respond<T: Serialize>(self, result: Result<T, ApiError>) -> Response<Body> {
-        match result.and_then(|data| serde_json::to_value(data).map_err(ApiError::internal)) {
-            Ok(data) => self.render(StatusCode::OK, data, ""),
+    /// The response to a handler's outcome: the envelope around its data
+    /// or error, or the handler's own response.
+    pub fn answer(self, outcome: Result<Outcome, ApiError>) -> Response<Body> {
+        match outcome {
+            Ok(Outcome::Response(response)) => response,
+            Ok(Outcome::Data(data)) => self.render(StatusCode::OK, data, ""),
             Err(err) => self.render(err.status(), Value::Null, err.message()),
         }
     }
@@ -67,17 +70,6 @@ impl From<Value> for Outcome {
     }
 }
 
-impl Envelope {
-    /// The response to a handler's outcome.
-    pub fn answer(self, outcome: Result<Outcome, ApiError>) -> Response<Body> {
-        match outcome {
-            Ok(Outcome::Response(response)) => response,
-            Ok(Outcome::Data(data)) => self.respond(Ok(data)),
-            Err(err) => self.respond::<()>(Err(err)),
-        }
-    }
-}
-
 /// A handler's answer as the envelope's `data`.
 pub fn json(value: impl Serialize) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(value).map_err(ApiError::internal)
@@ -103,14 +95,14 @@ mod tests {
 
     #[test]
     fn legacy_success_uses_err_field() {
-        let response = Envelope::Legacy.respond(Ok(true));
+        let response = Envelope::Legacy.answer(Ok(Outcome::Data(json!(true))));
         assert_eq!(response.status(), 200);
         assert_eq!(body_of(&response), json!({"code": 200, "data": true, "err": ""}));
     }
 
     #[test]
     fn v1_failure_uses_error_field_and_status() {
-        let response = Envelope::V1.respond::<()>(Err(ApiError::conflict("taken")));
+        let response = Envelope::V1.answer(Err(ApiError::conflict("taken")));
         assert_eq!(response.status(), 409);
         assert_eq!(
             body_of(&response),

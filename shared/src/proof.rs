@@ -25,7 +25,7 @@ impl<'a> UnionIdClaim<'a> {
             validate::union_id(union_id)?;
         }
         if let Some(code) = code {
-            validate::wechat_code(code)?;
+            validate::wechat_code("code", code)?;
         }
         Ok(Self { union_id, code })
     }

@@ -69,6 +69,12 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
+/// A query parameter the endpoint cannot do without.
+pub fn required_query_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    query_param(req, name)
+        .ok_or_else(|| ApiError::bad_request(format!("Query parameter `{name}` is required.")))
+}
+
 /// A numeric query parameter with its default and upper bound.
 pub fn query_number(req: &Request, name: &str, default: u32, max: u32) -> Result<u32, ApiError> {
     let Some(raw) = query_param(req, name) else {

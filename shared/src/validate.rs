@@ -66,10 +66,21 @@ pub fn union_id(value: &str) -> Result<(), ApiError> {
     )
 }
 
-/// A `wx.login` code (32 characters today): 1–128 visible ASCII
-/// characters, so nothing odd reaches WeChat's query string.
-pub fn wechat_code(value: &str) -> Result<(), ApiError> {
-    pattern("code", value, (1, 128), |c| c.is_ascii_graphic(), "visible ASCII")
+/// A `wx.login` code in `field` (32 characters today): 1–128 visible
+/// ASCII characters, so nothing odd reaches WeChat's query string.
+pub fn wechat_code(field: &str, value: &str) -> Result<(), ApiError> {
+    pattern(field, value, (1, 128), |c| c.is_ascii_graphic(), "visible ASCII")
+}
+
+/// A WeChat openid in `field` (28 characters today): 1–64 of `[A-Za-z0-9_-]`.
+pub fn open_id(field: &str, value: &str) -> Result<(), ApiError> {
+    pattern(
+        field,
+        value,
+        (1, 64),
+        |c| c.is_ascii_alphanumeric() || "_-".contains(c),
+        "letters, digits, _ and -",
+    )
 }
 
 /// 1–20 letters and digits.

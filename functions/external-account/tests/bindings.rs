@@ -228,28 +228,18 @@ async fn the_last_way_to_sign_in_cannot_be_removed_or_disabled() {
     h.with_token("DELETE", &path, None, &token)
         .await
         .assert_error(409, "last way to sign in");
-    h.with_token("PUT", &path, Some(&json!({"enable": false})), &token)
+    h.set_enabled(&token, 1, false)
         .await
         .assert_error(409, "last way to sign in");
     // A disabled second binding is no way to sign in either.
     assert_eq!(h.bind(&token, "github", "second").await.status, 200);
     let second = h.external("/2");
-    assert_eq!(
-        h.with_token("PUT", &second, Some(&json!({"enable": false})), &token)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(h.set_enabled(&token, 2, false).await.status, 200);
     h.with_token("DELETE", &path, None, &token)
         .await
         .assert_error(409, "last way to sign in");
     // Once the second is enabled, the first may go, and the second is last.
-    assert_eq!(
-        h.with_token("PUT", &second, Some(&json!({"enable": true})), &token)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(h.set_enabled(&token, 2, true).await.status, 200);
     assert_eq!(h.with_token("DELETE", &path, None, &token).await.status, 200);
     h.with_token("DELETE", &second, None, &token)
         .await

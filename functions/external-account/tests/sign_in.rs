@@ -38,22 +38,11 @@ async fn a_disabled_binding_cannot_sign_in_until_enabled_again() {
     let h = Harness::new(UnionIdProof::None).await;
     let token = h.password_user("toggler").await;
     assert_eq!(h.bind(&token, "github", "gh-toggle").await.status, 200);
-    let path = h.external("/1");
-    assert_eq!(
-        h.with_token("PUT", &path, Some(&json!({"enable": false})), &token)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(h.set_enabled(&token, 1, false).await.status, 200);
     h.external_sign_in("github", "gh-toggle", None)
         .await
         .assert_error(403, "disabled");
-    assert_eq!(
-        h.with_token("PUT", &path, Some(&json!({"enable": true})), &token)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(h.set_enabled(&token, 1, true).await.status, 200);
     assert_eq!(h.external_sign_in("github", "gh-toggle", None).await.status, 200);
 }
 
@@ -62,13 +51,7 @@ async fn a_disabled_sign_up_binding_closes_union_id_sign_in_too() {
     let h = Harness::new(UnionIdProof::None).await;
     let token = h.union_id_user("wxminip", "o-legacy").await;
     assert_eq!(h.bind(&token, "github", "keeps-a-way").await.status, 200);
-    let path = h.external("/1");
-    assert_eq!(
-        h.with_token("PUT", &path, Some(&json!({"enable": false})), &token)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(h.set_enabled(&token, 1, false).await.status, 200);
     let legacy = json!({"platform": "wxminip", "unionID": "o-legacy"});
     h.send("POST", &h.legacy("UnionIDSignIn"), Some(&legacy), &[])
         .await

@@ -11,9 +11,9 @@ pub mod routes;
 
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::envelope::{Outcome, json};
-use oauthapp_shared::routing::{Matched, Routed};
+use oauthapp_shared::routing::{AppAddress, Matched, Routed};
 use oauthapp_shared::{ApiError, Services};
-use routes::Route;
+use routes::{Call, Login, Route};
 
 /// Built once per cold start.
 pub type AppState = Routed<Route>;
@@ -28,25 +28,33 @@ async fn dispatch(
     req: &Request,
 ) -> Result<Outcome, ApiError> {
     match route {
-        Route::CodeToSession => return data(login::code_to_session(services, &address, req).await?),
-        Route::Decrypt => return data(login::decrypt(services, &address, req).await?),
-        _ => {}
+        Route::Login(Login::CodeToSession) => data(login::code_to_session(services, &address, req).await?),
+        Route::Login(Login::Decrypt) => data(login::decrypt(services, &address, req).await?),
+        Route::Call(call) => on_behalf(services, call, &address, req).await,
     }
-    let (app, caller) = caller::identify(services, &address, req).await?;
+}
+
+/// A call made for the signed-in user or the app's backend.
+async fn on_behalf(
+    services: &Services,
+    call: Call,
+    address: &AppAddress,
+    req: &Request,
+) -> Result<Outcome, ApiError> {
+    let (app, caller) = caller::identify(services, address, req).await?;
     let wechat = &services.wechat;
-    match route {
-        Route::CodeToSession | Route::Decrypt => unreachable!("answered above"),
-        Route::UserInfo => data(official_account::union_id(wechat, &app, req).await?),
-        Route::JsConfig => data(official_account::js_config(wechat, &app, req).await?),
-        Route::SubscribeMessage => {
+    match call {
+        Call::UserInfo => data(official_account::union_id(wechat, &app, req).await?),
+        Call::JsConfig => data(official_account::js_config(wechat, &app, req).await?),
+        Call::SubscribeMessage => {
             data(official_account::subscribe_message(wechat, &app, &caller, req).await?)
         }
-        Route::SubscribeSend => data(mini_program::subscribe_send(wechat, &app, &caller, req).await?),
-        Route::UrlLink => data(mini_program::url_link(wechat, &app, req).await?),
-        Route::Scheme => data(mini_program::scheme(wechat, &app, req).await?),
-        Route::MessageCheck => data(mini_program::message_check(wechat, &app, req).await?),
-        Route::Code => mini_program::code_image(wechat, &app, req, "/wxa/getwxacode").await,
-        Route::UnlimitedCode => mini_program::code_image(wechat, &app, req, "/wxa/getwxacodeunlimit").await,
+        Call::SubscribeSend => data(mini_program::subscribe_send(wechat, &app, &caller, req).await?),
+        Call::UrlLink => data(mini_program::url_link(wechat, &app, req).await?),
+        Call::Scheme => data(mini_program::scheme(wechat, &app, req).await?),
+        Call::MessageCheck => data(mini_program::message_check(wechat, &app, req).await?),
+        Call::Code => mini_program::code_image(wechat, &app, req, "/wxa/getwxacode").await,
+        Call::UnlimitedCode => mini_program::code_image(wechat, &app, req, "/wxa/getwxacodeunlimit").await,
     }
 }
 

@@ -2,15 +2,9 @@
 //! session behind its login code, and decrypting data WeChat gave it.
 
 use lambda_http::Request;
-use oauthapp_shared::request::query_param;
+use oauthapp_shared::request::required_query_param;
 use oauthapp_shared::routing::AppAddress;
 use oauthapp_shared::{ApiError, Services, validate, wechat};
-
-/// A required query parameter.
-pub fn required(req: &Request, name: &str) -> Result<String, ApiError> {
-    query_param(req, name)
-        .ok_or_else(|| ApiError::bad_request(format!("Query parameter `{name}` is required.")))
-}
 
 /// `GET JSCode2Session?js_code=`: WeChat's answer (openid, session_key,
 /// unionid) as a JSON string.
@@ -19,10 +13,8 @@ pub async fn code_to_session(
     address: &AppAddress,
     req: &Request,
 ) -> Result<String, ApiError> {
-    let code = required(req, "js_code")?;
-    validate::wechat_code(&code).map_err(|_| {
-        ApiError::bad_request("`js_code` must be the code wx.login gave: 1 to 128 visible ASCII characters.")
-    })?;
+    let code = required_query_param(req, "js_code")?;
+    validate::wechat_code("js_code", &code)?;
     let app = address.load(&services.store).await?;
     let (_, answer) = services
         .wechat
@@ -34,9 +26,9 @@ pub async fn code_to_session(
 /// `GET Decrypt?encryptedData=&iv=&sessionKey=`: the decrypted JSON as a
 /// string, once its watermark shows it is the app's mini-program's.
 pub async fn decrypt(services: &Services, address: &AppAddress, req: &Request) -> Result<String, ApiError> {
-    let encrypted = required(req, "encryptedData")?;
-    let iv = required(req, "iv")?;
-    let session_key = required(req, "sessionKey")?;
+    let encrypted = required_query_param(req, "encryptedData")?;
+    let iv = required_query_param(req, "iv")?;
+    let session_key = required_query_param(req, "sessionKey")?;
     let app = address.load(&services.store).await?;
     let mini_program = wechat::mini_program(&app)?;
     wechat::decrypt(&encrypted, &iv, &session_key, &mini_program.app_id)

@@ -27,8 +27,8 @@ pub fn text_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a s
 }
 
 /// POSTs `body` to `path` with the mini-program's token; the JSON answer.
-async fn post(wechat: &Wechat, app: &App, path: &str, body: &Map<String, Value>) -> Result<Value, ApiError> {
-    let body = Value::Object(body.clone());
+async fn post(wechat: &Wechat, app: &App, path: &str, body: Map<String, Value>) -> Result<Value, ApiError> {
+    let body = Value::Object(body);
     wechat
         .call_json(wechat::mini_program(app)?, &Call::post(path, &body))
         .await
@@ -58,7 +58,7 @@ pub async fn subscribe_send(
              app's backend may send to anyone.",
         ));
     }
-    Ok(post(wechat, app, "/cgi-bin/message/subscribe/send", &body)
+    Ok(post(wechat, app, "/cgi-bin/message/subscribe/send", body)
         .await?
         .to_string())
 }
@@ -66,7 +66,7 @@ pub async fn subscribe_send(
 /// `POST UrlLinkGenerate`: the `url_link`.
 pub async fn url_link(wechat: &Wechat, app: &App, req: &Request) -> Result<String, ApiError> {
     answered(
-        &post(wechat, app, "/wxa/generate_urllink", &passed_body(req)?).await?,
+        &post(wechat, app, "/wxa/generate_urllink", passed_body(req)?).await?,
         "url_link",
     )
 }
@@ -74,7 +74,7 @@ pub async fn url_link(wechat: &Wechat, app: &App, req: &Request) -> Result<Strin
 /// `POST GenerateScheme`: the `openlink`.
 pub async fn scheme(wechat: &Wechat, app: &App, req: &Request) -> Result<String, ApiError> {
     answered(
-        &post(wechat, app, "/wxa/generatescheme", &passed_body(req)?).await?,
+        &post(wechat, app, "/wxa/generatescheme", passed_body(req)?).await?,
         "openlink",
     )
 }
@@ -93,7 +93,7 @@ pub async fn message_check(wechat: &Wechat, app: &App, req: &Request) -> Result<
             ));
         }
     }
-    let answer = post(wechat, app, "/wxa/msg_sec_check", &body).await?;
+    let answer = post(wechat, app, "/wxa/msg_sec_check", body).await?;
     answer
         .get("result")
         .cloned()

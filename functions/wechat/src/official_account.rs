@@ -2,32 +2,17 @@
 //! configuration of a page, and one-time subscribe messages.
 
 use lambda_http::Request;
+use oauthapp_shared::request::required_query_param;
 use oauthapp_shared::store::App;
 use oauthapp_shared::wechat::{self, Call, Wechat};
-use oauthapp_shared::{ApiError, clock};
+use oauthapp_shared::{ApiError, clock, validate};
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::caller::Caller;
-use crate::login::required;
 use crate::mini_program::{passed_body, text_field};
-
-/// An openid as WeChat issues them (28 characters today).
-fn check_open_id(field: &str, open_id: &str) -> Result<(), ApiError> {
-    let valid = (1..=64).contains(&open_id.len())
-        && open_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c));
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "`{field}` must be a WeChat openid: 1 to 64 letters, digits, _ or -."
-        )))
-    }
-}
 
 /// The unionid of the official account's follower `open_id`, if WeChat
 /// knows one (only when the account is bound to an Open Platform account).
@@ -46,8 +31,8 @@ async fn follower_union_id(wechat: &Wechat, app: &App, open_id: &str) -> Result<
 
 /// `GET UserInfo?openid=`: the follower's unionid.
 pub async fn union_id(wechat: &Wechat, app: &App, req: &Request) -> Result<String, ApiError> {
-    let open_id = required(req, "openid")?;
-    check_open_id("openid", &open_id)?;
+    let open_id = required_query_param(req, "openid")?;
+    validate::open_id("openid", &open_id)?;
     follower_union_id(wechat, app, &open_id).await?.ok_or_else(|| {
         ApiError::not_found(
             "WeChat gives no unionid for this openid: the official account is not bound to an Open Platform \
@@ -73,7 +58,7 @@ const MAX_URL_LEN: usize = 2048;
 
 /// `GET JSConfig?url=`: the JS-SDK signature for the page at `url`.
 pub async fn js_config(wechat: &Wechat, app: &App, req: &Request) -> Result<JsConfig, ApiError> {
-    let url = required(req, "url")?;
+    let url = required_query_param(req, "url")?;
     let is_page = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() <= MAX_URL_LEN
         && !url.chars().any(char::is_whitespace);
@@ -110,7 +95,7 @@ pub async fn subscribe_message(
 ) -> Result<String, ApiError> {
     let body: Map<String, Value> = passed_body(req)?;
     let to = text_field(&body, "touser")?;
-    check_open_id("touser", to)?;
+    validate::open_id("touser", to)?;
     if let Caller::User(user) = caller {
         let theirs = follower_union_id(wechat, app, to).await?;
         if theirs.is_none() || theirs != user.union_id {

@@ -179,7 +179,10 @@ async fn user_info_answers_the_unionid() {
         .assert_error(400, "errcode 40003");
     h.backend("GET", &h.wechat("UserInfo?openid=bad%20id"), None)
         .await
-        .assert_error(400, "`openid` must be a WeChat openid");
+        .assert_error(
+            400,
+            "`openid` must be 1 to 64 characters of letters, digits, _ and -",
+        );
 }
 
 #[tokio::test]

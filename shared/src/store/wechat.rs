@@ -2,8 +2,7 @@
 //! per (credential, WeChat appid) holding the value, when it stops being
 //! used, and the lease of the one caller allowed to fetch a new value.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use serde::Deserialize;
 
 use super::{Store, StoreError, condition_held, keys, number, text};
@@ -35,6 +34,14 @@ impl SharedCredential {
 }
 
 impl Store {
+    /// An UpdateItem of one credential item.
+    fn update_credential(&self, name: &str, wechat_app_id: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+    }
+
     pub async fn shared_credential(
         &self,
         name: &str,
@@ -57,10 +64,7 @@ impl Store {
         until: i64,
     ) -> Result<bool, StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+            .update_credential(name, wechat_app_id)
             .update_expression("SET leaseUntil = :until, leaseHolder = :holder")
             .condition_expression(
                 "(attribute_not_exists(leaseUntil) OR leaseUntil <= :now) \
@@ -82,10 +86,7 @@ impl Store {
         value: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+        self.update_credential(name, wechat_app_id)
             .update_expression("SET #value = :value, expiresAt = :expires REMOVE leaseUntil, leaseHolder")
             .expression_attribute_names("#value", "value")
             .expression_attribute_values(":value", text(value))
@@ -103,10 +104,7 @@ impl Store {
         holder: &str,
     ) -> Result<(), StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+            .update_credential(name, wechat_app_id)
             .update_expression("REMOVE leaseUntil, leaseHolder")
             .condition_expression("leaseHolder = :holder")
             .expression_attribute_values(":holder", text(holder))
@@ -123,11 +121,8 @@ impl Store {
         wechat_app_id: &str,
         value: &str,
     ) -> Result<(), StoreError> {
-        let result: Result<_, SdkError<UpdateItemError, _>> = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+        let result = self
+            .update_credential(name, wechat_app_id)
             .update_expression("REMOVE #value, expiresAt")
             .condition_expression("#value = :value")
             .expression_attribute_names("#value", "value")

@@ -25,8 +25,10 @@ const LEASE_SECONDS: i64 = 8;
 const WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(100);
 
-/// A value as WeChat issued it.
+/// A value as WeChat issues it: `{"access_token"|"ticket", "expires_in"}`.
+#[derive(serde::Deserialize)]
 pub struct Issued {
+    #[serde(alias = "access_token", alias = "ticket")]
     pub value: String,
     pub expires_in: i64,
 }

@@ -75,18 +75,6 @@ pub struct Wechat {
     credentials: CredentialCache,
 }
 
-#[derive(Deserialize)]
-struct IssuedToken {
-    access_token: String,
-    expires_in: i64,
-}
-
-#[derive(Deserialize)]
-struct IssuedTicket {
-    ticket: String,
-    expires_in: i64,
-}
-
 fn unexpected(what: &str) -> ApiError {
     Failure::Unreachable(format!("the answer has no {what}")).into()
 }
@@ -160,12 +148,7 @@ impl Wechat {
             .get(id, || async {
                 let call = Call::get("/cgi-bin/ticket/getticket", &[("type", "jsapi")]);
                 let answer = self.call_json(official_account, &call).await?;
-                let issued: IssuedTicket =
-                    serde_json::from_value(answer).map_err(|_| unexpected("ticket"))?;
-                Ok(Issued {
-                    value: issued.ticket,
-                    expires_in: issued.expires_in,
-                })
+                serde_json::from_value::<Issued>(answer).map_err(|_| unexpected("ticket"))
             })
             .await
     }
@@ -185,12 +168,7 @@ impl Wechat {
                     .upstream
                     .send(Method::POST, "/cgi-bin/stable_token", &[], Some(&body))
                     .await?;
-                let issued: IssuedToken =
-                    serde_json::from_value(json_of(answer)?).map_err(|_| unexpected("access_token"))?;
-                Ok(Issued {
-                    value: issued.access_token,
-                    expires_in: issued.expires_in,
-                })
+                serde_json::from_value::<Issued>(json_of(answer)?).map_err(|_| unexpected("access_token"))
             })
             .await
     }
@@ -198,21 +176,32 @@ impl Wechat {
 
 /// The app's mini-program, or the 400 saying it has none.
 pub fn mini_program(app: &App) -> Result<&WechatAccount, ApiError> {
-    app.wechat.mini_program.as_ref().ok_or_else(|| {
-        ApiError::bad_request(
-            "This app has no WeChat mini-program set up; its operator adds one with `oauthapp-admin apps set \
-             <appId> --wechat-mini-appid … --wechat-mini-secret …`.",
-        )
-    })
+    configured(
+        &app.wechat.mini_program,
+        "mini-program",
+        "--wechat-mini-appid … --wechat-mini-secret …",
+    )
 }
 
 /// The app's official account, or the 400 saying it has none.
 pub fn official_account(app: &App) -> Result<&WechatAccount, ApiError> {
-    app.wechat.official_account.as_ref().ok_or_else(|| {
-        ApiError::bad_request(
-            "This app has no WeChat official account set up; its operator adds one with `oauthapp-admin apps \
-             set <appId> --wechat-oa-appid … --wechat-oa-secret …`.",
-        )
+    configured(
+        &app.wechat.official_account,
+        "official account",
+        "--wechat-oa-appid … --wechat-oa-secret …",
+    )
+}
+
+fn configured<'a>(
+    account: &'a Option<WechatAccount>,
+    which: &str,
+    flags: &str,
+) -> Result<&'a WechatAccount, ApiError> {
+    account.as_ref().ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "This app has no WeChat {which} set up; its operator adds one with `oauthapp-admin apps set <appId> \
+             {flags}`."
+        ))
     })
 }
 

@@ -114,6 +114,13 @@ impl Harness {
             .await
     }
 
+    /// Turns binding `id` of the token's user on or off.
+    pub async fn set_enabled(&self, token: &str, id: u64, enable: bool) -> Reply {
+        let body = json!({ "enable": enable });
+        self.with_token("PUT", &self.external(&format!("/{id}")), Some(&body), token)
+            .await
+    }
+
     /// The token user's bindings as GET lists them.
     pub async fn list(&self, token: &str) -> Vec<Value> {
         let reply = self.with_token("GET", &self.external(""), None, token).await;
