@@ -95,6 +95,47 @@ impl Intercept for RequestCounter {
     }
 }
 
+/// DynamoDB requests per endpoint, each against its budget: `finish`
+/// prints the README's table and fails on any request over budget.
+pub struct RequestBudget {
+    counter: RequestCounter,
+    heading: &'static str,
+    rows: Vec<(String, usize, usize)>,
+}
+
+impl RequestBudget {
+    /// Counts from now on; `heading` names the first column.
+    pub fn new(counter: &RequestCounter, heading: &'static str) -> Self {
+        counter.take();
+        Self {
+            counter: counter.clone(),
+            heading,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Records the requests since the last record as `endpoint`'s, whose
+    /// answer must have had `expected_status`: a failure is not a cost.
+    pub fn record(&mut self, endpoint: &str, budget: usize, status: u16, expected_status: u16) {
+        let used = self.counter.take();
+        assert_eq!(status, expected_status, "{endpoint}");
+        self.rows.push((endpoint.to_owned(), used, budget));
+    }
+
+    pub fn finish(self) {
+        println!(
+            "| {} | DynamoDB requests | budget |\n| --- | --- | --- |",
+            self.heading
+        );
+        for (endpoint, used, budget) in &self.rows {
+            println!("| {endpoint} | {used} | {budget} |");
+        }
+        for (endpoint, used, budget) in self.rows {
+            assert!(used <= budget, "{endpoint} made {used} requests, budget {budget}");
+        }
+    }
+}
+
 pub fn table_name() -> String {
     std::env::var("TABLE_NAME").unwrap_or_else(|_| "oauthapp-test".to_owned())
 }
@@ -197,6 +238,13 @@ pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str,
         "isBase64Encoded": false
     });
     lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event")
+}
+
+/// As `request`, with a body of raw bytes (API Gateway's base64 bodies).
+pub fn binary_request(method: &str, target: &str, body: &[u8]) -> Request {
+    let mut request = request(method, target, None, &[]);
+    *request.body_mut() = Body::Binary(body.to_vec());
+    request
 }
 
 /// Signature headers for a request from the app's backend.
