@@ -2,13 +2,17 @@
 //! Local client with a request counter, a fresh app per test, requests built
 //! from real API Gateway HTTP API (v2) events, and envelope replies.
 
+pub mod dynamodb_faults;
 pub mod fake_wechat;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use dynamodb_faults::DynamoFaults;
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::config::Secrets;
 use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof, schema};
@@ -140,24 +144,31 @@ pub fn table_name() -> String {
     std::env::var("TABLE_NAME").unwrap_or_else(|_| "oauthapp-test".to_owned())
 }
 
-async fn dynamodb(counter: &RequestCounter) -> aws_sdk_dynamodb::Client {
+async fn dynamodb(counter: &RequestCounter, faults: &DynamoFaults) -> aws_sdk_dynamodb::Client {
     assert!(
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "set AWS_ENDPOINT_URL_DYNAMODB to a DynamoDB Local (make test starts one)"
     );
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // The SDK's standard retries, with a short first backoff so that tests
+    // of injected failures do not sleep for seconds.
+    let retries = RetryConfig::standard().with_initial_backoff(Duration::from_millis(10));
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .retry_config(retries)
+        .interceptor(faults.clone())
         .interceptor(counter.clone())
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 /// What a test needs besides the function under test: its app, the store,
-/// and the count of DynamoDB requests since the last `take`.
+/// the count of DynamoDB requests since the last `take`, and failures to
+/// inject into the DynamoDB requests of the functions and the store.
 pub struct Fixture {
     pub app: App,
     pub store: Store,
     pub requests: RequestCounter,
+    pub faults: DynamoFaults,
 }
 
 /// A fresh app whose union ids are proven as `proof` says, and the services
@@ -165,7 +176,8 @@ pub struct Fixture {
 /// test defaults.
 pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Services) {
     let requests = RequestCounter::default();
-    let client = dynamodb(&requests).await;
+    let faults = DynamoFaults::default();
+    let client = dynamodb(&requests, &faults).await;
     let table = table_name();
     schema::ensure_table(&client, &table).await.expect("test table");
     let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -204,7 +216,13 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
         .expect("proof")
         .expect("app exists");
     requests.take();
-    (Fixture { app, store, requests }, Services::new(config, client))
+    let fixture = Fixture {
+        app,
+        store,
+        requests,
+        faults,
+    };
+    (fixture, Services::new(config, client))
 }
 
 /// A request as Lambda delivers it from an HTTP API (v2) event. `target` is
