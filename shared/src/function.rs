@@ -4,6 +4,7 @@ use std::any::Any;
 use std::future::Future;
 
 use lambda_http::{Body, Error, Request, Response, service_fn};
+use tracing::Instrument;
 
 use crate::{ApiError, Envelope, Services};
 
@@ -17,8 +18,8 @@ where
 {
     lambda_http::tracing::init_default_subscriber();
     let services = Services::from_env().await?;
-    // Init runs at full CPU and is not billed on most runtimes: open the
-    // DynamoDB connection now, not in the first request.
+    // Open the DynamoDB connection (TCP, TLS, credentials) before Lambda
+    // hands over the first request, so that request does not wait for it.
     services.store.warm_up().await;
     // The state lives as long as the process: Lambda reuses it across requests.
     let state: &'static S = Box::leak(Box::new(build(services)));
@@ -35,7 +36,8 @@ pub async fn contain_panics<F>(envelope: Envelope, handling: F) -> Response<Body
 where
     F: Future<Output = Response<Body>> + Send + 'static,
 {
-    match tokio::spawn(handling).await {
+    // The task carries the invocation's span, so its logs keep the request id.
+    match tokio::spawn(handling.in_current_span()).await {
         Ok(response) => response,
         Err(failure) => {
             let cause = match failure.try_into_panic() {

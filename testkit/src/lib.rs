@@ -4,6 +4,7 @@
 
 pub mod dynamodb_faults;
 pub mod fake_wechat;
+pub mod logs;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
