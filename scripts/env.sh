@@ -70,7 +70,10 @@ function_names() {
 }
 
 # The operator CLI. -q and build output on stderr: only the CLI's own output
-# reaches stdout, so it can be piped or captured.
+# reaches stdout, so it can be piped or captured. --bin, not -p: features
+# then resolve as for the whole workspace, so the CLI reuses the
+# dependencies the tests and the functions built instead of building the
+# AWS SDK again.
 admin() {
-  (cd "$ROOT" && cargo run -q -p oauthapp-admin -- "$@")
+  (cd "$ROOT" && cargo run -q --bin oauthapp-admin -- "$@")
 }
