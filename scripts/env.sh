@@ -17,6 +17,7 @@ CARGO_LAMBDA_VERSION=1.9.2
 CFN_LINT_VERSION=1.58.0
 DDB_LOCAL_NPM_VERSION=10.3.0
 AWS_SAM_CLI_VERSION=1.170.0
+SCHEMATHESIS_VERSION=4.32.5
 
 # Tools installed into the repo come first: `cargo lambda` is the venv's
 # `cargo-lambda` executable, and it finds zig through the venv's python (the
