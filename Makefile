@@ -5,7 +5,7 @@
 .DEFAULT_GOAL := help
 S := bash scripts
 
-.PHONY: help dev admin test lint build install ddb-start ddb-stop deploy-tools deploy clean-local
+.PHONY: help dev admin test fuzz lint build install ddb-start ddb-stop deploy-tools deploy clean-local
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -16,8 +16,11 @@ dev: ## DynamoDB Local + table + demo app + cargo lambda watch on 127.0.0.1:9000
 admin: ## the admin CLI against the local stack: make -s admin ARGS="apps create --name X"
 	@$(S)/admin.sh $(ARGS)
 
-test: ## what CI runs: fmt, clippy, workspace tests on DynamoDB Local, cfn-lint
+test: ## what CI runs: fmt, clippy, workspace tests on DynamoDB Local, fuzz, cfn-lint
 	@$(S)/check.sh test
+
+fuzz: ## schemathesis against openapi.yaml and the local stack: make fuzz ARGS="--max-examples 200"
+	@$(S)/fuzz.sh $(ARGS)
 
 lint: ## cargo fmt --check and clippy -D warnings
 	@$(S)/check.sh lint
@@ -25,7 +28,7 @@ lint: ## cargo fmt --check and clippy -D warnings
 build: ## release build for Lambda arm64 (cargo lambda build --release --arm64)
 	@$(S)/build.sh $(ARGS)
 
-install: ## install cargo-lambda, cfn-lint and DynamoDB Local into .local/
+install: ## install cargo-lambda, cfn-lint, schemathesis and DynamoDB Local into .local/
 	@$(S)/install.sh venv ddb
 
 ddb-start: install ## start DynamoDB Local (data in .local/ddb-data) and leave it running

@@ -2,7 +2,9 @@
 # `make lint` and `make test` (what CI runs).
 #   scripts/check.sh lint   rustfmt + clippy, warnings are errors
 #   scripts/check.sh test   lint, then every test of the workspace against
-#                           DynamoDB Local, then cfn-lint on template.yaml
+#                           DynamoDB Local, then schemathesis against the
+#                           functions (scripts/fuzz.sh), then cfn-lint on
+#                           template.yaml
 # Every step runs even when an earlier one failed, so one CI log shows all
 # the problems; the exit status is non-zero if any step failed.
 set -euo pipefail
@@ -62,6 +64,8 @@ test_all() {
   trap 'exit 143' TERM HUP
   lint
   step "cargo test --workspace" workspace_tests
+  # Reuses the DynamoDB Local of the tests, and their build.
+  step "schemathesis (scripts/fuzz.sh)" bash "$SCRIPTS/fuzz.sh"
   stop_ddb
   started_ddb=
   step "cfn-lint template.yaml" cfn_lint

@@ -17,6 +17,7 @@ CARGO_LAMBDA_VERSION=1.9.2
 CFN_LINT_VERSION=1.58.0
 DDB_LOCAL_NPM_VERSION=10.3.0
 AWS_SAM_CLI_VERSION=1.170.0
+SCHEMATHESIS_VERSION=4.32.5
 
 # Tools installed into the repo come first: `cargo lambda` is the venv's
 # `cargo-lambda` executable, and it finds zig through the venv's python (the
@@ -70,7 +71,10 @@ function_names() {
 }
 
 # The operator CLI. -q and build output on stderr: only the CLI's own output
-# reaches stdout, so it can be piped or captured.
+# reaches stdout, so it can be piped or captured. --bin, not -p: features
+# then resolve as for the whole workspace, so the CLI reuses the
+# dependencies the tests and the functions built instead of building the
+# AWS SDK again.
 admin() {
-  (cd "$ROOT" && cargo run -q -p oauthapp-admin -- "$@")
+  (cd "$ROOT" && cargo run -q --bin oauthapp-admin -- "$@")
 }

@@ -10,7 +10,8 @@ use oauthapp_shared::{ApiError, Services, clock, validate};
 use serde::{Deserialize, Deserializer};
 
 /// A `signInKey`: a positive integer below 2^53. The seed's sign-up sample
-/// sends it as a string, so a decimal string is read too.
+/// sends it as a string, so a decimal string is read too; JSON has one
+/// number type, so `4503599627370496.0` is the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInKey(pub u64);
 
@@ -20,11 +21,18 @@ impl<'de> Deserialize<'de> for SignInKey {
         #[serde(untagged)]
         enum Raw {
             Number(u64),
+            Float(f64),
             Text(String),
+            // Anything else gets the message below, not serde's "did not
+            // match any variant of untagged enum Raw".
+            Other(serde::de::IgnoredAny),
         }
         let key = match Raw::deserialize(deserializer)? {
             Raw::Number(n) => Some(n),
+            // Out of range saturates, and the filter below refuses it.
+            Raw::Float(f) => (f.fract() == 0.0).then_some(f as u64),
             Raw::Text(text) => text.trim().parse().ok(),
+            Raw::Other(_) => None,
         };
         key.filter(|k| *k > 0 && *k < 1 << 53)
             .map(SignInKey)

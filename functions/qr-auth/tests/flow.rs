@@ -207,6 +207,20 @@ async fn refused_steps_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_key_sent_as_a_whole_json_float_is_the_same_key() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let key = h.new_key().await;
+    // Keys are below 2^53, so a float holds them exactly: `….0` on the wire.
+    let scanned = h
+        .post(&h.legacy("QRCodeScan"), &json!({"signInKey": key as f64}), &[])
+        .await;
+    assert_eq!(scanned.status, 200, "{scanned:?}");
+    h.poll(key)
+        .await
+        .assert_error(409, "waiting for the user to confirm");
+}
+
+#[tokio::test]
 async fn unknown_foreign_and_malformed_keys() {
     let a = Harness::new(UnionIdProof::None).await;
     let b = Harness::new(UnionIdProof::None).await;
@@ -220,11 +234,15 @@ async fn unknown_foreign_and_malformed_keys() {
         json!("abc"),
         json!(-5),
         json!(1.5),
+        json!(-1.0),
+        json!(1e300),
         json!(null),
+        json!(true),
+        json!([key]),
     ] {
         a.post(&a.legacy("QRCodeScan"), &json!({"signInKey": bad}), &[])
             .await
-            .assert_error(400, "signInKey");
+            .assert_error(400, "expected the signInKey integer the web page was given");
     }
     // The key is untouched by the other app's attempts.
     a.poll(key).await.assert_error(409, "not been scanned yet");

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `make fuzz` (and a step of `make test`): schemathesis sends generated
+# requests to every operation of openapi.yaml on the local stack and fails
+# on any 5xx or any response the spec does not describe.
+#   DynamoDB Local (in memory, unless one answers already) -> table
+#   -> an app with WeChat accounts -> `cargo lambda watch` on $WATCH_PORT
+#   -> a signed-up user -> st run (settings in scripts/schemathesis.toml)
+#   scripts/fuzz.sh [st run options]   e.g. --max-examples 200 --seed 7
+# Stops the watcher, and DynamoDB Local if this run started it, on exit.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# A table of its own: fuzzing leaves many users behind.
+export TABLE_NAME="${FUZZ_TABLE_NAME:-oauthapp-fuzz}"
+# CI has no internet, and fuzzing must not call WeChat anyway: nothing
+# listens on the discard port, so every WeChat call fails at once with the
+# documented 502.
+export WECHAT_API_BASE=http://127.0.0.1:9
+use_local_stack
+
+BASE="http://127.0.0.1:$WATCH_PORT"
+WATCH_LOG="$LOCAL/fuzz-watch-$WATCH_PORT.log"
+
+bash "$SCRIPTS/install.sh" venv ddb
+
+watch_pid=
+started_ddb=
+cleanup() {
+  trap - EXIT INT TERM HUP
+  if [[ -n "$watch_pid" ]] && kill -0 "$watch_pid" 2>/dev/null; then
+    kill -TERM "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
+  fi
+  if [[ -n "$started_ddb" ]]; then bash "$SCRIPTS/ddb-local.sh" stop; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# http_code METHOD PATH [BODY]: the status of one request, 000 if none.
+http_code() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 300 -X "$1" "$BASE$2" \
+    -H 'Content-Type: application/json' ${3:+-d "$3"} || true
+}
+
+# field NAME < json: one top-level field of a JSON object, as text.
+field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+if [[ "$(http_code GET /)" != 000 ]]; then
+  die "something answers on 127.0.0.1:$WATCH_PORT already; set WATCH_PORT to a free port"
+fi
+if ! bash "$SCRIPTS/ddb-local.sh" status; then
+  started_ddb=1
+  bash "$SCRIPTS/ddb-local.sh" start --in-memory
+fi
+
+# Every binary in one build, before the watcher: with the workspace's
+# features, as `make test` and the watcher's own `cargo run --bin` resolve
+# them, so nothing is compiled twice and the first request waits for no build.
+log "building the functions and the admin CLI"
+(cd "$ROOT" && cargo build -q --workspace --bins)
+
+log "provisioning the fuzz app in table $TABLE_NAME"
+admin table ensure >&2
+app="$(admin apps create --name "Fuzz app")"
+FUZZ_APP_ID="$(field appId <<<"$app")"
+FUZZ_APP_KEY="$(field appKey <<<"$app")"
+FUZZ_APP_SECRET="$(field appSecret <<<"$app")"
+# Union ids taken on the client's word, so generated sign-ups get past the
+# proof into registration; WeChat accounts, so WeChat routes get as far as
+# calling WeChat.
+admin apps set "$FUZZ_APP_ID" --union-id-proof none \
+  --wechat-mini-appid wxfuzzmini --wechat-mini-secret fuzz-mini-secret \
+  --wechat-oa-appid wxfuzzoa --wechat-oa-secret fuzz-oa-secret --js-api-list chooseImage >/dev/null
+
+log "cargo lambda watch on $BASE (log: $WATCH_LOG)"
+# --ignore-changes: a file written meanwhile must not restart the functions
+# under a request.
+(cd "$ROOT" && exec cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") \
+  >"$WATCH_LOG" 2>&1 &
+watch_pid=$!
+for ((i = 0; ; i++)); do
+  [[ "$(http_code GET /)" != 000 ]] && break
+  kill -0 "$watch_pid" 2>/dev/null || die "cargo lambda watch exited (log: $WATCH_LOG)"
+  ((i < 240)) || die "cargo lambda watch did not answer within 60s (log: $WATCH_LOG)"
+  sleep 0.25
+done
+
+# Each function starts on its first request: one request each before the
+# clock of schemathesis' request timeout runs.
+http_code POST "/Wechat/$FUZZ_APP_KEY/QR-Auth/Scan" '{}' >/dev/null
+http_code GET "/ExternalAccount/$FUZZ_APP_KEY" >/dev/null
+http_code GET "/Wechat/$FUZZ_APP_KEY/Decrypt" >/dev/null
+signed_up="$(curl -s --max-time 300 -X POST "$BASE/api/AppUsers/$FUZZ_APP_ID/SignUp" \
+  -H 'Content-Type: application/json' \
+  -d '{"userName":"fuzzer","pwd":"fuzz-password","nickName":"Fuzzer","platform":"web"}')"
+FUZZ_TOKEN="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["access_token"])' <<<"$signed_up")" ||
+  die "signing up the fuzz user failed: $signed_up (log: $WATCH_LOG)"
+# Read by scripts/schemathesis.toml and scripts/schemathesis_hooks.py.
+export FUZZ_APP_ID FUZZ_APP_KEY FUZZ_APP_SECRET FUZZ_TOKEN
+# Hypothesis keeps its files in .local/, not in the repository root.
+export HYPOTHESIS_STORAGE_DIRECTORY="$LOCAL/hypothesis"
+
+log "schemathesis $SCHEMATHESIS_VERSION against $BASE (app $FUZZ_APP_ID, key $FUZZ_APP_KEY)"
+if ! (cd "$ROOT" && st --config-file scripts/schemathesis.toml run openapi.yaml --url "$BASE" "$@"); then
+  # The causes of 500s: the functions log them, the client never sees them.
+  log "schemathesis found failures; the functions' last errors ($WATCH_LOG):"
+  grep -E ' ERROR |panicked' "$WATCH_LOG" | grep -v 'default function route' | tail -n 20 >&2 || true
+  exit 1
+fi
