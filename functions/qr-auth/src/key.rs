@@ -134,3 +134,25 @@ pub async fn redeem(services: &Services, app_id: u64, req: &Request) -> Result<T
         expires_in: TOKEN_LIFETIME_SECONDS,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_float_is_exactly_its_key() {
+        // Spread over the whole key range; a float parser that may be one
+        // unit in the last place off turns some of these into a neighbour.
+        let mut key: u64 = 1 << 40;
+        for _ in 0..10_000 {
+            key = (key
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407))
+                % (1 << 53);
+            let key = key.max(1);
+            let text = serde_json::to_string(&(key as f64)).unwrap();
+            let parsed: SignInKey = serde_json::from_str(&text).unwrap();
+            assert_eq!(parsed.0, key, "{text}");
+        }
+    }
+}
