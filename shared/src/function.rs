@@ -1,10 +1,12 @@
 //! The entry point every function's `main` calls.
 
+use std::any::Any;
 use std::future::Future;
 
 use lambda_http::{Body, Error, Request, Response, service_fn};
+use tracing::Instrument;
 
-use crate::Services;
+use crate::{ApiError, Envelope, Services};
 
 /// Builds the function's state once per cold start (configuration, token
 /// secret, clients) and answers every request with `handle`.
@@ -12,13 +14,87 @@ pub async fn run<S, H, F>(build: fn(Services) -> S, handle: H) -> Result<(), Err
 where
     S: Send + Sync + 'static,
     H: Fn(&'static S, Request) -> F + Copy + Send + 'static,
-    F: Future<Output = Response<Body>> + Send,
+    F: Future<Output = Response<Body>> + Send + 'static,
 {
     lambda_http::tracing::init_default_subscriber();
+    let services = Services::from_env().await?;
+    // Open the DynamoDB connection (TCP, TLS, credentials) before Lambda
+    // hands over the first request, so that request does not wait for it.
+    services.store.warm_up().await;
     // The state lives as long as the process: Lambda reuses it across requests.
-    let state: &'static S = Box::leak(Box::new(build(Services::from_env().await?)));
-    lambda_http::run(service_fn(move |req| async move {
-        Ok::<_, Error>(handle(state, req).await)
+    let state: &'static S = Box::leak(Box::new(build(services)));
+    lambda_http::run(service_fn(move |req: Request| async move {
+        let envelope = Envelope::for_path(req.uri().path());
+        Ok::<_, Error>(contain_panics(envelope, handle(state, req)).await)
     }))
     .await
+}
+
+/// The handler's response; if the handler panics, a 500 in `envelope`
+/// instead. The panic ends only the request's task: the instance keeps serving.
+pub async fn contain_panics<F>(envelope: Envelope, handling: F) -> Response<Body>
+where
+    F: Future<Output = Response<Body>> + Send + 'static,
+{
+    // The task carries the invocation's span, so its logs keep the request id.
+    match tokio::spawn(handling.in_current_span()).await {
+        Ok(response) => response,
+        Err(failure) => {
+            let cause = match failure.try_into_panic() {
+                Ok(payload) => format!("handler panicked: {}", panic_message(&*payload)),
+                Err(failure) => format!("handler task failed: {failure}"),
+            };
+            envelope.answer(Err(ApiError::internal(cause)))
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn body(response: &Response<Body>) -> Value {
+        match response.body() {
+            Body::Text(text) => serde_json::from_str(text).unwrap(),
+            other => panic!("not a text body: {other:?}"),
+        }
+    }
+
+    async fn answer(envelope: Envelope, panics: bool) -> Response<Body> {
+        contain_panics(envelope, async move {
+            if panics {
+                panic!("a bug in a handler");
+            }
+            envelope.answer(Ok(serde_json::json!({"ok": true}).into()))
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_500_envelope_and_the_next_request_is_served() {
+        let failed = answer(Envelope::Legacy, true).await;
+        assert_eq!(failed.status(), 500);
+        let failed = body(&failed);
+        assert_eq!(failed["code"], 500);
+        assert!(failed["data"].is_null());
+        // The client learns nothing of the cause.
+        assert!(!failed["err"].as_str().unwrap().contains("bug"), "{failed}");
+
+        let served = answer(Envelope::Legacy, false).await;
+        assert_eq!(served.status(), 200);
+        assert_eq!(body(&served)["data"]["ok"], true);
+
+        let failed = body(&answer(Envelope::V1, true).await);
+        assert_eq!(failed["code"], 500);
+        assert!(failed["error"].is_string(), "{failed}");
+    }
 }

@@ -47,6 +47,7 @@ impl<R: Routes> Routed<R> {
     {
         let envelope = Envelope::for_path(req.uri().path());
         let result = async {
+            crate::request::body_within_limit(&req)?;
             let (route, params) = self.router.find(req.method(), req.uri().path())?;
             let address = AppAddress::from_params(&params)?;
             let matched = Matched {

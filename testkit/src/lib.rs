@@ -2,13 +2,18 @@
 //! Local client with a request counter, a fresh app per test, requests built
 //! from real API Gateway HTTP API (v2) events, and envelope replies.
 
+pub mod dynamodb_faults;
 pub mod fake_wechat;
+pub mod logs;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use dynamodb_faults::DynamoFaults;
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::config::Secrets;
 use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof, schema};
@@ -95,28 +100,76 @@ impl Intercept for RequestCounter {
     }
 }
 
+/// DynamoDB requests per endpoint, each against its budget: `finish`
+/// prints the README's table and fails on any request over budget.
+pub struct RequestBudget {
+    counter: RequestCounter,
+    heading: &'static str,
+    rows: Vec<(String, usize, usize)>,
+}
+
+impl RequestBudget {
+    /// Counts from now on; `heading` names the first column.
+    pub fn new(counter: &RequestCounter, heading: &'static str) -> Self {
+        counter.take();
+        Self {
+            counter: counter.clone(),
+            heading,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Records the requests since the last record as `endpoint`'s, whose
+    /// answer must have had `expected_status`: a failure is not a cost.
+    pub fn record(&mut self, endpoint: &str, budget: usize, status: u16, expected_status: u16) {
+        let used = self.counter.take();
+        assert_eq!(status, expected_status, "{endpoint}");
+        self.rows.push((endpoint.to_owned(), used, budget));
+    }
+
+    pub fn finish(self) {
+        println!(
+            "| {} | DynamoDB requests | budget |\n| --- | --- | --- |",
+            self.heading
+        );
+        for (endpoint, used, budget) in &self.rows {
+            println!("| {endpoint} | {used} | {budget} |");
+        }
+        for (endpoint, used, budget) in self.rows {
+            assert!(used <= budget, "{endpoint} made {used} requests, budget {budget}");
+        }
+    }
+}
+
 pub fn table_name() -> String {
     std::env::var("TABLE_NAME").unwrap_or_else(|_| "oauthapp-test".to_owned())
 }
 
-async fn dynamodb(counter: &RequestCounter) -> aws_sdk_dynamodb::Client {
+async fn dynamodb(counter: &RequestCounter, faults: &DynamoFaults) -> aws_sdk_dynamodb::Client {
     assert!(
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "set AWS_ENDPOINT_URL_DYNAMODB to a DynamoDB Local (make test starts one)"
     );
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // The SDK's standard retries, with a short first backoff so that tests
+    // of injected failures do not sleep for seconds.
+    let retries = RetryConfig::standard().with_initial_backoff(Duration::from_millis(10));
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .retry_config(retries)
+        .interceptor(faults.clone())
         .interceptor(counter.clone())
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 /// What a test needs besides the function under test: its app, the store,
-/// and the count of DynamoDB requests since the last `take`.
+/// the count of DynamoDB requests since the last `take`, and failures to
+/// inject into the DynamoDB requests of the functions and the store.
 pub struct Fixture {
     pub app: App,
     pub store: Store,
     pub requests: RequestCounter,
+    pub faults: DynamoFaults,
 }
 
 /// A fresh app whose union ids are proven as `proof` says, and the services
@@ -124,7 +177,8 @@ pub struct Fixture {
 /// test defaults.
 pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Services) {
     let requests = RequestCounter::default();
-    let client = dynamodb(&requests).await;
+    let faults = DynamoFaults::default();
+    let client = dynamodb(&requests, &faults).await;
     let table = table_name();
     schema::ensure_table(&client, &table).await.expect("test table");
     let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -163,7 +217,13 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
         .expect("proof")
         .expect("app exists");
     requests.take();
-    (Fixture { app, store, requests }, Services::new(config, client))
+    let fixture = Fixture {
+        app,
+        store,
+        requests,
+        faults,
+    };
+    (fixture, Services::new(config, client))
 }
 
 /// A request as Lambda delivers it from an HTTP API (v2) event. `target` is
@@ -197,6 +257,13 @@ pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str,
         "isBase64Encoded": false
     });
     lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event")
+}
+
+/// As `request`, with a body of raw bytes (API Gateway's base64 bodies).
+pub fn binary_request(method: &str, target: &str, body: &[u8]) -> Request {
+    let mut request = request(method, target, None, &[]);
+    *request.body_mut() = Body::Binary(body.to_vec());
+    request
 }
 
 /// Signature headers for a request from the app's backend.

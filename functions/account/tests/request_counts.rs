@@ -11,40 +11,35 @@ use serde_json::json;
 #[tokio::test]
 async fn each_endpoint_stays_within_its_request_budget() {
     let h = Harness::new(UnionIdProof::None).await;
-    let mut rows = Vec::new();
-    let mut measure = |endpoint: &str, budget: usize, status: u16, expected_status: u16| {
-        let used = h.requests.take();
-        assert_eq!(status, expected_status, "{endpoint}");
-        rows.push((endpoint.to_owned(), used, budget));
-    };
+    let mut budget = testkit::RequestBudget::new(&h.requests, "endpoint");
 
     let reply = h
         .post("SignUp", &json!({"userName": "counted", "pwd": "123456"}))
         .await;
-    measure("POST SignUp", 3, reply.status, 200);
+    budget.record("POST SignUp", 3, reply.status, 200);
     let token = reply.token();
     let reply = h.sign_in("counted", "123456").await;
-    measure("POST SignIn (success)", 2, reply.status, 200);
+    budget.record("POST SignIn (success)", 2, reply.status, 200);
     let reply = h.sign_in("counted", "wrong-pwd").await;
-    measure("POST SignIn (wrong password)", 2, reply.status, 401);
+    budget.record("POST SignIn (wrong password)", 2, reply.status, 401);
     let reply = h.sign_in("counted", "123456").await;
-    measure("POST SignIn (success after a failure)", 3, reply.status, 200);
+    budget.record("POST SignIn (success after a failure)", 3, reply.status, 200);
     let reply = h
         .post("UnionIDSignUp", &json!({"platform": "web", "unionID": "counted"}))
         .await;
-    measure("POST UnionIDSignUp", 3, reply.status, 200);
+    budget.record("POST UnionIDSignUp", 3, reply.status, 200);
     let reply = h
         .post("UnionIDSignIn", &json!({"platform": "web", "unionID": "counted"}))
         .await;
-    measure("POST UnionIDSignIn", 2, reply.status, 200);
+    budget.record("POST UnionIDSignIn", 2, reply.status, 200);
     let reply = h.get_with_token(&h.path("Profile"), &token).await;
-    measure("GET Profile", 1, reply.status, 200);
+    budget.record("GET Profile", 1, reply.status, 200);
     let reply = h
         .put_with_token("Profile", &json!({"nickName": "n"}), &token)
         .await;
-    measure("PUT Profile", 1, reply.status, 200);
+    budget.record("PUT Profile", 1, reply.status, 200);
     let reply = h.get_with_token(&h.path("PointLog"), &token).await;
-    measure("GET PointLog (empty)", 1, reply.status, 200);
+    budget.record("GET PointLog (empty)", 1, reply.status, 200);
     h.store()
         .change_points(h.app.id, h.user_id(&token), 5, "", 1)
         .await
@@ -53,13 +48,7 @@ async fn each_endpoint_stays_within_its_request_budget() {
     let reply = h
         .get_with_token(&format!("{}?type=1", h.path("PointLog")), &token)
         .await;
-    measure("GET PointLog (a page)", 2, reply.status, 200);
+    budget.record("GET PointLog (a page)", 2, reply.status, 200);
 
-    println!("| endpoint | DynamoDB requests | budget |\n| --- | --- | --- |");
-    for (endpoint, used, budget) in &rows {
-        println!("| {endpoint} | {used} | {budget} |");
-    }
-    for (endpoint, used, budget) in rows {
-        assert!(used <= budget, "{endpoint} made {used} requests, budget {budget}");
-    }
+    budget.finish();
 }

@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::Harness;
+use account::handle;
+use common::{Harness, Reply};
 use oauthapp_shared::store::UnionIdProof;
 use serde_json::{Value, json};
 
@@ -74,6 +75,12 @@ async fn malformed_bodies_are_rejected() {
     h.send("POST", &path, Some(&oversized), &[])
         .await
         .assert_error(413, "larger than");
+    // Whatever the route: a GET's oversized body is refused before anything else.
+    h.send("GET", &h.path("Profile"), Some(&oversized), &[])
+        .await
+        .assert_error(413, "larger than");
+    let not_utf8 = testkit::binary_request("POST", &path, b"{\"userName\": \"\xff\"}");
+    Reply::from_response(handle(&h.state, not_utf8).await).assert_error(400, "UTF-8");
 }
 
 #[tokio::test]

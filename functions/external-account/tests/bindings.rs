@@ -6,7 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use common::Harness;
-use oauthapp_shared::store::UnionIdProof;
+use oauthapp_shared::clock;
+use oauthapp_shared::store::{AppCard, NewApp, UnionIdProof};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -395,4 +396,28 @@ async fn removing_two_last_bindings_at_once_leaves_one() {
     let left = h.stored_bindings(&token).await;
     assert_eq!(left.len(), 1);
     assert!(left[0].enable);
+}
+
+#[tokio::test]
+async fn an_app_created_after_its_key_was_asked_for_is_found() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let key = format!("later{}", h.app.id);
+    let path = format!("/ExternalAccount/{key}");
+    h.send("GET", &path, None, &[])
+        .await
+        .assert_error(404, "no app with key");
+    h.store
+        .create_app(
+            NewApp {
+                key: Some(key),
+                tenant_id: "4".into(),
+                tenant_name: "t".into(),
+                card: AppCard::default(),
+            },
+            clock::now(),
+        )
+        .await
+        .unwrap();
+    // The same instance asks the guard again: an unknown key is not remembered.
+    h.send("GET", &path, None, &[]).await.assert_error(401, "");
 }

@@ -3,41 +3,16 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::Harness;
 use oauthapp_shared::store::UnionIdProof;
 use serde_json::json;
 use testkit::fake_wechat::LoginSession;
-use tracing_subscriber::fmt::MakeWriter;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use testkit::logs::CapturedLogs;
 
 // One thread: the subscriber set for this test sees every task it runs.
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_or_session_key_is_logged() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
         .with_writer(captured.clone())
@@ -102,7 +77,7 @@ async fn no_secret_or_session_key_is_logged() {
         200
     );
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("WeChat refused a call"),
         "the capture works:\n{logs}"

@@ -105,17 +105,28 @@ impl Store {
         }
     }
 
-    /// The id of the app with key `key`, from its key guard alone.
+    /// The id of the app with key `key`, from its key guard. An app's key
+    /// never changes and apps are never deleted, so a guard once read is
+    /// remembered for the life of the instance; an unknown key is asked
+    /// again, since the app may be created in the meantime.
     pub async fn app_id_by_key(&self, key: &str) -> Result<Option<u64>, StoreError> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct KeyGuard {
             app_id: u64,
         }
-        Ok(self
+        if let Some(app_id) = self.app_ids.read().ok().and_then(|known| known.get(key).copied()) {
+            return Ok(Some(app_id));
+        }
+        let app_id = self
             .get::<KeyGuard>(&keys::app_key(key))
             .await?
-            .map(|guard| guard.app_id))
+            .map(|guard| guard.app_id);
+        // Only existing keys are kept: the memo holds at most one entry per app.
+        if let (Some(app_id), Ok(mut known)) = (app_id, self.app_ids.write()) {
+            known.insert(key.to_owned(), app_id);
+        }
+        Ok(app_id)
     }
 
     /// Applies `changes`; `Ok(None)` when there is no such app.

@@ -14,6 +14,7 @@ mod users;
 mod wechat;
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -100,11 +101,13 @@ impl From<serde_dynamo::Error> for StoreError {
     }
 }
 
-/// Access to the table. Cheap to clone: the client is shared.
+/// Access to the table. Cheap to clone: the client and the memo are shared.
 #[derive(Clone, Debug)]
 pub struct Store {
     client: Client,
     table: String,
+    /// App key → app id, as read from the keys' guards (see `app_id_by_key`).
+    app_ids: Arc<RwLock<HashMap<String, u64>>>,
 }
 
 impl Store {
@@ -112,6 +115,16 @@ impl Store {
         Self {
             client,
             table: table.into(),
+            app_ids: Arc::default(),
+        }
+    }
+
+    /// Opens the connection to DynamoDB (TCP, TLS, credentials, endpoint)
+    /// with one cheap read, so that the first request does not pay for it.
+    /// A failure only costs that request the same work later.
+    pub async fn warm_up(&self) {
+        if let Err(err) = self.get::<serde_json::Value>(&keys::app_sequence()).await {
+            tracing::warn!(error = %err, "warming up the DynamoDB connection failed");
         }
     }
 

@@ -6,12 +6,14 @@ use account::{AppState, handle};
 use oauthapp_shared::clock;
 use oauthapp_shared::store::{App, Store, UnionIdProof};
 use serde_json::{Value, json};
+pub use testkit::dynamodb_faults::DynamoFaults;
 pub use testkit::{ISSUER, Reply, RequestCounter, TEST_SECRET, decode_claims};
 
 pub struct Harness {
     pub state: AppState,
     pub app: App,
     pub requests: RequestCounter,
+    pub faults: DynamoFaults,
     store: Store,
 }
 
@@ -28,6 +30,7 @@ impl Harness {
             state: AppState::new(services),
             app: fixture.app,
             requests: fixture.requests,
+            faults: fixture.faults,
             store: fixture.store,
         }
     }

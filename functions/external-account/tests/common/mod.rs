@@ -6,6 +6,7 @@
 use oauthapp_shared::Services;
 use oauthapp_shared::store::{App, Binding, Store, UnionIdProof};
 use serde_json::{Value, json};
+pub use testkit::dynamodb_faults::DynamoFaults;
 pub use testkit::{Reply, RequestCounter, decode_claims};
 
 pub struct Harness {
@@ -13,6 +14,7 @@ pub struct Harness {
     account: account::AppState,
     pub app: App,
     pub requests: RequestCounter,
+    pub faults: DynamoFaults,
     pub store: Store,
 }
 
@@ -31,6 +33,7 @@ impl Harness {
             account: account::AppState::new(account),
             app: fixture.app,
             requests: fixture.requests,
+            faults: fixture.faults,
             store: fixture.store,
         }
     }

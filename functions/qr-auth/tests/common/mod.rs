@@ -7,12 +7,14 @@ use oauthapp_shared::store::{App, NewUser, Store, UnionIdProof};
 use oauthapp_shared::token::GrantType;
 use qr_auth::{AppState, handle};
 use serde_json::{Value, json};
+pub use testkit::dynamodb_faults::DynamoFaults;
 pub use testkit::{Reply, RequestCounter, decode_claims};
 
 pub struct Harness {
     pub state: AppState,
     pub app: App,
     pub requests: RequestCounter,
+    pub faults: DynamoFaults,
     pub store: Store,
 }
 
@@ -27,6 +29,7 @@ impl Harness {
             state: AppState::new(services),
             app: fixture.app,
             requests: fixture.requests,
+            faults: fixture.faults,
             store: fixture.store,
         }
     }
