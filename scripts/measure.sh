@@ -49,9 +49,9 @@ measure_argon2() {
 
 measure_requests() {
   log "DynamoDB requests per endpoint"
-  local package
-  for package in account external-account wechat; do
-    cargo test -q -p "$package" --test request_counts -- --nocapture 2>/dev/null | grep "^|"
+  local name
+  for name in $(function_names); do
+    cargo test -q -p "$name" --test request_counts -- --nocapture 2>/dev/null | grep "^|"
     echo
   done
 }
