@@ -3,18 +3,18 @@
 
 use std::time::{Duration, Instant};
 
+use bench::stats::{Samples, ms};
 use oauthapp_shared::password;
 
 const ROUNDS: usize = 30;
 
-fn summary(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+fn summary(name: &str, samples: Vec<Duration>) {
+    let samples = Samples::new(samples);
     println!(
         "| {name} | {:.1} | {:.1} | {:.1} |",
-        ms(samples[0]),
-        ms(samples[samples.len() / 2]),
-        ms(samples[samples.len() * 9 / 10]),
+        ms(samples.min()),
+        ms(samples.median()),
+        ms(samples.percentile(90)),
     );
 }
 

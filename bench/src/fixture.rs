@@ -1,0 +1,142 @@
+//! What the measured requests need in the table, made directly through the
+//! store: an app with a mini-program, a user with a union id, a few point
+//! entries and a QR key. No password is hashed: argon2 is measured on its own.
+
+use oauthapp_shared::store::{
+    AppCard, AppChanges, NewApp, NewUser, QrRequest, SecretText, WechatAccount, schema,
+};
+use oauthapp_shared::token::GrantType;
+use oauthapp_shared::{Services, clock};
+
+use crate::Failure;
+use crate::event::Event;
+
+/// WECHAT.md's test vector B, encrypted for this mini-program appid.
+const VECTOR_B_APP_ID: &str = "wxfakeappid00001";
+const VECTOR_B_DATA: &str = "rQnewQGrqmy6pt+mhOiJEQE4hObwk6L3cxM6HiUs1EzauXb2STXxMhh5xNeIjjhmX9bjUfUW5IKkm34COnAHJdqM70eU85zmvAuobiojIqWbD527l5KSpkq44PYP/AFvI+SQUej+yaZnU+2Eq18eVPJPkZi3ND7rwe4yTdiKEM3kE8WsQWhw+RSZwc6njNsUz0iScOVzCairZA1wQQQ/vA==";
+const VECTOR_B_IV: &str = "ZmFrZS1pdi0xNmJ5dGVzIQ==";
+const VECTOR_B_SESSION_KEY: &str = "ZmFrZS1zZXNzaW9uLWtleQ==";
+
+/// Seconds the QR key lives: longer than any run, so it never expires mid-way.
+const QR_KEY_LIFETIME: i64 = 6 * 3600;
+
+/// The provisioned app, its user's token and a QR key of the app.
+pub struct Fixture {
+    app_id: String,
+    app_key: String,
+    token: String,
+    qr_key: u64,
+}
+
+impl Fixture {
+    /// Creates the table if needed, then everything the events name.
+    pub async fn provision(services: &Services) -> Result<Self, Failure> {
+        let store = &services.store;
+        schema::ensure_table(store.client(), store.table())
+            .await
+            .map_err(|err| {
+                format!("DynamoDB Local does not answer (start it with scripts/ddb-local.sh): {err}")
+            })?;
+        let now = clock::now();
+        let card = AppCard {
+            name: "bench".into(),
+            scopes: "openid".into(),
+            ..AppCard::default()
+        };
+        let new_app = NewApp {
+            card,
+            ..NewApp::default()
+        };
+        let app = store.create_app(new_app, now).await?;
+        let mini_program = AppChanges {
+            wechat_mini_program: Some(WechatAccount {
+                app_id: VECTOR_B_APP_ID.into(),
+                // Decrypt never calls WeChat.
+                secret: SecretText::new("unused"),
+            }),
+            ..AppChanges::default()
+        };
+        let app = store
+            .update_app(app.id, mini_program)
+            .await?
+            .ok_or("the app just created is gone")?;
+        let new_user = NewUser {
+            platform: "web".into(),
+            union_id: Some("bench-user".into()),
+            nick_name: "bench".into(),
+            ..NewUser::default()
+        };
+        let user = store.create_user(app.id, new_user, now).await?;
+        for (amount, remark) in [(100, "welcome"), (-30, "spent"), (50, "bonus")] {
+            store.change_points(app.id, user.id, amount, remark, now).await?;
+        }
+        let token = services
+            .tokens
+            .issue(&app, &user, GrantType::UnionId)?
+            .access_token;
+        let qr_request = QrRequest {
+            scopes: "openid".into(),
+            remark: "bench".into(),
+            scheme: "app".into(),
+        };
+        let qr_key = store
+            .create_qr_key(app.id, qr_request, now, QR_KEY_LIFETIME)
+            .await?
+            .key;
+        Ok(Self {
+            app_id: app.id.to_string(),
+            app_key: app.key,
+            token,
+            qr_key,
+        })
+    }
+
+    /// `GET /api/AppUsers/{appId}/Profile`: one read.
+    pub fn profile(&self) -> Event {
+        Event::recorded(include_str!("../../events/account-profile-get.json"))
+            .at(&[("appId", &self.app_id)])
+            .bearer(&self.token)
+    }
+
+    /// `GET /api/AppUsers/{appId}/PointLog`: the user's totals and a page of three entries.
+    pub fn point_log(&self) -> Event {
+        Event::recorded(include_str!("../../events/account-pointlog.json"))
+            .at(&[("appId", &self.app_id)])
+            .query(&[("type", "0"), ("skip", "0"), ("take", "10")])
+            .bearer(&self.token)
+    }
+
+    /// `GET /ExternalAccount/{appKey}`: the user's one binding.
+    pub fn external_accounts(&self) -> Event {
+        Event::recorded(include_str!("../../events/external-account-list.json"))
+            .at(&[("appKey", &self.app_key)])
+            .bearer(&self.token)
+    }
+
+    /// `POST /api/AppUsers/{appId}/QRCodeScan`: a 200 however often the key
+    /// is scanned, as long as nobody confirms it.
+    pub fn qr_scan(&self) -> Event {
+        Event::recorded(include_str!("../../events/qr-auth-scan.json"))
+            .at(&[("appId", &self.app_id)])
+            .body(&format!(r#"{{"signInKey":{}}}"#, self.qr_key))
+    }
+
+    /// `POST /api/AppUsers/{appId}/QRCodeSignIn`: the web page's poll,
+    /// a 409 until somebody confirms the key.
+    pub fn qr_poll(&self) -> Event {
+        Event::recorded(include_str!("../../events/qr-auth-signin.json"))
+            .at(&[("appId", &self.app_id)])
+            .body(&format!(r#"{{"signInKey":{}}}"#, self.qr_key))
+    }
+
+    /// `GET /Wechat/{appKey}/Decrypt` of test vector B: the app by key, then AES.
+    pub fn decrypt(&self) -> Event {
+        Event::recorded(include_str!("../../events/wechat-decrypt.json"))
+            .at(&[("appKey", &self.app_key)])
+            .query(&[
+                ("encryptedData", VECTOR_B_DATA),
+                ("iv", VECTOR_B_IV),
+                ("sessionKey", VECTOR_B_SESSION_KEY),
+            ])
+    }
+}
