@@ -15,12 +15,12 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
-use oauthapp_shared::store::{Store, keys};
+use oauthapp_shared::store::keys;
 use tokio::sync::OnceCell;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::Reply;
+use crate::{Fixture, Reply};
 
 /// What to fail, counted from when it was armed.
 #[derive(Debug, Default)]
@@ -157,83 +157,82 @@ impl Intercept for DynamoFaults {
 /// An item's attributes, printable and comparable.
 pub type Snapshot = BTreeMap<(String, String), BTreeMap<String, String>>;
 
-/// Every item of app `app_id` (its own item, users with their point entries
-/// and bindings, name and union-id guards, QR keys) but the counter numbering
-/// its users: a failed sign-up may spend a number, which leaves a gap, not a
-/// half-written record. Read by a scan, which only tests may afford.
-pub async fn app_items(store: &Store, app_id: u64) -> Snapshot {
-    let counter = keys::user_sequence(app_id);
-    let mut items = Snapshot::new();
-    let mut start = None;
-    loop {
-        let page = store
-            .client()
-            .scan()
-            .table_name(store.table())
-            .consistent_read(true)
-            .filter_expression(
-                "pk = :app OR begins_with(pk, :user) OR begins_with(pk, :login) \
-                 OR begins_with(pk, :union) OR appId = :id",
-            )
-            .expression_attribute_values(":app", AttributeValue::S(format!("APP#{app_id}")))
-            .expression_attribute_values(":user", AttributeValue::S(format!("USER#{app_id}#")))
-            .expression_attribute_values(":login", AttributeValue::S(format!("LOGIN#{app_id}#")))
-            .expression_attribute_values(":union", AttributeValue::S(format!("UNIONID#{app_id}#")))
-            .expression_attribute_values(":id", AttributeValue::N(app_id.to_string()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan of the test table");
-        for item in page.items() {
-            let text = |name: &str| {
-                item.get(name)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let attributes = item.iter().map(|(k, v)| (k.clone(), format!("{v:?}"))).collect();
-            let key = (text("pk"), text("sk"));
-            if key != (counter.pk.clone(), counter.sk.clone()) {
-                items.insert(key, attributes);
+impl Fixture {
+    /// Every item of the fixture's app (its own item, users with their point
+    /// entries and bindings, name and union-id guards, QR keys) but the counter
+    /// numbering its users: a failed sign-up may spend a number, which leaves a
+    /// gap, not a half-written record. Read by a scan, which only tests may afford.
+    pub async fn app_items(&self) -> Snapshot {
+        let (store, app_id) = (&self.store, self.app.id);
+        let counter = keys::user_sequence(app_id);
+        let mut items = Snapshot::new();
+        let mut start = None;
+        loop {
+            let page = store
+                .client()
+                .scan()
+                .table_name(store.table())
+                .consistent_read(true)
+                .filter_expression(
+                    "pk = :app OR begins_with(pk, :user) OR begins_with(pk, :login) \
+                     OR begins_with(pk, :union) OR appId = :id",
+                )
+                .expression_attribute_values(":app", AttributeValue::S(keys::app(app_id).pk))
+                .expression_attribute_values(":user", AttributeValue::S(format!("USER#{app_id}#")))
+                .expression_attribute_values(":login", AttributeValue::S(format!("LOGIN#{app_id}#")))
+                .expression_attribute_values(":union", AttributeValue::S(format!("UNIONID#{app_id}#")))
+                .expression_attribute_values(":id", AttributeValue::N(app_id.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan of the test table");
+            for item in page.items() {
+                let text = |name: &str| {
+                    item.get(name)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let attributes = item.iter().map(|(k, v)| (k.clone(), format!("{v:?}"))).collect();
+                let key = (text("pk"), text("sk"));
+                if key != (counter.pk.clone(), counter.sk.clone()) {
+                    items.insert(key, attributes);
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
             }
         }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return items;
-        }
     }
-}
 
-/// Sends the request `send` makes again and again, throttling its first,
-/// second, … DynamoDB operation until it gets through: each failure must be
-/// a 503 envelope that changed none of the app's items. Returns the reply
-/// that got through and how many operations it took.
-pub async fn fail_each_operation<F, Fut>(
-    faults: &DynamoFaults,
-    store: &Store,
-    app_id: u64,
-    send: F,
-) -> (Reply, usize)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Reply>,
-{
-    let mut step = 0;
-    loop {
-        step += 1;
-        let before = app_items(store, app_id).await;
-        faults.throttle_operation(step).await;
-        let reply = send().await;
-        let operations = faults.operations();
-        faults.clear();
-        if operations < step {
-            return (reply, operations);
+    /// Sends the request `send` makes again and again, throttling its first,
+    /// second, … DynamoDB operation until it gets through: each failure must be
+    /// a 503 envelope that changed none of the app's items. Returns the reply
+    /// that got through and how many operations it took.
+    pub async fn fail_each_operation<F, Fut>(&self, send: F) -> (Reply, usize)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Reply>,
+    {
+        let faults = &self.faults;
+        let mut step = 0;
+        loop {
+            step += 1;
+            let before = self.app_items().await;
+            faults.throttle_operation(step).await;
+            let reply = send().await;
+            let operations = faults.operations();
+            faults.clear();
+            if operations < step {
+                return (reply, operations);
+            }
+            reply.assert_error(503, "busy");
+            assert_eq!(
+                before,
+                self.app_items().await,
+                "failing operation {step} left a change behind"
+            );
         }
-        reply.assert_error(503, "busy");
-        assert_eq!(
-            before,
-            app_items(store, app_id).await,
-            "failing operation {step} left a change behind"
-        );
     }
 }

@@ -1351,3 +1351,13 @@ mod tests {
         );
     }
 }
+
+/// WECHAT.md's test vector B: 144 bytes of user data (a whole block of
+/// padding), encrypted for mini-program `APP_ID`. The fake has no part in
+/// it: `Decrypt` is local computation.
+pub mod vector_b {
+    pub const APP_ID: &str = "wxfakeappid00001";
+    pub const ENCRYPTED_DATA: &str = "rQnewQGrqmy6pt+mhOiJEQE4hObwk6L3cxM6HiUs1EzauXb2STXxMhh5xNeIjjhmX9bjUfUW5IKkm34COnAHJdqM70eU85zmvAuobiojIqWbD527l5KSpkq44PYP/AFvI+SQUej+yaZnU+2Eq18eVPJPkZi3ND7rwe4yTdiKEM3kE8WsQWhw+RSZwc6njNsUz0iScOVzCairZA1wQQQ/vA==";
+    pub const IV: &str = "ZmFrZS1pdi0xNmJ5dGVzIQ==";
+    pub const SESSION_KEY: &str = "ZmFrZS1zZXNzaW9uLWtleQ==";
+}

@@ -64,7 +64,7 @@ async fn concurrent_grants_and_consumptions_keep_the_balance_equal_to_the_log() 
     let token = h.sign_up("spender", "123456").await;
     let user_id = h.user_id(&token);
     let app_id = h.app.id;
-    h.store()
+    h.store
         .change_points(app_id, user_id, 30, "opening", 1)
         .await
         .unwrap();
@@ -77,7 +77,7 @@ async fn concurrent_grants_and_consumptions_keep_the_balance_equal_to_the_log() 
             tokio::spawn(async move {
                 (
                     amount,
-                    h.store().change_points(app_id, user_id, amount, "race", 2).await,
+                    h.store.change_points(app_id, user_id, amount, "race", 2).await,
                 )
             })
         })
@@ -98,7 +98,7 @@ async fn concurrent_grants_and_consumptions_keep_the_balance_equal_to_the_log() 
         }
     }
     assert!(expected >= 0);
-    let user = h.store().user(app_id, user_id).await.unwrap().unwrap();
+    let user = h.store.user(app_id, user_id).await.unwrap().unwrap();
     assert_eq!(user.points.point_balance, expected, "no change was lost");
     assert_eq!(
         user.points.point_entries,
@@ -129,14 +129,11 @@ async fn a_consumption_beyond_the_balance_writes_nothing() {
     let h = Harness::new(UnionIdProof::None).await;
     let token = h.sign_up("saver", "123456").await;
     let user_id = h.user_id(&token);
-    h.store()
+    h.store
         .change_points(h.app.id, user_id, 5, "grant", 1)
         .await
         .unwrap();
-    let refused = h
-        .store()
-        .change_points(h.app.id, user_id, -6, "too much", 2)
-        .await;
+    let refused = h.store.change_points(h.app.id, user_id, -6, "too much", 2).await;
     assert!(matches!(
         refused,
         Err(ChangePointsError::InsufficientBalance {
@@ -147,7 +144,7 @@ async fn a_consumption_beyond_the_balance_writes_nothing() {
     let log = h.get_with_token(&h.path("PointLog"), &token).await;
     assert_eq!(log.data()["total"], 1);
     assert_eq!(
-        h.store()
+        h.store
             .change_points(h.app.id, user_id, -5, "all", 3)
             .await
             .unwrap(),

@@ -40,7 +40,7 @@ async fn each_endpoint_stays_within_its_request_budget() {
     budget.record("PUT Profile", 1, reply.status, 200);
     let reply = h.get_with_token(&h.path("PointLog"), &token).await;
     budget.record("GET PointLog (empty)", 1, reply.status, 200);
-    h.store()
+    h.store
         .change_points(h.app.id, h.user_id(&token), 5, "", 1)
         .await
         .unwrap();

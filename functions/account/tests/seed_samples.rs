@@ -204,7 +204,7 @@ async fn point_log_with_the_seed_query_pages_newest_first() {
     // Entries 1..=12: recharges of 10, 20, …, with a consumption every third.
     for n in 1..=12i64 {
         let amount = if n % 3 == 0 { -5 } else { n * 10 };
-        h.store()
+        h.store
             .change_points(h.app.id, user_id, amount, &format!("entry {n}"), n)
             .await
             .unwrap();

@@ -7,7 +7,6 @@ mod common;
 use common::Harness;
 use oauthapp_shared::store::UnionIdProof;
 use serde_json::json;
-use testkit::dynamodb_faults::fail_each_operation;
 
 #[tokio::test]
 async fn a_throttled_attempt_is_retried_and_the_request_succeeds() {
@@ -25,8 +24,7 @@ async fn a_throttled_attempt_is_retried_and_the_request_succeeds() {
 async fn sign_up_is_whole_or_absent_whichever_step_fails() {
     let h = Harness::new(UnionIdProof::None).await;
     let body = json!({"userName": "stepwise", "pwd": "123456", "unionID": "stepwise-u", "platform": "web"});
-    let (reply, operations) =
-        fail_each_operation(&h.faults, h.store(), h.app.id, || h.post("SignUp", &body)).await;
+    let (reply, operations) = h.fail_each_operation(|| h.post("SignUp", &body)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(operations, 3);
     assert_eq!(h.user_count().await, 1);
@@ -37,8 +35,7 @@ async fn sign_up_is_whole_or_absent_whichever_step_fails() {
 async fn union_id_sign_up_is_whole_or_absent_whichever_step_fails() {
     let h = Harness::new(UnionIdProof::None).await;
     let body = json!({"platform": "web", "unionID": "stepwise-union"});
-    let (reply, _) =
-        fail_each_operation(&h.faults, h.store(), h.app.id, || h.post("UnionIDSignUp", &body)).await;
+    let (reply, _) = h.fail_each_operation(|| h.post("UnionIDSignUp", &body)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(h.user_count().await, 1);
 }
@@ -50,15 +47,11 @@ async fn a_failed_sign_in_is_recorded_whole_or_not_at_all() {
         .post("SignUp", &json!({"userName": "locker", "pwd": "123456"}))
         .await
         .token();
-    let (reply, _) = fail_each_operation(&h.faults, h.store(), h.app.id, || {
-        h.sign_in("locker", "wrong-pwd")
-    })
-    .await;
+    let (reply, _) = h.fail_each_operation(|| h.sign_in("locker", "wrong-pwd")).await;
     reply.assert_error(401, "");
     let renamed = json!({"nickName": "renamed"});
-    let (reply, _) = fail_each_operation(&h.faults, h.store(), h.app.id, || {
-        h.put_with_token("Profile", &renamed, &token)
-    })
-    .await;
+    let (reply, _) = h
+        .fail_each_operation(|| h.put_with_token("Profile", &renamed, &token))
+        .await;
     assert_eq!(reply.status, 200, "{reply:?}");
 }

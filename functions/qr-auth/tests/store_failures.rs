@@ -6,7 +6,6 @@ mod common;
 use common::Harness;
 use oauthapp_shared::store::UnionIdProof;
 use serde_json::json;
-use testkit::dynamodb_faults::fail_each_operation;
 
 #[tokio::test]
 async fn single_write_steps_are_whole_or_absent() {
@@ -14,15 +13,13 @@ async fn single_write_steps_are_whole_or_absent() {
     let (_, token) = h.user_with_token("stepwise").await;
     let pre_sign_in = json!({"scopes": "s", "remark": "r", "scheme": "app"});
     let path = h.legacy("QRCodePreSignIn");
-    let (reply, _) =
-        fail_each_operation(&h.faults, &h.store, h.app.id, || h.post(&path, &pre_sign_in, &[])).await;
+    let (reply, _) = h.fail_each_operation(|| h.post(&path, &pre_sign_in, &[])).await;
     let key = reply.data().as_u64().expect("a signInKey");
-    let (reply, _) = fail_each_operation(&h.faults, &h.store, h.app.id, || h.scan(key)).await;
+    let (reply, _) = h.fail_each_operation(|| h.scan(key)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
-    let (reply, _) =
-        fail_each_operation(&h.faults, &h.store, h.app.id, || h.confirm_login(key, &token)).await;
+    let (reply, _) = h.fail_each_operation(|| h.confirm_login(key, &token)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
-    let (reply, operations) = fail_each_operation(&h.faults, &h.store, h.app.id, || h.poll(key)).await;
+    let (reply, operations) = h.fail_each_operation(|| h.poll(key)).await;
     assert_eq!(operations, 2, "the read, then the write that redeems");
     assert_eq!(Harness::user_id(&reply.token()), Harness::user_id(&token));
 }

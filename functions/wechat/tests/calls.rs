@@ -9,11 +9,11 @@ use oauthapp_shared::wechat::js_sdk_signature;
 use serde_json::{Value, json};
 use testkit::fake_wechat::FAKE_JPEG;
 
-/// WECHAT.md test vector A (official demo, appid wx4f4bc4dec97d474b) is
-/// reproduced in shared's unit tests; through the endpoint, vector B.
-const B_DATA: &str = "rQnewQGrqmy6pt+mhOiJEQE4hObwk6L3cxM6HiUs1EzauXb2STXxMhh5xNeIjjhmX9bjUfUW5IKkm34COnAHJdqM70eU85zmvAuobiojIqWbD527l5KSpkq44PYP/AFvI+SQUej+yaZnU+2Eq18eVPJPkZi3ND7rwe4yTdiKEM3kE8WsQWhw+RSZwc6njNsUz0iScOVzCairZA1wQQQ/vA==";
-const B_IV: &str = "ZmFrZS1pdi0xNmJ5dGVzIQ==";
-const B_KEY: &str = "ZmFrZS1zZXNzaW9uLWtleQ==";
+// WECHAT.md test vector A (official demo, appid wx4f4bc4dec97d474b) is
+// reproduced in shared's unit tests; through the endpoint, vector B.
+use testkit::fake_wechat::vector_b::{
+    APP_ID as B_APP_ID, ENCRYPTED_DATA as B_DATA, IV as B_IV, SESSION_KEY as B_KEY,
+};
 
 fn encoded(value: &str) -> String {
     value.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
@@ -79,7 +79,7 @@ async fn decrypt_checks_the_watermark_and_refuses_bad_input_with_400() {
         .assert_error(400, "another mini-program");
     let changes = oauthapp_shared::store::AppChanges {
         wechat_mini_program: Some(oauthapp_shared::store::WechatAccount {
-            app_id: "wxfakeappid00001".into(),
+            app_id: B_APP_ID.into(),
             ..h.mini.clone()
         }),
         ..Default::default()

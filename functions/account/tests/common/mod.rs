@@ -6,15 +6,21 @@ use account::{AppState, handle};
 use oauthapp_shared::clock;
 use oauthapp_shared::store::{App, Store, UnionIdProof};
 use serde_json::{Value, json};
-pub use testkit::dynamodb_faults::DynamoFaults;
+use testkit::Fixture;
 pub use testkit::{ISSUER, Reply, RequestCounter, TEST_SECRET, decode_claims};
 
 pub struct Harness {
     pub state: AppState,
-    pub app: App,
-    pub requests: RequestCounter,
-    pub faults: DynamoFaults,
-    store: Store,
+    fixture: Fixture,
+}
+
+/// The fixture's app, store, request counter and faults read as the harness's own.
+impl std::ops::Deref for Harness {
+    type Target = Fixture;
+
+    fn deref(&self) -> &Fixture {
+        &self.fixture
+    }
 }
 
 impl Harness {
@@ -28,15 +34,8 @@ impl Harness {
         let (fixture, services) = testkit::fixture(proof, vars).await;
         Self {
             state: AppState::new(services),
-            app: fixture.app,
-            requests: fixture.requests,
-            faults: fixture.faults,
-            store: fixture.store,
+            fixture,
         }
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     pub fn path(&self, endpoint: &str) -> String {

@@ -4,18 +4,24 @@
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
 use oauthapp_shared::Services;
-use oauthapp_shared::store::{App, Binding, Store, UnionIdProof};
+use oauthapp_shared::store::{Binding, UnionIdProof};
 use serde_json::{Value, json};
-pub use testkit::dynamodb_faults::DynamoFaults;
-pub use testkit::{Reply, RequestCounter, decode_claims};
+use testkit::Fixture;
+pub use testkit::{Reply, decode_claims};
 
 pub struct Harness {
     external: external_account::AppState,
     account: account::AppState,
-    pub app: App,
-    pub requests: RequestCounter,
-    pub faults: DynamoFaults,
-    pub store: Store,
+    fixture: Fixture,
+}
+
+/// The fixture's app, store, request counter and faults read as the harness's own.
+impl std::ops::Deref for Harness {
+    type Target = Fixture;
+
+    fn deref(&self) -> &Fixture {
+        &self.fixture
+    }
 }
 
 impl Harness {
@@ -31,10 +37,7 @@ impl Harness {
         Self {
             external: external_account::AppState::new(services),
             account: account::AppState::new(account),
-            app: fixture.app,
-            requests: fixture.requests,
-            faults: fixture.faults,
-            store: fixture.store,
+            fixture,
         }
     }
 

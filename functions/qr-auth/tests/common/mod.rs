@@ -7,15 +7,21 @@ use oauthapp_shared::store::{App, NewUser, Store, UnionIdProof};
 use oauthapp_shared::token::GrantType;
 use qr_auth::{AppState, handle};
 use serde_json::{Value, json};
-pub use testkit::dynamodb_faults::DynamoFaults;
+use testkit::Fixture;
 pub use testkit::{Reply, RequestCounter, decode_claims};
 
 pub struct Harness {
     pub state: AppState,
-    pub app: App,
-    pub requests: RequestCounter,
-    pub faults: DynamoFaults,
-    pub store: Store,
+    fixture: Fixture,
+}
+
+/// The fixture's app, store, request counter and faults read as the harness's own.
+impl std::ops::Deref for Harness {
+    type Target = Fixture;
+
+    fn deref(&self) -> &Fixture {
+        &self.fixture
+    }
 }
 
 impl Harness {
@@ -27,10 +33,7 @@ impl Harness {
         let (fixture, services) = testkit::fixture(proof, vars).await;
         Self {
             state: AppState::new(services),
-            app: fixture.app,
-            requests: fixture.requests,
-            faults: fixture.faults,
-            store: fixture.store,
+            fixture,
         }
     }
 

@@ -6,11 +6,12 @@
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
 use oauthapp_shared::Services;
-use oauthapp_shared::store::{App, AppChanges, SecretText, Store, UnionIdProof, WechatAccount};
+use oauthapp_shared::store::{AppChanges, SecretText, UnionIdProof, WechatAccount};
 use rand::RngExt;
 use serde_json::Value;
+use testkit::Fixture;
+pub use testkit::Reply;
 use testkit::fake_wechat::{FakeWechat, LoginSession};
-pub use testkit::{Reply, RequestCounter};
 
 pub const JS_API_LIST: [&str; 2] = ["updateAppMessageShareData", "chooseImage"];
 
@@ -20,11 +21,18 @@ pub struct Harness {
     external: external_account::AppState,
     qr: qr_auth::AppState,
     pub fake: FakeWechat,
-    pub app: App,
     pub mini: WechatAccount,
     pub official: WechatAccount,
-    pub requests: RequestCounter,
-    pub store: Store,
+    fixture: Fixture,
+}
+
+/// The fixture's app, store, request counter and faults read as the harness's own.
+impl std::ops::Deref for Harness {
+    type Target = Fixture;
+
+    fn deref(&self) -> &Fixture {
+        &self.fixture
+    }
 }
 
 fn random_hex(len: usize) -> String {
@@ -44,7 +52,7 @@ fn account() -> WechatAccount {
 impl Harness {
     pub async fn new(proof: UnionIdProof) -> Self {
         let fake = FakeWechat::start().await;
-        let (fixture, services) = testkit::fixture(proof, &[("WECHAT_API_BASE", &fake.uri())]).await;
+        let (mut fixture, services) = testkit::fixture(proof, &[("WECHAT_API_BASE", &fake.uri())]).await;
         let (mini, official) = (account(), account());
         fake.add_app(&mini.app_id, mini.secret.expose());
         fake.add_app(&official.app_id, official.secret.expose());
@@ -54,7 +62,7 @@ impl Harness {
             js_api_list: Some(JS_API_LIST.map(String::from).to_vec()),
             ..AppChanges::default()
         };
-        let app = fixture
+        fixture.app = fixture
             .store
             .update_app(fixture.app.id, changes)
             .await
@@ -68,11 +76,9 @@ impl Harness {
             qr: qr_auth::AppState::new(another()),
             wechat: wechat::AppState::new(services),
             fake,
-            app,
             mini,
             official,
-            requests: fixture.requests,
-            store: fixture.store,
+            fixture,
         }
     }
 
