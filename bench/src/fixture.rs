@@ -8,14 +8,10 @@ use oauthapp_shared::store::{
 use oauthapp_shared::token::GrantType;
 use oauthapp_shared::{Services, clock};
 
+use testkit::fake_wechat::vector_b;
+
 use crate::Failure;
 use crate::event::Event;
-
-/// WECHAT.md's test vector B, encrypted for this mini-program appid.
-const VECTOR_B_APP_ID: &str = "wxfakeappid00001";
-const VECTOR_B_DATA: &str = "rQnewQGrqmy6pt+mhOiJEQE4hObwk6L3cxM6HiUs1EzauXb2STXxMhh5xNeIjjhmX9bjUfUW5IKkm34COnAHJdqM70eU85zmvAuobiojIqWbD527l5KSpkq44PYP/AFvI+SQUej+yaZnU+2Eq18eVPJPkZi3ND7rwe4yTdiKEM3kE8WsQWhw+RSZwc6njNsUz0iScOVzCairZA1wQQQ/vA==";
-const VECTOR_B_IV: &str = "ZmFrZS1pdi0xNmJ5dGVzIQ==";
-const VECTOR_B_SESSION_KEY: &str = "ZmFrZS1zZXNzaW9uLWtleQ==";
 
 /// Seconds the QR key lives: longer than any run, so it never expires mid-way.
 const QR_KEY_LIFETIME: i64 = 6 * 3600;
@@ -50,7 +46,7 @@ impl Fixture {
         let app = store.create_app(new_app, now).await?;
         let mini_program = AppChanges {
             wechat_mini_program: Some(WechatAccount {
-                app_id: VECTOR_B_APP_ID.into(),
+                app_id: vector_b::APP_ID.into(),
                 // Decrypt never calls WeChat.
                 secret: SecretText::new("unused"),
             }),
@@ -134,9 +130,9 @@ impl Fixture {
         Event::recorded(include_str!("../../events/wechat-decrypt.json"))
             .at(&[("appKey", &self.app_key)])
             .query(&[
-                ("encryptedData", VECTOR_B_DATA),
-                ("iv", VECTOR_B_IV),
-                ("sessionKey", VECTOR_B_SESSION_KEY),
+                ("encryptedData", vector_b::ENCRYPTED_DATA),
+                ("iv", vector_b::IV),
+                ("sessionKey", vector_b::SESSION_KEY),
             ])
     }
 }
