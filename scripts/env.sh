@@ -78,3 +78,20 @@ function_names() {
 admin() {
   (cd "$ROOT" && cargo run -q --bin oauthapp-admin -- "$@")
 }
+
+# For scripts that start `cargo lambda watch` in the background (its pid in
+# $watch_pid) and perhaps DynamoDB Local ($started_ddb set): on exit, Ctrl-C
+# or TERM, stop the watcher, and DynamoDB Local if the script started it.
+stop_local_stack_on_exit() {
+  trap stop_local_stack EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM HUP
+}
+stop_local_stack() {
+  trap - EXIT INT TERM HUP
+  if [[ -n "${watch_pid:-}" ]] && kill -0 "$watch_pid" 2>/dev/null; then
+    kill -TERM "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
+  fi
+  if [[ -n "${started_ddb:-}" ]]; then bash "$SCRIPTS/ddb-local.sh" stop; fi
+}

@@ -24,17 +24,7 @@ bash "$SCRIPTS/install.sh" venv ddb
 
 watch_pid=
 started_ddb=
-cleanup() {
-  trap - EXIT INT TERM HUP
-  if [[ -n "$watch_pid" ]] && kill -0 "$watch_pid" 2>/dev/null; then
-    kill -TERM "$watch_pid" 2>/dev/null || true
-    wait "$watch_pid" 2>/dev/null || true
-  fi
-  if [[ -n "$started_ddb" ]]; then bash "$SCRIPTS/ddb-local.sh" stop; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+stop_local_stack_on_exit
 
 # http_code METHOD PATH [BODY]: the status of one request, 000 if none.
 http_code() {
