@@ -6,7 +6,7 @@ pub mod event;
 pub mod fixture;
 pub mod stats;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use oauthapp_shared::Config;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ pub async fn local_stack() -> Result<(SdkConfig, Config), Failure> {
                 .into(),
         );
     }
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk = oauthapp_shared::aws_sdk::config().await;
     let config = Config::load(&sdk).await?;
     Ok((sdk, config))
 }

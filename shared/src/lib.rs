@@ -2,6 +2,7 @@
 //! error type, request parsing and validation, tokens, passwords, the request
 //! signature that proves a union id, configuration and the DynamoDB store.
 
+pub mod aws_sdk;
 pub mod clock;
 pub mod config;
 pub mod envelope;

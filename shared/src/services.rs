@@ -1,6 +1,5 @@
 //! What a function builds once per cold start and shares across requests.
 
-use aws_config::BehaviorVersion;
 use lambda_http::Request;
 
 use crate::ApiError;
@@ -44,7 +43,7 @@ impl Services {
 
     /// Reads configuration (and the keys) and builds the clients.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk = crate::aws_sdk::config().await;
         let config = Config::load(&sdk).await?;
         Ok(Self::new(config, aws_sdk_dynamodb::Client::new(&sdk)))
     }

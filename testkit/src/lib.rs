@@ -150,7 +150,7 @@ async fn dynamodb(counter: &RequestCounter, faults: &DynamoFaults) -> aws_sdk_dy
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "set AWS_ENDPOINT_URL_DYNAMODB to a DynamoDB Local (make test starts one)"
     );
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = oauthapp_shared::aws_sdk::config().await;
     // The SDK's standard retries, with a short first backoff so that tests
     // of injected failures do not sleep for seconds.
     let retries = RetryConfig::standard().with_initial_backoff(Duration::from_millis(10));
