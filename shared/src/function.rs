@@ -2,11 +2,19 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::time::Instant;
 
 use lambda_http::{Body, Error, Request, Response, service_fn};
 use tracing::Instrument;
 
 use crate::{ApiError, Envelope, Services};
+
+/// The message of the log line that says init's DynamoDB warm-up is done.
+pub const WARMED_UP: &str = "warmed up: DynamoDB connection open, app keys read";
+
+fn elapsed_us(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
 
 /// Builds the function's state once per cold start (configuration, token
 /// secret, clients) and answers every request with `handle`.
@@ -20,7 +28,13 @@ where
     let services = Services::from_env().await?;
     // Open the DynamoDB connection (TCP, TLS, credentials) before Lambda
     // hands over the first request, so that request does not wait for it.
-    services.store.warm_up().await;
+    // The log line's `elapsed_us` is how `cold-start` tells it apart from
+    // the rest of init.
+    let warming = Instant::now();
+    match services.store.warm_up().await {
+        Ok(app_keys) => tracing::info!(app_keys, elapsed_us = elapsed_us(warming), "{WARMED_UP}"),
+        Err(err) => tracing::warn!(error = %err, elapsed_us = elapsed_us(warming), "warming up failed"),
+    }
     // The state lives as long as the process: Lambda reuses it across requests.
     let state: &'static S = Box::leak(Box::new(build(services)));
     lambda_http::run(service_fn(move |req: Request| async move {

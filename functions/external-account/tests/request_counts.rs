@@ -6,7 +6,7 @@ mod common;
 
 use common::{Harness, code_at};
 use oauthapp_shared::clock;
-use oauthapp_shared::store::UnionIdProof;
+use oauthapp_shared::store::{Store, UnionIdProof};
 use serde_json::json;
 
 #[tokio::test]
@@ -76,4 +76,21 @@ async fn each_endpoint_stays_within_its_request_budget() {
     budget.record("DELETE TwoFactorAuth (code used already)", 2, reply.status, 403);
 
     budget.finish();
+}
+
+#[tokio::test]
+async fn after_its_warm_up_an_instance_asks_no_key_guard() {
+    let h = Harness::new(UnionIdProof::None).await;
+    // A fresh instance's store, as a cold start builds it.
+    let instance = Store::new(h.store.client().clone(), h.store.table());
+    h.requests.take();
+    let learnt = instance.warm_up().await.unwrap();
+    assert_eq!(h.requests.take(), 1, "one Query reads every key guard");
+    assert!(learnt >= 1, "the harness's app has a key");
+    assert_eq!(instance.app_id_by_key(&h.app.key).await.unwrap(), Some(h.app.id));
+    assert_eq!(h.requests.take(), 0, "the key was learnt during the warm-up");
+    // The memo is the instance's: one that has not warmed up reads the guard.
+    let cold = Store::new(h.store.client().clone(), h.store.table());
+    assert_eq!(cold.app_id_by_key(&h.app.key).await.unwrap(), Some(h.app.id));
+    assert_eq!(h.requests.take(), 1);
 }

@@ -10,6 +10,15 @@ use super::{
     keys, put_if, text,
 };
 
+/// An app key's guard (`keys::app_key`).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyGuard {
+    #[serde(rename = "sk")]
+    key: String,
+    app_id: u64,
+}
+
 /// What the operator gives when creating an app.
 #[derive(Debug, Clone, Default)]
 pub struct NewApp {
@@ -110,23 +119,47 @@ impl Store {
     /// remembered for the life of the instance; an unknown key is asked
     /// again, since the app may be created in the meantime.
     pub async fn app_id_by_key(&self, key: &str) -> Result<Option<u64>, StoreError> {
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct KeyGuard {
-            app_id: u64,
-        }
         if let Some(app_id) = self.app_ids.read().ok().and_then(|known| known.get(key).copied()) {
             return Ok(Some(app_id));
         }
-        let app_id = self
-            .get::<KeyGuard>(&keys::app_key(key))
-            .await?
-            .map(|guard| guard.app_id);
+        let guard = self.get::<KeyGuard>(&keys::app_key(key)).await?;
+        let app_id = guard.as_ref().map(|guard| guard.app_id);
         // Only existing keys are kept: the memo holds at most one entry per app.
-        if let (Some(app_id), Ok(mut known)) = (app_id, self.app_ids.write()) {
-            known.insert(key.to_owned(), app_id);
-        }
+        self.remember_app_keys(guard);
         Ok(app_id)
+    }
+
+    /// Opens the connection to DynamoDB (TCP, TLS, credentials, endpoint)
+    /// before the first request, with a read worth making: every app key
+    /// guard, so that v1 requests find their app id in memory from the first
+    /// one on. One page (1 MB, thousands of apps) is plenty; keys beyond it
+    /// are read when asked for. A failure only costs the first requests the
+    /// same work later. Returns how many keys it learnt.
+    pub async fn warm_up(&self) -> Result<usize, StoreError> {
+        let guards = self.app_key_guards().await?;
+        let learnt = guards.len();
+        self.remember_app_keys(guards);
+        Ok(learnt)
+    }
+
+    /// The first page of app key guards.
+    async fn app_key_guards(&self) -> Result<Vec<KeyGuard>, StoreError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", text(keys::APP_KEYS))
+            .projection_expression("sk, appId")
+            .send()
+            .await?;
+        Ok(serde_dynamo::from_items(page.items.unwrap_or_default())?)
+    }
+
+    fn remember_app_keys(&self, guards: impl IntoIterator<Item = KeyGuard>) {
+        if let Ok(mut known) = self.app_ids.write() {
+            known.extend(guards.into_iter().map(|guard| (guard.key, guard.app_id)));
+        }
     }
 
     /// Applies `changes`; `Ok(None)` when there is no such app.

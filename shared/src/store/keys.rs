@@ -42,11 +42,16 @@ pub fn app(app_id: u64) -> Key {
     }
 }
 
+/// The partition of the app key guards. They share one so that an instance
+/// reads them all with one Query when it starts (`Store::warm_up`); they are
+/// read only then and when an unknown key is asked for, so it never runs hot.
+pub const APP_KEYS: &str = "APPKEY";
+
 /// Guard making app keys unique; holds the app id.
 pub fn app_key(key: &str) -> Key {
     Key {
-        pk: format!("APPKEY#{key}"),
-        sk: "APPKEY".to_owned(),
+        pk: APP_KEYS.to_owned(),
+        sk: key.to_owned(),
     }
 }
 

@@ -119,15 +119,6 @@ impl Store {
         }
     }
 
-    /// Opens the connection to DynamoDB (TCP, TLS, credentials, endpoint)
-    /// with one cheap read, so that the first request does not pay for it.
-    /// A failure only costs that request the same work later.
-    pub async fn warm_up(&self) {
-        if let Err(err) = self.get::<serde_json::Value>(&keys::app_sequence()).await {
-            tracing::warn!(error = %err, "warming up the DynamoDB connection failed");
-        }
-    }
-
     pub fn client(&self) -> &Client {
         &self.client
     }
