@@ -1,7 +1,8 @@
 //! Cold start of each function next to a hello-world floor, against a
 //! stand-in of the Lambda Runtime API on 127.0.0.1: init (process spawn to
-//! its first `/next`), the first invocation and warm invocations (event
-//! handed out to response posted). The binaries are the `measure` builds
+//! its first `/next`), the part of init spent warming up DynamoDB (which the
+//! function logs), the first invocation and warm invocations (event handed
+//! out to response posted). The binaries are the release builds (what ships)
 //! beside this one; run through `scripts/measure.sh cold-start`.
 
 use std::convert::Infallible;
@@ -23,6 +24,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use oauthapp_shared::Services;
+use oauthapp_shared::function::WARMED_UP;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
@@ -62,11 +64,15 @@ const TRACE_ID: &str = "Root=1-00000000-000000000000000000000000;Parent=00000000
 struct Target {
     binary: &'static str,
     event: Event,
+    /// Whether it opens a DynamoDB connection during init (every function).
+    warms_up: bool,
 }
 
 /// One process start.
 struct ColdStart {
     init: Duration,
+    /// Init's DynamoDB warm-up, as the function logged it; hello has none.
+    warm_up: Option<Duration>,
     first: Duration,
     warm: Vec<Duration>,
 }
@@ -85,22 +91,27 @@ async fn run() -> Result<(), Failure> {
     let targets = [
         Target {
             binary: "hello",
+            warms_up: false,
             event: fixture.profile(),
         },
         Target {
             binary: "account",
+            warms_up: true,
             event: fixture.profile(),
         },
         Target {
             binary: "external-account",
+            warms_up: true,
             event: fixture.external_accounts(),
         },
         Target {
             binary: "qr-auth",
+            warms_up: true,
             event: fixture.qr_scan(),
         },
         Target {
             binary: "wechat",
+            warms_up: true,
             event: fixture.decrypt(),
         },
     ];
@@ -111,7 +122,7 @@ async fn run() -> Result<(), Failure> {
     for target in &targets {
         if !dir.join(target.binary).is_file() {
             return Err(format!(
-                "{} is missing: build the functions and bench's hello in the measure profile first \
+                "{} is missing: build the functions and bench's hello with --release first \
                  (scripts/measure.sh cold-start does)",
                 dir.join(target.binary).display()
             )
@@ -158,7 +169,7 @@ async fn cold_start(binary: &Path, target: &Target, log: &Path) -> Result<ColdSt
         .stderr(output)
         .kill_on_drop(true)
         .spawn()?;
-    let measured = async {
+    let measured: Result<ColdStart, Failure> = async {
         let init = api.first_poll(&mut child).await? - started;
         let mut latencies = Vec::with_capacity(WARM_INVOCATIONS + 1);
         for n in 0..=WARM_INVOCATIONS {
@@ -168,6 +179,7 @@ async fn cold_start(binary: &Path, target: &Target, log: &Path) -> Result<ColdSt
         let first = latencies.remove(0);
         Ok(ColdStart {
             init,
+            warm_up: None,
             first,
             warm: latencies,
         })
@@ -175,12 +187,31 @@ async fn cold_start(binary: &Path, target: &Target, log: &Path) -> Result<ColdSt
     .await;
     // It may have exited already; `measured` then says why.
     child.kill().await.ok();
-    measured
+    let start = measured?;
+    let warm_up = logged_warm_up(&std::fs::read_to_string(log)?)?;
+    if target.warms_up && warm_up.is_none() {
+        return Err("it did not log a finished DynamoDB warm-up".into());
+    }
+    Ok(ColdStart { warm_up, ..start })
+}
+
+/// The duration of init's DynamoDB warm-up, from the function's JSON log
+/// line saying it is done, if it has one.
+fn logged_warm_up(log: &str) -> Result<Option<Duration>, Failure> {
+    let Some(line) = log.lines().find(|line| line.contains(WARMED_UP)) else {
+        return Ok(None);
+    };
+    let elapsed = serde_json::from_str::<Value>(line)?["fields"]["elapsed_us"]
+        .as_u64()
+        .ok_or_else(|| format!("a warm-up log line without elapsed_us: {line}"))?;
+    Ok(Some(Duration::from_micros(elapsed)))
 }
 
 /// What Lambda sets for a function, besides the function's own variables.
-fn lambda_environment(function: &str, runtime_api: SocketAddr) -> [(&'static str, String); 6] {
+fn lambda_environment(function: &str, runtime_api: SocketAddr) -> [(&'static str, String); 7] {
     [
+        // template.yaml's LoggingConfig.
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
         ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
         ("AWS_LAMBDA_FUNCTION_NAME", function.to_owned()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY_MB.to_owned()),
@@ -209,25 +240,30 @@ fn print_table(targets: &[Target], starts: Vec<Vec<ColdStart>>) {
          {WARM_INVOCATIONS} warm invocations after each (pooled)\n"
     );
     println!(
-        "| binary | event | init ms | first invocation ms | warm p50 ms | warm p99 ms | init ÷ hello's (≤ 1.5) | first ÷ warm p50 (≤ 2) |"
+        "| binary | event | init ms | of which DynamoDB warm-up ms | init ÷ hello's (≤ 1.5) | \
+         init less warm-up ÷ hello's | first invocation ms | warm p50 ms | warm p99 ms | first ÷ warm p50 (≤ 2) |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut hello_init = None;
     for (target, starts) in targets.iter().zip(starts) {
         let init = Samples::new(starts.iter().map(|s| s.init).collect()).median();
+        let warm_up = Samples::new(starts.iter().map(|s| s.warm_up.unwrap_or_default()).collect()).median();
         let first = Samples::new(starts.iter().map(|s| s.first).collect()).median();
         let warm = Samples::new(starts.into_iter().flat_map(|s| s.warm).collect());
         // The first row is hello's.
         let hello_init = *hello_init.get_or_insert(init);
+        let to_hello = |d: Duration| d.as_secs_f64() / hello_init.as_secs_f64();
         println!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             target.binary,
             target.event.route(),
             ms(init),
+            ms(warm_up),
+            to_hello(init),
+            to_hello(init.saturating_sub(warm_up)),
             ms(first),
             ms(warm.median()),
             ms(warm.percentile(99)),
-            init.as_secs_f64() / hello_init.as_secs_f64(),
             first.as_secs_f64() / warm.median().as_secs_f64(),
         );
     }
