@@ -141,36 +141,42 @@ async fn run() -> Result<(), Failure> {
         (&qr_auth, fixture.qr_poll(), 409),
         (&wechat, fixture.decrypt(), 200),
     ];
+    // Measured first, since each endpoint's row subtracts it.
+    let sdk = sdk_outside_clock(&dynamodb, &config.table_name, &clock).await?;
+    let setup = sdk.median();
     println!("{CALLS} calls per endpoint after {WARM_UP} untimed ones\n");
     println!(
-        "| endpoint | status | DynamoDB requests | outside DynamoDB p50 µs | outside DynamoDB p99 µs | whole call p50 µs |"
+        "A bare GetItem, timed the same way, spends p50 {:.0} µs (p99 {:.0} µs) in the SDK outside \
+         the clock; the handler column takes that off once per DynamoDB request.\n",
+        us(setup),
+        us(sdk.percentile(99)),
     );
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| endpoint | status | DynamoDB requests | outside DynamoDB p50 µs | outside DynamoDB p99 µs | \
+         handler p50 µs (≤ 100) | whole call p50 µs |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     for (function, event, status) in endpoints {
         let measured = measure(function, &event, status, &clock)
             .await
             .map_err(|err| format!("{}: {err}", event.route()))?;
+        let sdk_setup = setup * u32::try_from(measured.operations)?;
         println!(
-            "| {} | {status} | {} | {:.0} | {:.0} | {:.0} |",
+            "| {} | {status} | {} | {:.0} | {:.0} | {:.0} | {:.0} |",
             event.route(),
             measured.operations,
             us(measured.outside_dynamodb.median()),
             us(measured.outside_dynamodb.percentile(99)),
+            us(measured.outside_dynamodb.median().saturating_sub(sdk_setup)),
             us(measured.whole.median()),
         );
     }
-    let sdk = sdk_outside_clock(&dynamodb, &config.table_name, &clock).await?;
-    println!(
-        "\nA bare GetItem, timed the same way, spends p50 {:.0} µs (p99 {:.0} µs) in the SDK outside \
-         the clock: each figure above includes that once per DynamoDB request.",
-        us(sdk.median()),
-        us(sdk.percentile(99)),
-    );
     Ok(())
 }
 
-/// The time a bare GetItem spends in the SDK outside the clock, which every
-/// DynamoDB request of an endpoint adds to its figure.
+/// The time a bare GetItem spends in the SDK outside the clock: setting up
+/// the operation, which every DynamoDB request of an endpoint adds to its
+/// figure although it is the SDK's work, not the handler's.
 async fn sdk_outside_clock(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
