@@ -10,6 +10,10 @@ use super::{
     keys, put_if, text,
 };
 
+/// How many app keys an instance reads when it starts: every key of a studio
+/// with dozens of apps, in one small page (about 5 KB).
+const WARM_UP_KEYS: i32 = 100;
+
 /// An app key's guard (`keys::app_key`).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -130,11 +134,12 @@ impl Store {
     }
 
     /// Opens the connection to DynamoDB (TCP, TLS, credentials, endpoint)
-    /// before the first request, with a read worth making: every app key
-    /// guard, so that v1 requests find their app id in memory from the first
-    /// one on. One page (1 MB, thousands of apps) is plenty; keys beyond it
-    /// are read when asked for. A failure only costs the first requests the
-    /// same work later. Returns how many keys it learnt.
+    /// before the first request, with a read worth making: the app key
+    /// guards, so that v1 requests find their app id in memory from the
+    /// first one on. It reads at most `WARM_UP_KEYS` of them, so that a
+    /// studio with thousands of apps does not wait for all of them at every
+    /// cold start; keys beyond are read when asked for. A failure only costs
+    /// the first requests the same work later. Returns how many keys it learnt.
     pub async fn warm_up(&self) -> Result<usize, StoreError> {
         let guards = self.app_key_guards().await?;
         let learnt = guards.len();
@@ -142,7 +147,7 @@ impl Store {
         Ok(learnt)
     }
 
-    /// The first page of app key guards.
+    /// The first `WARM_UP_KEYS` app key guards.
     async fn app_key_guards(&self) -> Result<Vec<KeyGuard>, StoreError> {
         let page = self
             .client
@@ -151,6 +156,7 @@ impl Store {
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", text(keys::APP_KEYS))
             .projection_expression("sk, appId")
+            .limit(WARM_UP_KEYS)
             .send()
             .await?;
         Ok(serde_dynamo::from_items(page.items.unwrap_or_default())?)
