@@ -34,7 +34,7 @@ impl GrantType {
 }
 
 /// The claims of the seed's sample tokens, in their order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claims {
     pub jti: String,
     pub tenant_id: String,

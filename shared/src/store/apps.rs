@@ -126,11 +126,14 @@ impl Store {
         if let Some(app_id) = self.app_ids.read().ok().and_then(|known| known.get(key).copied()) {
             return Ok(Some(app_id));
         }
-        let guard = self.get::<KeyGuard>(&keys::app_key(key)).await?;
-        let app_id = guard.as_ref().map(|guard| guard.app_id);
-        // Only existing keys are kept: the memo holds at most one entry per app.
-        self.remember_app_keys(guard);
-        Ok(app_id)
+        let Some(guard) = self.get::<KeyGuard>(&keys::app_key(key)).await? else {
+            // Unknown keys are not kept (nor the lock taken): the memo holds
+            // at most one entry per app, however many keys clients make up.
+            return Ok(None);
+        };
+        let app_id = guard.app_id;
+        self.remember_app_keys([guard]);
+        Ok(Some(app_id))
     }
 
     /// Opens the connection to DynamoDB (TCP, TLS, credentials, endpoint)
