@@ -169,30 +169,29 @@ async fn cold_start(binary: &Path, target: &Target, log: &Path) -> Result<ColdSt
         .stderr(output)
         .kill_on_drop(true)
         .spawn()?;
-    let measured: Result<ColdStart, Failure> = async {
+    let measured: Result<_, Failure> = async {
         let init = api.first_poll(&mut child).await? - started;
         let mut latencies = Vec::with_capacity(WARM_INVOCATIONS + 1);
         for n in 0..=WARM_INVOCATIONS {
             let request_id = format!("{}-{n}", target.binary);
             latencies.push(api.invoke(&mut child, request_id, event.clone()).await?);
         }
-        let first = latencies.remove(0);
-        Ok(ColdStart {
-            init,
-            warm_up: None,
-            first,
-            warm: latencies,
-        })
+        Ok((init, latencies))
     }
     .await;
     // It may have exited already; `measured` then says why.
     child.kill().await.ok();
-    let start = measured?;
+    let (init, mut warm) = measured?;
     let warm_up = logged_warm_up(&std::fs::read_to_string(log)?)?;
     if target.warms_up && warm_up.is_none() {
         return Err("it did not log a finished DynamoDB warm-up".into());
     }
-    Ok(ColdStart { warm_up, ..start })
+    Ok(ColdStart {
+        init,
+        warm_up,
+        first: warm.remove(0),
+        warm,
+    })
 }
 
 /// The duration of init's DynamoDB warm-up, from the function's JSON log
@@ -246,9 +245,12 @@ fn print_table(targets: &[Target], starts: Vec<Vec<ColdStart>>) {
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut hello_init = None;
     for (target, starts) in targets.iter().zip(starts) {
-        let init = Samples::new(starts.iter().map(|s| s.init).collect()).median();
-        let warm_up = Samples::new(starts.iter().map(|s| s.warm_up.unwrap_or_default()).collect()).median();
-        let first = Samples::new(starts.iter().map(|s| s.first).collect()).median();
+        let median = |of: fn(&ColdStart) -> Duration| Samples::new(starts.iter().map(of).collect()).median();
+        let init = median(|s| s.init);
+        let warm_up = median(|s| s.warm_up.unwrap_or_default());
+        // Per start, then the median: not the difference of two medians.
+        let init_less_warm_up = median(|s| s.init.saturating_sub(s.warm_up.unwrap_or_default()));
+        let first = median(|s| s.first);
         let warm = Samples::new(starts.into_iter().flat_map(|s| s.warm).collect());
         // The first row is hello's.
         let hello_init = *hello_init.get_or_insert(init);
@@ -260,7 +262,7 @@ fn print_table(targets: &[Target], starts: Vec<Vec<ColdStart>>) {
             ms(init),
             ms(warm_up),
             to_hello(init),
-            to_hello(init.saturating_sub(warm_up)),
+            to_hello(init_less_warm_up),
             ms(first),
             ms(warm.median()),
             ms(warm.percentile(99)),
