@@ -107,12 +107,16 @@ impl Config {
     /// Reads the environment; fetches each key from Secrets Manager when its
     /// `…_ARN` variable names a secret, both at once.
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let (token, two_factor) = tokio::try_join!(
-            load_secret(sdk, &lookup, TOKEN_SECRET),
-            load_secret(sdk, &lookup, TWO_FACTOR_KEY)
+            load_secret(sdk, &env, TOKEN_SECRET),
+            load_secret(sdk, &env, TWO_FACTOR_KEY)
         )?;
-        Self::from_lookup(lookup, Secrets { token, two_factor })
+        Self::from_lookup(env, Secrets { token, two_factor })
+    }
+
+    /// The DynamoDB table, which init needs before the keys have arrived.
+    pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> String {
+        lookup("TABLE_NAME").unwrap_or_else(|| "oauthapp".to_owned())
     }
 
     /// Builds the configuration from a variable lookup and the keys.
@@ -143,7 +147,7 @@ impl Config {
             });
         }
         Ok(Self {
-            table_name: lookup("TABLE_NAME").unwrap_or_else(|| "oauthapp".to_owned()),
+            table_name: Self::table_name(&lookup),
             token: TokenSettings {
                 issuer,
                 audience,
@@ -164,6 +168,11 @@ impl Config {
             wechat_api_base,
         })
     }
+}
+
+/// A variable of the process's environment; set but empty counts as unset.
+pub fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 fn parse_number<T: std::str::FromStr + PartialOrd + Default>(

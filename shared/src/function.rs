@@ -7,13 +7,27 @@ use std::time::Instant;
 use lambda_http::{Body, Error, Request, Response, service_fn};
 use tracing::Instrument;
 
-use crate::{ApiError, Envelope, Services};
+use crate::config::{self, Config};
+use crate::store::Store;
+use crate::{ApiError, Envelope, Services, aws_sdk};
 
 /// The message of the log line that says init's DynamoDB warm-up is done.
 pub const WARMED_UP: &str = "warmed up: DynamoDB connection open, app keys read";
 
 fn elapsed_us(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Reads the first app keys into `store`'s memo, which opens its connection.
+/// A failure is only logged: the first requests will open it instead. The
+/// log line's `elapsed_us` is how `cold-start` tells the warm-up apart from
+/// the rest of init.
+async fn warm_up(store: &Store) {
+    let warming = Instant::now();
+    match store.warm_up().await {
+        Ok(app_keys) => tracing::info!(app_keys, elapsed_us = elapsed_us(warming), "{WARMED_UP}"),
+        Err(err) => tracing::warn!(error = %err, elapsed_us = elapsed_us(warming), "warming up failed"),
+    }
 }
 
 /// Builds the function's state once per cold start (configuration, token
@@ -25,16 +39,17 @@ where
     F: Future<Output = Response<Body>> + Send + 'static,
 {
     lambda_http::tracing::init_default_subscriber();
-    let services = Services::from_env().await?;
-    // Open the DynamoDB connection (TCP, TLS, credentials) before Lambda
-    // hands over the first request, so that request does not wait for it.
-    // The log line's `elapsed_us` is how `cold-start` tells it apart from
-    // the rest of init.
-    let warming = Instant::now();
-    match services.store.warm_up().await {
-        Ok(app_keys) => tracing::info!(app_keys, elapsed_us = elapsed_us(warming), "{WARMED_UP}"),
-        Err(err) => tracing::warn!(error = %err, elapsed_us = elapsed_us(warming), "warming up failed"),
-    }
+    let sdk = aws_sdk::config().await;
+    let store = Store::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        Config::table_name(config::env),
+    );
+    // Open the DynamoDB connection before Lambda hands over the first
+    // request, so that request does not wait for it; and while the keys come
+    // from Secrets Manager, since in AWS each is a TLS handshake of its own.
+    // The warm-up goes first, to have its request out before the rest runs.
+    let ((), config) = tokio::join!(biased; warm_up(&store), Config::load(&sdk));
+    let services = Services::new(config?, store);
     // The state lives as long as the process: Lambda reuses it across requests.
     let state: &'static S = Box::leak(Box::new(build(services)));
     lambda_http::run(service_fn(move |req: Request| async move {

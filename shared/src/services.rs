@@ -3,7 +3,7 @@
 use lambda_http::Request;
 
 use crate::ApiError;
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::store::Store;
 use crate::store::User;
 use crate::token::Tokens;
@@ -21,8 +21,7 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
-        let store = Store::new(dynamodb, config.table_name.clone());
+    pub fn new(config: Config, store: Store) -> Self {
         Self {
             wechat: Wechat::new(&config.wechat_api_base, store.clone()),
             store,
@@ -39,12 +38,5 @@ impl Services {
             .user(app_id, subject.user_id)
             .await?
             .ok_or_else(ApiError::user_gone)
-    }
-
-    /// Reads configuration (and the keys) and builds the clients.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let sdk = crate::aws_sdk::config().await;
-        let config = Config::load(&sdk).await?;
-        Ok(Self::new(config, aws_sdk_dynamodb::Client::new(&sdk)))
     }
 }

@@ -3,7 +3,6 @@
 
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
-use oauthapp_shared::Services;
 use oauthapp_shared::store::{Binding, UnionIdProof};
 use serde_json::{Value, json};
 use testkit::Fixture;
@@ -33,7 +32,7 @@ impl Harness {
     /// As `new`, with configuration variables set (e.g. the lockout threshold).
     pub async fn with_env(proof: UnionIdProof, vars: &[(&str, &str)]) -> Self {
         let (fixture, services) = testkit::fixture(proof, vars).await;
-        let account = Services::new(services.config.clone(), services.store.client().clone());
+        let account = testkit::another_instance(&services);
         Self {
             external: external_account::AppState::new(services),
             account: account::AppState::new(account),

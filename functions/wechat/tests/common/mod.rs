@@ -5,7 +5,6 @@
 
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
-use oauthapp_shared::Services;
 use oauthapp_shared::store::{AppChanges, SecretText, UnionIdProof, WechatAccount};
 use rand::RngExt;
 use serde_json::Value;
@@ -69,7 +68,7 @@ impl Harness {
             .expect("WeChat accounts")
             .expect("the app");
         fixture.requests.take();
-        let another = || Services::new(services.config.clone(), services.store.client().clone());
+        let another = || testkit::another_instance(&services);
         Self {
             account: account::AppState::new(another()),
             external: external_account::AppState::new(another()),
@@ -85,11 +84,7 @@ impl Harness {
     /// Another instance of the wechat function (a cold start): its own
     /// memory, the same table.
     pub fn another_wechat_instance(&self) -> wechat::AppState {
-        let services = &self.wechat.services;
-        wechat::AppState::new(Services::new(
-            services.config.clone(),
-            services.store.client().clone(),
-        ))
+        wechat::AppState::new(testkit::another_instance(&self.wechat.services))
     }
 
     /// Sends a request to whichever function serves `target`; a binary
