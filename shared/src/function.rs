@@ -49,7 +49,7 @@ where
     // from Secrets Manager, since in AWS each is a TLS handshake of its own.
     // The warm-up goes first, to have its request out before the rest runs.
     let ((), config) = tokio::join!(biased; warm_up(&store), Config::load(&sdk));
-    let services = Services::new(config?, store);
+    let services = Services::with_store(config?, store);
     // The state lives as long as the process: Lambda reuses it across requests.
     let state: &'static S = Box::leak(Box::new(build(services)));
     lambda_http::run(service_fn(move |req: Request| async move {

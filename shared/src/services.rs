@@ -21,7 +21,15 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(config: Config, store: Store) -> Self {
+    /// Services over `dynamodb`, with a store of their own: a new
+    /// instance's, whose memo starts empty.
+    pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
+        let store = Store::new(dynamodb, config.table_name.clone());
+        Self::with_store(config, store)
+    }
+
+    /// Services over a store built earlier (init warms it up meanwhile).
+    pub fn with_store(config: Config, store: Store) -> Self {
         Self {
             wechat: Wechat::new(&config.wechat_api_base, store.clone()),
             store,

@@ -223,19 +223,13 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
         requests,
         faults,
     };
-    // A store of the services' own, whose memo starts empty as a new instance's.
-    let store = Store::new(client, config.table_name.clone());
-    (fixture, Services::new(config, store))
+    (fixture, Services::new(config, client))
 }
 
 /// The services of another instance (a cold start): the same configuration
 /// and table, none of `services`' memory.
 pub fn another_instance(services: &Services) -> Services {
-    let store = Store::new(
-        services.store.client().clone(),
-        services.config.table_name.clone(),
-    );
-    Services::new(services.config.clone(), store)
+    Services::new(services.config.clone(), services.store.client().clone())
 }
 
 /// A request as Lambda delivers it from an HTTP API (v2) event. `target` is

@@ -29,7 +29,6 @@ use hyper::{Method, Request, Response, StatusCode, client};
 use hyper_util::rt::TokioIo;
 use oauthapp_shared::Services;
 use oauthapp_shared::function::WARMED_UP;
-use oauthapp_shared::store::Store;
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
@@ -94,8 +93,7 @@ async fn main() {
 
 async fn run() -> Result<(), Failure> {
     let (sdk, config) = local_stack().await?;
-    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name.clone());
-    let fixture = Fixture::provision(&Services::new(config, store)).await?;
+    let fixture = Fixture::provision(&Services::new(config, aws_sdk_dynamodb::Client::new(&sdk))).await?;
     let targets = [
         Target {
             binary: "hello",

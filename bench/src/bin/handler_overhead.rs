@@ -18,7 +18,7 @@ use bench::stats::{Samples, us};
 use bench::{Failure, check_answer, local_stack};
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::Services;
-use oauthapp_shared::store::{Store, keys};
+use oauthapp_shared::store::keys;
 
 /// Timed calls per endpoint, after `WARM_UP` untimed ones.
 const CALLS: usize = 2000;
@@ -127,12 +127,7 @@ async fn run() -> Result<(), Failure> {
         .interceptor(clock.clone())
         .build();
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb);
-    let services = || {
-        Services::new(
-            config.clone(),
-            Store::new(dynamodb.clone(), config.table_name.clone()),
-        )
-    };
+    let services = || Services::new(config.clone(), dynamodb.clone());
     let fixture = Fixture::provision(&services()).await?;
     let account = Function::Account(account::AppState::new(services()));
     let external_account = Function::ExternalAccount(external_account::AppState::new(services()));
