@@ -1,14 +1,14 @@
 //! `apps`: create an app, show it, change it.
 
 use clap::{Args, Subcommand};
-use oauthapp_shared::clock;
-use oauthapp_shared::store::{
-    App, AppCard, AppChanges, NewApp, SecretText, Store, UnionIdProof, WechatAccount, WechatSettings,
+use oauthapp_shared::domain::{
+    App, AppCard, SecretText, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
 };
+use oauthapp_shared::store::{AppChanges, NewApp, Store};
 use serde_json::{Value, json};
 use time::UtcOffset;
 
-use crate::args::{pattern, text};
+use crate::args::{keeping, text};
 use crate::output::CliError;
 
 #[derive(Subcommand)]
@@ -251,39 +251,20 @@ fn masked(secret: &str) -> String {
     format!("{start}…(masked)")
 }
 
-/// 3–64 of `[A-Za-z0-9_-]`: the key appears in client configuration and URLs.
 fn app_key(value: &str) -> Result<String, String> {
-    pattern(
-        value,
-        (3, 64),
-        |c| c.is_ascii_alphanumeric() || "_-".contains(c),
-        "letters, digits, _ and -",
-    )
+    keeping(&validate::APP_KEY, value)
 }
 
-/// A WeChat appid (`wx` and 16 hex digits today): 3–32 of `[A-Za-z0-9_-]`.
 fn wechat_app_id(value: &str) -> Result<String, String> {
-    pattern(
-        value,
-        (3, 32),
-        |c| c.is_ascii_alphanumeric() || "_-".contains(c),
-        "letters, digits, _ and -",
-    )
+    keeping(&validate::WECHAT_APP_ID, value)
 }
 
-/// A WeChat AppSecret (32 hex digits today).
 fn wechat_secret(value: &str) -> Result<String, String> {
-    pattern(value, (8, 128), |c| c.is_ascii_graphic(), "visible ASCII")
+    keeping(&validate::WECHAT_SECRET, value)
 }
 
-/// A JS-SDK API name such as `chooseImage`.
 fn js_api_name(value: &str) -> Result<String, String> {
-    pattern(
-        value,
-        (1, 64),
-        |c| c.is_ascii_alphanumeric(),
-        "letters and digits",
-    )
+    keeping(&validate::JS_API_NAME, value)
 }
 
 #[cfg(test)]

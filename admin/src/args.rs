@@ -1,33 +1,22 @@
 //! Value parsers for arguments: a value that breaks a rule is a usage error,
 //! reported by clap before anything touches the table.
 
+use oauthapp_shared::domain::validate::{self, Rule};
 use time::UtcOffset;
 use time::format_description::well_known::Iso8601;
 
-/// `value` if it has `min..=max` characters, each allowed by `allowed`,
-/// which `rule` describes in words.
-pub fn pattern(
-    value: &str,
-    (min, max): (usize, usize),
-    allowed: impl Fn(char) -> bool,
-    rule: &str,
-) -> Result<String, String> {
-    let len = value.chars().count();
-    if len < min || len > max || !value.chars().all(allowed) {
-        return Err(format!("must be {min} to {max} characters of {rule}"));
+/// `value`, if it keeps `rule`; else what clap shows after the flag.
+pub fn keeping(rule: &Rule, value: &str) -> Result<String, String> {
+    if rule.allows(value) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!("must be {}", rule.describe()))
     }
-    Ok(value.to_owned())
 }
 
-/// `MIN..=MAX` characters of text; as the API's free text, no control
-/// characters other than line breaks and tabs.
+/// `MIN..=MAX` characters of text, as the API's free text.
 pub fn text<const MIN: usize, const MAX: usize>(value: &str) -> Result<String, String> {
-    pattern(
-        value,
-        (MIN, MAX),
-        |c| !c.is_control() || "\n\r\t".contains(c),
-        "text",
-    )
+    keeping(&validate::text_rule(MIN, MAX), value)
 }
 
 /// An offset like `+08:00`, as `DISPLAY_UTC_OFFSET` gives it to the functions.

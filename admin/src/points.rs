@@ -2,7 +2,7 @@
 //! point log shows it.
 
 use clap::{Args, Subcommand};
-use oauthapp_shared::clock;
+use oauthapp_shared::domain::clock;
 use oauthapp_shared::store::{ChangePointsError, Store};
 use serde_json::{Value, json};
 

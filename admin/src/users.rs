@@ -1,8 +1,8 @@
 //! `users`: look at an app's users.
 
 use clap::Subcommand;
-use oauthapp_shared::clock;
-use oauthapp_shared::store::{Store, User};
+use oauthapp_shared::domain::{User, clock};
+use oauthapp_shared::store::Store;
 use serde_json::{Value, json};
 use time::UtcOffset;
 

@@ -4,8 +4,8 @@ use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
-use oauthapp_shared::clock;
-use oauthapp_shared::store::{NewUser, Store, User};
+use oauthapp_shared::domain::{User, clock};
+use oauthapp_shared::store::{NewUser, Store};
 use serde_json::{Value, json};
 
 /// The CLI pointed at one table; the rest of the environment (endpoint,

@@ -2,12 +2,11 @@
 //! store: an app with a mini-program, a user with a union id, a few point
 //! entries and a QR key. No password is hashed: argon2 is measured on its own.
 
-use oauthapp_shared::store::{
-    AppCard, AppChanges, NewApp, NewUser, QrRequest, SecretText, WechatAccount, schema,
-};
-use oauthapp_shared::token::GrantType;
-use oauthapp_shared::{Services, clock};
-
+use oauthapp_shared::Services;
+use oauthapp_shared::auth::token::GrantType;
+use oauthapp_shared::domain::qr::QrRequest;
+use oauthapp_shared::domain::{AppCard, SecretText, WechatAccount, clock};
+use oauthapp_shared::store::{AppChanges, NewApp, NewUser, schema};
 use testkit::fake_wechat::vector_b;
 
 use crate::Failure;

@@ -1,5 +1,5 @@
-//! Every route is declared in five places: the function's own routing table
-//! (`ROUTES`), template.yaml (what API Gateway routes to which function), the
+//! Every route is declared in five places: the function's own route table
+//! (`routes()`), template.yaml (what API Gateway routes to which function), the
 //! `cargo lambda watch` router in Cargo.toml, openapi.yaml and events/. Each
 //! test compares one of them with the functions' tables and lists, on
 //! mismatch, which side is missing what.
@@ -9,24 +9,33 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use lambda_http::RequestExt;
+use oauthapp_shared::http::Routes;
+use oauthapp_shared::http::caller::Presents;
 use serde_json::Value as Json;
 use support::{Route, Yaml, assert_none, at, ref_target, resource_type, resources_of_type, text};
 
 /// A Lambda function of the workspace: its binary (the name SAM builds and
-/// `cargo lambda watch` routes to) and the routes its own table serves.
+/// `cargo lambda watch` routes to) and the routes its own table serves,
+/// with what each route's caller must present.
 struct Function {
     binary: &'static str,
     routes: Vec<Route>,
+    presents: BTreeMap<Route, Presents>,
 }
 
 impl Function {
-    fn new<R>(binary: &'static str, routes: &[(&str, &str, R)]) -> Self {
+    fn new(binary: &'static str, routes: Routes) -> Self {
+        let presents: BTreeMap<Route, Presents> = routes
+            .iter()
+            .map(|route| (Route::new(route.method.as_str(), route.path), route.presents))
+            .collect();
         Self {
             binary,
             routes: routes
                 .iter()
-                .map(|(method, path, _)| Route::new(method, path))
+                .map(|route| Route::new(route.method.as_str(), route.path))
                 .collect(),
+            presents,
         }
     }
 }
@@ -35,10 +44,10 @@ impl Function {
 /// its crate among contract's dev-dependencies).
 fn functions() -> Vec<Function> {
     vec![
-        Function::new("account", account::routes::ROUTES),
-        Function::new("qr-auth", qr_auth::routes::ROUTES),
-        Function::new("external-account", external_account::routes::ROUTES),
-        Function::new("wechat", wechat::routes::ROUTES),
+        Function::new("account", account::routes()),
+        Function::new("qr-auth", qr_auth::routes()),
+        Function::new("external-account", external_account::routes()),
+        Function::new("wechat", wechat::routes()),
     ]
 }
 
@@ -77,7 +86,7 @@ fn compare(source: &str, declared: &[Declared]) -> Vec<String> {
         }
         match (served.get(&item.route), &item.function) {
             (None, _) => problems.push(format!(
-                "{source} declares {} (at {}), which no function's ROUTES serves",
+                "{source} declares {} (at {}), which no function's route table serves",
                 item.route, item.at
             )),
             (Some(serving), Some(named)) if serving != named => problems.push(format!(
@@ -133,7 +142,7 @@ fn functions_serve_distinct_well_formed_routes() {
             }
         }
     }
-    assert_none("functions' ROUTES", &problems);
+    assert_none("functions' route tables", &problems);
 }
 
 /// Every `AWS::Serverless::Function` names its binary in
@@ -190,7 +199,10 @@ fn template_routes_match_functions() {
         }
     }
     problems.extend(compare("template.yaml", &declared));
-    assert_none("template.yaml and the functions' ROUTES disagree", &problems);
+    assert_none(
+        "template.yaml and the functions' route tables disagree",
+        &problems,
+    );
 }
 
 /// `[workspace.metadata.lambda.watch.router]`: path → [{ method, function }].
@@ -229,7 +241,10 @@ fn watch_router_matches_functions() {
         }
     }
     problems.extend(compare("Cargo.toml's watch router", &declared));
-    assert_none("the watch router and the functions' ROUTES disagree", &problems);
+    assert_none(
+        "the watch router and the functions' route tables disagree",
+        &problems,
+    );
 }
 
 /// Follows a local `$ref` ("#/components/parameters/AppId").
@@ -292,7 +307,55 @@ fn openapi_paths_match_functions() {
         }
     }
     problems.extend(compare("openapi.yaml", &declared));
-    assert_none("openapi.yaml and the functions' ROUTES disagree", &problems);
+    assert_none("openapi.yaml and the functions' route tables disagree", &problems);
+}
+
+/// The security requirement alternatives openapi.yaml must give a route
+/// whose caller presents `presents`, each as the set of its schemes. A
+/// union-id proof is the app's setting (a signature, a login code in the
+/// body, or the client's word), so the document cannot require a scheme.
+fn security_of(presents: Presents) -> BTreeSet<BTreeSet<&'static str>> {
+    let bearer = BTreeSet::from(["bearerAuth"]);
+    let signature = BTreeSet::from(["appSignature", "appSignatureTimestamp"]);
+    match presents {
+        Presents::Nothing | Presents::UnionIdProof => BTreeSet::new(),
+        Presents::Bearer | Presents::BearerAndUnionIdProof => BTreeSet::from([bearer]),
+        Presents::BearerOrSignature => BTreeSet::from([bearer, signature]),
+    }
+}
+
+#[test]
+fn openapi_security_matches_what_routes_require() {
+    let document = support::yaml("openapi.yaml");
+    let mut problems = Vec::new();
+    for function in functions() {
+        for (route, presents) in &function.presents {
+            let operation = at(&document, &["paths", &route.path, &route.method.to_lowercase()]);
+            let Some(operation) = operation else {
+                continue; // openapi_paths_match_functions names the missing path
+            };
+            let declared: BTreeSet<BTreeSet<&str>> = at(operation, &["security"])
+                .and_then(Yaml::as_sequence)
+                .into_iter()
+                .flatten()
+                .map(|alternative| {
+                    alternative
+                        .as_mapping()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(scheme, _)| scheme.as_str())
+                        .collect()
+                })
+                .collect();
+            let expected = security_of(*presents);
+            if declared != expected {
+                problems.push(format!(
+                    "openapi.yaml {route}: security {declared:?}, but the route requires {presents:?}, i.e. {expected:?}"
+                ));
+            }
+        }
+    }
+    assert_none("openapi.yaml's security and the route tables disagree", &problems);
 }
 
 /// Each event of events/ is an HTTP API (payload 2.0) request of one route,
@@ -424,5 +487,5 @@ fn events_match_functions() {
         });
     }
     problems.extend(compare("events/", &declared));
-    assert_none("events/ and the functions' ROUTES disagree", &problems);
+    assert_none("events/ and the functions' route tables disagree", &problems);
 }

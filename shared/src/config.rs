@@ -9,6 +9,8 @@ use aws_config::SdkConfig;
 use time::UtcOffset;
 use time::format_description::well_known::Iso8601;
 
+use crate::domain::lockout::LockoutPolicy;
+
 /// Fewer secret bytes than this and a key is guessable offline.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -93,14 +95,6 @@ impl std::fmt::Debug for TokenSettings {
             .field("secret", &"<redacted>")
             .finish()
     }
-}
-
-/// Sign-in lockout per account: `threshold` failures within `window` lock the
-/// account until `window` after the last of them.
-#[derive(Debug, Clone, Copy)]
-pub struct LockoutPolicy {
-    pub threshold: u32,
-    pub window: Duration,
 }
 
 impl Config {

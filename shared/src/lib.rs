@@ -1,28 +1,24 @@
-//! What every OAuthApp Lambda function shares: the response envelope and its
-//! error type, request parsing and validation, tokens, passwords, the request
-//! signature that proves a union id, configuration and the DynamoDB store.
+//! What every OAuthApp Lambda function shares, in layers that depend one
+//! way, from the bottom:
+//!
+//! - `domain`: the records, the rules they follow and the field rules; no I/O.
+//! - `store`: the DynamoDB table, and nothing else.
+//! - `wechat`: the client of WeChat's server API.
+//! - `auth`: tokens, the app backend's signature, passwords, two-factor codes.
+//! - `services` and `config`: what a function builds once per cold start.
+//! - `flows`: sign-in, sign-up and union-id proofs, which several functions share.
+//! - `http`: the edge: routes, what a caller must present, request parsing,
+//!   the two envelopes and the status of each kind of error.
 
+pub mod auth;
 pub mod aws_sdk;
-pub mod clock;
 pub mod config;
-pub mod envelope;
-pub mod error;
-pub mod function;
-pub mod password;
-pub mod proof;
-pub mod registration;
-pub mod request;
-pub mod routing;
+pub mod domain;
+pub mod flows;
+pub mod http;
 pub mod services;
-pub mod sign_in;
-pub mod signature;
 pub mod store;
-pub mod token;
-pub mod two_factor;
-pub mod validate;
 pub mod wechat;
 
 pub use config::Config;
-pub use envelope::Envelope;
-pub use error::ApiError;
 pub use services::Services;

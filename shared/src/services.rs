@@ -1,13 +1,9 @@
 //! What a function builds once per cold start and shares across requests.
 
-use lambda_http::Request;
-
-use crate::ApiError;
+use crate::auth::token::Tokens;
+use crate::auth::two_factor::SecretBox;
 use crate::config::Config;
 use crate::store::Store;
-use crate::store::User;
-use crate::token::Tokens;
-use crate::two_factor::SecretBox;
 use crate::wechat::Wechat;
 
 pub struct Services {
@@ -37,14 +33,5 @@ impl Services {
             totp_secrets: SecretBox::new(&config.two_factor_key.0),
             config,
         }
-    }
-
-    /// The user the request's Bearer token speaks for, in app `app_id`.
-    pub async fn signed_in_user(&self, req: &Request, app_id: u64) -> Result<User, ApiError> {
-        let subject = self.tokens.authenticate(req, app_id)?;
-        self.store
-            .user(app_id, subject.user_id)
-            .await?
-            .ok_or_else(ApiError::user_gone)
     }
 }

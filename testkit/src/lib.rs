@@ -4,7 +4,10 @@
 
 pub mod dynamodb_faults;
 pub mod fake_wechat;
+pub mod harness;
 pub mod logs;
+
+pub use harness::{Harness, code_at};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,9 +18,13 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use dynamodb_faults::DynamoFaults;
 use lambda_http::{Body, Request, Response};
+use oauthapp_shared::Config;
+use oauthapp_shared::Services;
+use oauthapp_shared::auth::signature;
 use oauthapp_shared::config::Secrets;
-use oauthapp_shared::store::{App, AppCard, AppChanges, NewApp, Store, UnionIdProof, schema};
-use oauthapp_shared::{Config, Services, clock, signature};
+use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{App, AppCard, UnionIdProof};
+use oauthapp_shared::store::{AppChanges, NewApp, Store, schema};
 use serde_json::{Value, json};
 
 pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-thirty-two-bytes!";

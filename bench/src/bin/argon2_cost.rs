@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use bench::stats::{Samples, ms};
-use oauthapp_shared::password;
+use oauthapp_shared::auth::password;
 
 const ROUNDS: usize = 30;
 

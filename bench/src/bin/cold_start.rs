@@ -28,7 +28,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, client};
 use hyper_util::rt::TokioIo;
 use oauthapp_shared::Services;
-use oauthapp_shared::function::WARMED_UP;
+use oauthapp_shared::http::function::WARMED_UP;
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};

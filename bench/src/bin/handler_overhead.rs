@@ -16,8 +16,9 @@ use bench::event::Event;
 use bench::fixture::Fixture;
 use bench::stats::{Samples, us};
 use bench::{Failure, check_answer, local_stack};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Body;
 use oauthapp_shared::Services;
+use oauthapp_shared::http::function::Function;
 use oauthapp_shared::store::keys;
 
 /// Timed calls per endpoint, after `WARM_UP` untimed ones.
@@ -86,25 +87,6 @@ impl Intercept for DynamoDbClock {
     }
 }
 
-/// A function's state and its `handle`.
-enum Function {
-    Account(account::AppState),
-    ExternalAccount(external_account::AppState),
-    QrAuth(qr_auth::AppState),
-    Wechat(wechat::AppState),
-}
-
-impl Function {
-    async fn handle(&self, req: Request) -> Response<Body> {
-        match self {
-            Function::Account(state) => account::handle(state, req).await,
-            Function::ExternalAccount(state) => external_account::handle(state, req).await,
-            Function::QrAuth(state) => qr_auth::handle(state, req).await,
-            Function::Wechat(state) => wechat::handle(state, req).await,
-        }
-    }
-}
-
 /// The figures of one endpoint.
 struct Measured {
     outside_dynamodb: Samples,
@@ -129,10 +111,10 @@ async fn run() -> Result<(), Failure> {
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb);
     let services = || Services::new(config.clone(), dynamodb.clone());
     let fixture = Fixture::provision(&services()).await?;
-    let account = Function::Account(account::AppState::new(services()));
-    let external_account = Function::ExternalAccount(external_account::AppState::new(services()));
-    let qr_auth = Function::QrAuth(qr_auth::AppState::new(services()));
-    let wechat = Function::Wechat(wechat::AppState::new(services()));
+    let account = Function::new(services(), account::routes());
+    let external_account = Function::new(services(), external_account::routes());
+    let qr_auth = Function::new(services(), qr_auth::routes());
+    let wechat = Function::new(services(), wechat::routes());
     let endpoints = [
         (&account, fixture.profile(), 200),
         (&account, fixture.point_log(), 200),
@@ -216,7 +198,7 @@ async fn measure(
     for call in 0..WARM_UP + CALLS {
         let request = event.to_request();
         let started = Instant::now();
-        let response = function.handle(request).await;
+        let response = function.answer(request).await;
         let elapsed = started.elapsed();
         let (in_dynamodb, requests) = clock.take();
         let Body::Text(body) = response.body() else {

@@ -3,43 +3,25 @@
 //! log, and v1 `/User/{appKey}/TwoFactorAuth` enrolment.
 
 mod password_account;
-mod points;
+mod point_log;
 mod profile;
-pub mod routes;
-mod two_factor;
+mod two_factor_auth;
 mod union_id;
 
-use lambda_http::{Body, Request, Response};
-use oauthapp_shared::envelope::json;
-use oauthapp_shared::routing::{Matched, Routed};
-use oauthapp_shared::{ApiError, Services};
-use routes::Route;
+use oauthapp_shared::http::{Anyone, Bearer, Routes, UnionIdProof};
 
-/// Built once per cold start.
-pub type AppState = Routed<Route>;
-
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    state.answer(req, dispatch).await
-}
-
-async fn dispatch(
-    services: &Services,
-    Matched { route, address, .. }: Matched<Route>,
-    req: &Request,
-) -> Result<serde_json::Value, ApiError> {
-    let store = &services.store;
-    // Legacy paths give the id itself: no read to find it.
-    let app_id = address.app_id(store).await?;
-    match route {
-        Route::SignUp => json(password_account::sign_up(services, app_id, req).await?),
-        Route::SignIn => json(password_account::sign_in(services, app_id, req).await?),
-        Route::UnionIdSignUp => json(union_id::sign_up(services, app_id, req).await?),
-        Route::UnionIdSignIn => json(union_id::sign_in(services, app_id, req).await?),
-        Route::GetProfile => json(profile::get(services, app_id, req).await?),
-        Route::PutProfile => json(profile::put(services, app_id, req).await?),
-        Route::PointLog => json(points::log(services, app_id, req).await?),
-        Route::StartTwoFactor => json(two_factor::start(services, &address, app_id, req).await?),
-        Route::ConfirmTwoFactor => json(two_factor::confirm(services, app_id, req).await?),
-        Route::TurnOffTwoFactor => json(two_factor::turn_off(services, app_id, req).await?),
-    }
+/// The routes this function serves, exactly as API Gateway routes them.
+#[rustfmt::skip]
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/AppUsers/{appId}/SignUp", Anyone, password_account::sign_up)
+        .post("/api/AppUsers/{appId}/SignIn", Anyone, password_account::sign_in)
+        .post("/api/AppUsers/{appId}/UnionIDSignUp", UnionIdProof, union_id::union_id_sign_up)
+        .post("/api/AppUsers/{appId}/UnionIDSignIn", UnionIdProof, union_id::union_id_sign_in)
+        .get("/api/AppUsers/{appId}/Profile", Bearer, profile::get)
+        .put("/api/AppUsers/{appId}/Profile", Bearer, profile::put)
+        .get("/api/AppUsers/{appId}/PointLog", Bearer, point_log::point_log)
+        .get("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::get)
+        .post("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::post)
+        .delete("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::delete)
 }

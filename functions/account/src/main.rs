@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    oauthapp_shared::function::run(account::AppState::new, account::handle).await
+    oauthapp_shared::http::run(account::routes).await
 }

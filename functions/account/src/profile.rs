@@ -1,9 +1,8 @@
 //! `GET Profile` and `PUT Profile`: the signed-in user's own record.
 
-use lambda_http::Request;
-use oauthapp_shared::request::json_body;
-use oauthapp_shared::store::{ProfileChanges, User};
-use oauthapp_shared::{ApiError, Services, clock, validate};
+use oauthapp_shared::domain::{Error, User, clock, validate};
+use oauthapp_shared::http::{Bearer, Ctx, Json};
+use oauthapp_shared::store::ProfileChanges;
 use serde::{Deserialize, Serialize};
 use time::UtcOffset;
 
@@ -54,21 +53,19 @@ impl ProfileView {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ProfileUpdate {
+pub struct ProfileUpdate {
     avatar: Option<String>,
     data: Option<String>,
     nick_name: Option<String>,
 }
 
-pub async fn get(services: &Services, app_id: u64, req: &Request) -> Result<ProfileView, ApiError> {
-    let user = services.signed_in_user(req, app_id).await?;
-    Ok(ProfileView::new(user, services.config.display_offset))
+pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<ProfileView, Error> {
+    let user = ctx.signed_in_user().await?;
+    Ok(ProfileView::new(user, ctx.services.config.display_offset))
 }
 
 /// Changes only the fields the body names.
-pub async fn put(services: &Services, app_id: u64, req: &Request) -> Result<bool, ApiError> {
-    let subject = services.tokens.authenticate(req, app_id)?;
-    let body: ProfileUpdate = json_body(req)?;
+pub async fn put(ctx: Ctx<'_, Bearer>, Json(body): Json<ProfileUpdate>) -> Result<bool, Error> {
     if let Some(avatar) = &body.avatar {
         validate::text("avatar", avatar, validate::AVATAR_MAX)?;
     }
@@ -83,13 +80,10 @@ pub async fn put(services: &Services, app_id: u64, req: &Request) -> Result<bool
         data: body.data,
         nick_name: body.nick_name,
     };
-    let found = services
+    let found = ctx
+        .services
         .store
-        .update_profile(app_id, subject.user_id, changes, clock::now())
+        .update_profile(ctx.app.id, ctx.caller.user_id, changes, clock::now())
         .await?;
-    if found {
-        Ok(true)
-    } else {
-        Err(ApiError::user_gone())
-    }
+    if found { Ok(true) } else { Err(Error::user_gone()) }
 }

@@ -1,21 +1,19 @@
 //! `UnionIDSignUp` and `UnionIDSignIn`: users known by a (platform, unionID)
 //! pair, proven as the app's `unionIdProof` setting demands.
 
-use lambda_http::Request;
-use oauthapp_shared::proof::{UnionIdClaim, prove_union_id};
-use oauthapp_shared::request::json_body;
-use oauthapp_shared::routing::AppAddress;
-use oauthapp_shared::sign_in::union_id_sign_in;
-use oauthapp_shared::signature::Signed;
-use oauthapp_shared::token::{GrantType, TokenModel};
-use oauthapp_shared::{ApiError, Services, password, validate};
+use oauthapp_shared::auth::password;
+use oauthapp_shared::auth::signature::Signed;
+use oauthapp_shared::auth::token::{GrantType, TokenModel};
+use oauthapp_shared::domain::{Error, validate};
+use oauthapp_shared::flows::proof::UnionIdClaim;
+use oauthapp_shared::flows::registration::{ProfileFields, register};
+use oauthapp_shared::flows::sign_in::{self, UnionIdSignInRequest};
+use oauthapp_shared::http::{Ctx, Json, UnionIdProof};
 use serde::Deserialize;
-
-use oauthapp_shared::registration::{ProfileFields, register};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SignUpRequest {
+pub struct SignUpRequest {
     platform: String,
     #[serde(rename = "unionID")]
     union_id: Option<String>,
@@ -29,8 +27,11 @@ struct SignUpRequest {
     phone_is_valid: bool,
 }
 
-pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
-    let body: SignUpRequest = json_body(req)?;
+pub async fn union_id_sign_up(
+    ctx: Ctx<'_, UnionIdProof>,
+    (Json(body), Json(profile)): (Json<SignUpRequest>, Json<ProfileFields>),
+) -> Result<TokenModel, Error> {
+    let services = ctx.services;
     validate::platform(&body.platform)?;
     let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     let user_name = body.user_name.filter(|name| !name.is_empty());
@@ -41,13 +42,12 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
             validate::password(pwd)?;
         }
         (None, None) => {}
-        (Some(_), None) => return Err(ApiError::bad_request("`pwd` is required with a `userName`.")),
-        (None, Some(_)) => return Err(ApiError::bad_request("`pwd` needs a `userName` to sign in with.")),
+        (Some(_), None) => return Err(Error::invalid("`pwd` is required with a `userName`.")),
+        (None, Some(_)) => return Err(Error::invalid("`pwd` needs a `userName` to sign in with.")),
     }
-    let profile: ProfileFields = json_body(req)?;
     let mut new_user = profile.into_new_user(Some(body.platform))?;
-    let app = AppAddress::Id(app_id).load(&services.store).await?;
-    let proven = prove_union_id(services, &app, req, claim).await?;
+    let app = ctx.app.load(&services.store).await?;
+    let proven = ctx.caller.prove(&app, claim).await?;
     let signed = proven.signed == Signed::Yes;
     // Only the app's backend may vouch that an address was verified.
     new_user.email_is_valid = signed && body.email_is_valid;
@@ -61,7 +61,10 @@ pub async fn sign_up(services: &Services, app_id: u64, req: &Request) -> Result<
     register(services, &app, new_user, GrantType::UnionId).await
 }
 
-pub async fn sign_in(services: &Services, app_id: u64, req: &Request) -> Result<TokenModel, ApiError> {
+pub async fn union_id_sign_in(
+    ctx: Ctx<'_, UnionIdProof>,
+    Json(body): Json<UnionIdSignInRequest>,
+) -> Result<TokenModel, Error> {
     let not_bound = "No user is registered with this platform and unionID; sign up with UnionIDSignUp.";
-    union_id_sign_in(services, &AppAddress::Id(app_id), req, not_bound).await
+    sign_in::union_id_sign_in(ctx.services, &ctx.app, &ctx.caller, body, not_bound).await
 }

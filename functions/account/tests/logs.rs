@@ -1,14 +1,20 @@
 //! What operators read: in Lambda's JSON log format every line a request
 //! logs carries the invocation's request id, and the body of a sign-in
 //! (the password) never appears.
+//!
+//! Its own test binary: tracing decides once per process whether a log
+//! statement is enabled, so a statement that the other tests' threads (with
+//! no subscriber) reach first could stay disabled for this test's one.
 
+#![allow(dead_code)] // The harness's other helpers serve the `api` tests.
+
+#[path = "api/common.rs"]
 mod common;
 
-use account::handle;
 use common::Harness;
-use oauthapp_shared::Envelope;
-use oauthapp_shared::function::contain_panics;
-use oauthapp_shared::store::UnionIdProof;
+use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::http::envelope::Envelope;
+use oauthapp_shared::http::function::contain_panics;
 use serde_json::{Value, json};
 use testkit::logs::CapturedLogs;
 use tracing::Instrument;
@@ -32,7 +38,7 @@ async fn request_logs_are_json_with_the_request_id_and_no_password() {
     let request = testkit::request("POST", &h.path("SignIn"), Some(&body), &[]);
     // The span lambda_runtime opens around every invocation.
     let invocation = tracing::info_span!("Lambda runtime invoke", requestId = "4ef4b0e7-request-id");
-    let response = contain_panics(Envelope::Legacy, handle(&h.state, request))
+    let response = contain_panics(Envelope::Legacy, h.answer(request))
         .instrument(invocation)
         .await;
     assert_eq!(response.status(), 503);

@@ -2,14 +2,16 @@
 //! Every endpoint acts on the Bearer token's user only: another user's
 //! binding is as absent as one that never existed.
 
-use lambda_http::Request;
-use oauthapp_shared::proof::{UnionIdClaim, prove_union_id};
-use oauthapp_shared::request::json_body;
-use oauthapp_shared::routing::AppAddress;
-use oauthapp_shared::sign_in::remember_open_id;
-use oauthapp_shared::store::{BindError, Binding, BindingChange, BindingChangeError, NewBinding};
-use oauthapp_shared::token::Subject;
-use oauthapp_shared::{ApiError, Services, clock, validate};
+use oauthapp_shared::Services;
+use oauthapp_shared::auth::token::Subject;
+use oauthapp_shared::domain::{Binding, Error, clock, validate};
+use oauthapp_shared::flows::proof::UnionIdClaim;
+use oauthapp_shared::flows::sign_in::remember_open_id;
+use oauthapp_shared::http::error::ApiError;
+use oauthapp_shared::http::input::Input;
+use oauthapp_shared::http::route::Incoming;
+use oauthapp_shared::http::{Bearer, BearerAndUnionIdProof, Ctx, Json};
+use oauthapp_shared::store::{BindError, BindingChange, BindingChangeError, NewBinding};
 use serde::{Deserialize, Serialize};
 use time::UtcOffset;
 
@@ -50,7 +52,7 @@ impl UserLogin {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct BindRequest {
+pub struct BindRequest {
     #[serde(rename = "unionID")]
     union_id: Option<String>,
     /// A `wx.login` code, for apps that prove union ids with one.
@@ -62,23 +64,31 @@ struct BindRequest {
 }
 
 #[derive(Deserialize)]
-struct UpdateRequest {
+pub struct UpdateRequest {
     avatar: Option<String>,
     data: Option<String>,
     enable: Option<bool>,
 }
 
-pub fn no_such_binding(id: impl std::fmt::Display) -> ApiError {
-    ApiError::not_found(format!("You have no external account with id {id}."))
+fn no_such_binding(id: impl std::fmt::Display) -> Error {
+    Error::not_found(format!("You have no external account with id {id}."))
 }
 
-/// Who the Bearer token speaks for, in the app of the path.
-async fn caller(services: &Services, address: &AppAddress, req: &Request) -> Result<Subject, ApiError> {
-    let app_id = address.app_id(&services.store).await?;
-    services.tokens.authenticate(req, app_id)
+/// The `{id}` of a binding path.
+pub struct BindingId(u64);
+
+impl Input for BindingId {
+    fn read(incoming: &Incoming<'_>) -> Result<Self, ApiError> {
+        let raw = incoming.param("id").unwrap_or_default();
+        raw.parse::<u64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(BindingId)
+            .ok_or_else(|| no_such_binding(raw).into())
+    }
 }
 
-fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), ApiError> {
+fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), Error> {
     if let Some(avatar) = avatar {
         validate::text("avatar", avatar, validate::AVATAR_MAX)?;
     }
@@ -91,11 +101,10 @@ fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), 
 /// `POST /ExternalAccount/{appKey}`: binds (platform, unionID), proven as
 /// for union-id sign-up, to the caller. Binding it again is a success that
 /// changes nothing.
-pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> Result<bool, ApiError> {
+pub async fn post(ctx: Ctx<'_, BearerAndUnionIdProof>, Json(body): Json<BindRequest>) -> Result<bool, Error> {
+    let (services, (subject, prover)) = (ctx.services, &ctx.caller);
     let store = &services.store;
-    let subject = caller(services, address, req).await?;
     let app_id = subject.app_id;
-    let body: BindRequest = json_body(req)?;
     let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     validate::platform(&body.platform)?;
     let platform_name = body
@@ -105,9 +114,9 @@ pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> R
     validate::text("platformName", &platform_name, validate::PLATFORM_NAME_MAX)?;
     check_profile_fields(body.avatar.as_deref(), body.data.as_deref())?;
     let (app, user) = store.app_and_user(app_id, subject.user_id).await?;
-    let app = address.known(app)?;
-    let user = user.ok_or_else(ApiError::user_gone)?;
-    let proven = prove_union_id(services, &app, req, claim).await?;
+    let app = ctx.app.known(app)?;
+    let user = user.ok_or_else(Error::user_gone)?;
+    let proven = prover.prove(&app, claim).await?;
     let new = NewBinding {
         platform: body.platform,
         union_id: proven.union_id.clone(),
@@ -120,21 +129,17 @@ pub async fn bind(services: &Services, address: &AppAddress, req: &Request) -> R
             remember_open_id(services, &user, &proven).await?;
             Ok(true)
         }
-        Err(BindError::Taken) => Err(ApiError::conflict(
+        Err(BindError::Taken) => Err(Error::conflict(
             "This platform and unionID are bound to another user of this app.",
         )),
-        Err(BindError::UserGone) => Err(ApiError::user_gone()),
+        Err(BindError::UserGone) => Err(Error::user_gone()),
         Err(BindError::Store(err)) => Err(err.into()),
     }
 }
 
 /// `GET /ExternalAccount/{appKey}`: the caller's bindings, oldest first.
-pub async fn list(
-    services: &Services,
-    address: &AppAddress,
-    req: &Request,
-) -> Result<Vec<UserLogin>, ApiError> {
-    let subject = caller(services, address, req).await?;
+pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<Vec<UserLogin>, Error> {
+    let (services, subject) = (ctx.services, ctx.caller);
     let offset = services.config.display_offset;
     Ok(services
         .store
@@ -146,17 +151,13 @@ pub async fn list(
 }
 
 /// `PUT /ExternalAccount/{appKey}/{id}`: changes only the fields the body names.
-pub async fn update(
-    services: &Services,
-    address: &AppAddress,
-    id: u64,
-    req: &Request,
-) -> Result<bool, ApiError> {
-    let subject = caller(services, address, req).await?;
-    let body: UpdateRequest = json_body(req)?;
+pub async fn put(
+    ctx: Ctx<'_, Bearer>,
+    (BindingId(id), Json(body)): (BindingId, Json<UpdateRequest>),
+) -> Result<bool, Error> {
     check_profile_fields(body.avatar.as_deref(), body.data.as_deref())?;
     if body.avatar.is_none() && body.data.is_none() && body.enable.is_none() {
-        return Err(ApiError::bad_request(
+        return Err(Error::invalid(
             "Name at least one of `avatar`, `data` and `enable` to change.",
         ));
     }
@@ -165,27 +166,16 @@ pub async fn update(
         data: body.data,
         enable: body.enable,
     };
-    apply(services, subject, id, change).await
+    apply(ctx.services, ctx.caller, id, change).await
 }
 
 /// `DELETE /ExternalAccount/{appKey}/{id}`: removes the binding; its
 /// (platform, unionID) is free to bind again.
-pub async fn remove(
-    services: &Services,
-    address: &AppAddress,
-    id: u64,
-    req: &Request,
-) -> Result<bool, ApiError> {
-    let subject = caller(services, address, req).await?;
-    apply(services, subject, id, BindingChange::Remove).await
+pub async fn delete(ctx: Ctx<'_, Bearer>, BindingId(id): BindingId) -> Result<bool, Error> {
+    apply(ctx.services, ctx.caller, id, BindingChange::Remove).await
 }
 
-async fn apply(
-    services: &Services,
-    subject: Subject,
-    id: u64,
-    change: BindingChange,
-) -> Result<bool, ApiError> {
+async fn apply(services: &Services, subject: Subject, id: u64, change: BindingChange) -> Result<bool, Error> {
     match services
         .store
         .change_binding(subject.app_id, subject.user_id, id, change, clock::now())
@@ -193,7 +183,7 @@ async fn apply(
     {
         Ok(()) => Ok(true),
         Err(BindingChangeError::NotFound) => Err(no_such_binding(id)),
-        Err(BindingChangeError::LastSignIn) => Err(ApiError::conflict(
+        Err(BindingChangeError::LastSignIn) => Err(Error::conflict(
             "This is the account's last way to sign in (it has no password and no other enabled external \
              account); bind and enable another external account first.",
         )),

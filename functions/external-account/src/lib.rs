@@ -3,60 +3,30 @@
 //! edits, disables and removes them, and signs in with any enabled one.
 
 mod bindings;
-pub mod routes;
 
-use std::collections::HashMap;
+use oauthapp_shared::auth::token::TokenModel;
+use oauthapp_shared::domain::Error;
+use oauthapp_shared::flows::sign_in::{self, UnionIdSignInRequest};
+use oauthapp_shared::http::{Bearer, BearerAndUnionIdProof, Ctx, Json, Routes, UnionIdProof};
 
-use lambda_http::{Body, Request, Response};
-use oauthapp_shared::envelope::json;
-use oauthapp_shared::routing::{AppAddress, Matched, Routed};
-use oauthapp_shared::sign_in::union_id_sign_in;
-use oauthapp_shared::token::TokenModel;
-use oauthapp_shared::{ApiError, Services};
-use routes::Route;
-
-/// Built once per cold start.
-pub type AppState = Routed<Route>;
-
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    state.answer(req, dispatch).await
-}
-
-async fn dispatch(
-    services: &Services,
-    Matched {
-        route,
-        address,
-        params,
-    }: Matched<Route>,
-    req: &Request,
-) -> Result<serde_json::Value, ApiError> {
-    match route {
-        Route::SignIn => json(sign_in(services, &address, req).await?),
-        Route::Bind => json(bindings::bind(services, &address, req).await?),
-        Route::List => json(bindings::list(services, &address, req).await?),
-        Route::Update => json(bindings::update(services, &address, binding_id(&params)?, req).await?),
-        Route::Remove => json(bindings::remove(services, &address, binding_id(&params)?, req).await?),
-    }
-}
-
-/// The `{id}` of a binding path.
-fn binding_id(params: &HashMap<String, String>) -> Result<u64, ApiError> {
-    let raw = params.get("id").map(String::as_str).unwrap_or_default();
-    raw.parse::<u64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| bindings::no_such_binding(raw))
+/// The routes this function serves, exactly as API Gateway routes them.
+/// `SignIn` is a fixed segment, so it is never read as an `{id}`.
+#[rustfmt::skip]
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/ExternalAccount/{appKey}", BearerAndUnionIdProof, bindings::post)
+        .get("/ExternalAccount/{appKey}", Bearer, bindings::get)
+        .put("/ExternalAccount/{appKey}/{id}", Bearer, bindings::put)
+        .delete("/ExternalAccount/{appKey}/{id}", Bearer, bindings::delete)
+        .post("/ExternalAccount/{appKey}/SignIn", UnionIdProof, sign_in)
 }
 
 /// `POST /ExternalAccount/{appKey}/SignIn`: no token; the unionID is proven
 /// as the app's `unionIdProof` demands.
-async fn sign_in(services: &Services, address: &AppAddress, req: &Request) -> Result<TokenModel, ApiError> {
-    union_id_sign_in(
-        services,
-        address,
-        req,
-        "No account of this app is bound to this platform and unionID.",
-    )
-    .await
+async fn sign_in(
+    ctx: Ctx<'_, UnionIdProof>,
+    Json(body): Json<UnionIdSignInRequest>,
+) -> Result<TokenModel, Error> {
+    let not_bound = "No account of this app is bound to this platform and unionID.";
+    sign_in::union_id_sign_in(ctx.services, &ctx.app, &ctx.caller, body, not_bound).await
 }

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    oauthapp_shared::function::run(external_account::AppState::new, external_account::handle).await
+    oauthapp_shared::http::run(external_account::routes).await
 }

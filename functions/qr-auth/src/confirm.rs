@@ -4,25 +4,26 @@
 //! Either way the web page's token is stored with the key, and the response
 //! is a token for the mini-program side.
 
-use lambda_http::Request;
-use oauthapp_shared::proof::{UnionIdClaim, prove_union_id};
-use oauthapp_shared::registration::{ProfileFields, creation_error};
-use oauthapp_shared::request::json_body;
-use oauthapp_shared::sign_in::{disabled_binding, remember_open_id};
-use oauthapp_shared::signature::Signed;
-use oauthapp_shared::store::{App, CreateUserError, QrState, UnionIdOwner, User};
-use oauthapp_shared::token::{GrantType, TokenModel};
-use oauthapp_shared::{ApiError, Services, clock, validate};
+use oauthapp_shared::Services;
+use oauthapp_shared::auth::signature::Signed;
+use oauthapp_shared::auth::token::{GrantType, TokenModel};
+use oauthapp_shared::domain::qr::{QrState, SignInKey};
+use oauthapp_shared::domain::{App, Error, UnionIdOwner, User, clock, validate};
+use oauthapp_shared::flows::proof::UnionIdClaim;
+use oauthapp_shared::flows::registration::{ProfileFields, creation_error};
+use oauthapp_shared::flows::sign_in::{disabled_binding, remember_open_id};
+use oauthapp_shared::http::{Bearer, Ctx, Json, UnionIdProof};
+use oauthapp_shared::store::CreateUserError;
 use serde::Deserialize;
 
-use crate::key::{KeyRequest, SignInKey, refused};
+use crate::key::{KeyRequest, refused};
 
 /// Platform of users who register through the mini-program.
 const MINI_PROGRAM: &str = "wxminip";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RegisterRequest {
+pub struct RegisterRequest {
     sign_in_key: SignInKey,
     #[serde(rename = "unionID")]
     union_id: Option<String>,
@@ -39,7 +40,7 @@ struct RegisterRequest {
 }
 
 /// Binds the key to `user` with a token for the web page.
-async fn confirm(services: &Services, app: &App, key: SignInKey, user: &User) -> Result<(), ApiError> {
+async fn confirm(services: &Services, app: &App, key: SignInKey, user: &User) -> Result<(), Error> {
     let web_token = services.tokens.issue(app, user, GrantType::UnionId)?;
     services
         .store
@@ -49,34 +50,34 @@ async fn confirm(services: &Services, app: &App, key: SignInKey, user: &User) ->
 }
 
 /// `QR-Auth/Confirm-Login`: the Bearer token's user signs the web page in.
-pub async fn login(services: &Services, app: &App, req: &Request) -> Result<TokenModel, ApiError> {
-    let subject = services.tokens.authenticate(req, app.id)?;
-    let body: KeyRequest = json_body(req)?;
+pub async fn confirm_login(ctx: Ctx<'_, Bearer>, Json(body): Json<KeyRequest>) -> Result<TokenModel, Error> {
+    let services = ctx.services;
+    let app = &ctx.app.load(&services.store).await?;
     let user = services
         .store
-        .user(app.id, subject.user_id)
+        .user(app.id, ctx.caller.user_id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("The user of this token no longer exists."))?;
+        .ok_or_else(|| Error::unauthenticated("The user of this token no longer exists."))?;
     confirm(services, app, body.sign_in_key, &user).await?;
     services.tokens.issue(app, &user, GrantType::UnionId)
 }
 
-fn check_code(field: &str, code: &Option<String>) -> Result<(), ApiError> {
+fn check_code(field: &str, code: &Option<String>) -> Result<(), Error> {
     match code.as_deref() {
         None | Some("") => Ok(()),
         Some(code) if (4..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) => Ok(()),
-        Some(_) => Err(ApiError::bad_request(format!("`{field}` must be 4 to 8 digits."))),
+        Some(_) => Err(Error::invalid(format!("`{field}` must be 4 to 8 digits."))),
     }
 }
 
 /// The registered owner of the unionID, if this path may sign them in: it
 /// has no field for a second factor, and a disabled binding signs in nobody.
-fn signing_in((owner, user): (UnionIdOwner, User)) -> Result<User, ApiError> {
+fn signing_in((owner, user): (UnionIdOwner, User)) -> Result<User, Error> {
     if !owner.enable {
         return Err(disabled_binding());
     }
     if user.two_factor.is_on() {
-        return Err(ApiError::unauthorized(
+        return Err(Error::unauthenticated(
             "Two-factor sign-in is on for this user: sign in on the mini-program with the code, then confirm \
              the key with QR-Auth/Confirm-Login.",
         ));
@@ -87,9 +88,12 @@ fn signing_in((owner, user): (UnionIdOwner, User)) -> Result<User, ApiError> {
 /// `QRCodeSignUp` / `QR-Auth/Confirm-Register`: registers the user proven
 /// by the app's union-id proof, or signs in the one who has that unionID
 /// already, and confirms the key for them.
-pub async fn register(services: &Services, app: &App, req: &Request) -> Result<TokenModel, ApiError> {
-    let body: RegisterRequest = json_body(req)?;
-    let profile: ProfileFields = json_body(req)?;
+pub async fn confirm_register(
+    ctx: Ctx<'_, UnionIdProof>,
+    (Json(body), Json(profile)): (Json<RegisterRequest>, Json<ProfileFields>),
+) -> Result<TokenModel, Error> {
+    let services = ctx.services;
+    let app = &ctx.app.load(&services.store).await?;
     let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     let user_name = body.user_name.filter(|name| !name.is_empty());
     if let Some(user_name) = &user_name {
@@ -97,7 +101,7 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
     }
     let phone = profile.phone.as_deref().unwrap_or_default();
     if !phone.is_empty() && (phone.len() != 11 || !phone.chars().all(|c| c.is_ascii_digit())) {
-        return Err(ApiError::bad_request("`phone` must be 11 digits."));
+        return Err(Error::invalid("`phone` must be 11 digits."));
     }
     check_code("emailCode", &body.email_code)?;
     check_code("phoneCode", &body.phone_code)?;
@@ -114,7 +118,7 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
         .qr_key_in_state(body.sign_in_key.0, app.id, now, QrState::Scanned)
         .await
         .map_err(refused)?;
-    let proven = prove_union_id(services, app, req, claim).await?;
+    let proven = ctx.caller.prove(app, claim).await?;
     let signed = proven.signed == Signed::Yes;
     let union_id = &proven.union_id;
 
@@ -134,7 +138,7 @@ pub async fn register(services: &Services, app: &App, req: &Request) -> Result<T
                     store
                         .user_by_union_id(app.id, &platform, union_id)
                         .await?
-                        .ok_or_else(|| ApiError::internal("union-id guard without its user"))?,
+                        .ok_or_else(|| Error::internal("union-id guard without its user"))?,
                 )?,
                 Err(err) => return Err(creation_error(err)),
             }

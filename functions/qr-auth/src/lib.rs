@@ -6,38 +6,21 @@
 
 mod confirm;
 mod key;
-pub mod routes;
 mod scan;
 
-use lambda_http::{Body, Request, Response};
-use oauthapp_shared::envelope::json;
-use oauthapp_shared::routing::{Matched, Routed};
-use oauthapp_shared::{ApiError, Services};
-use routes::Route;
+use oauthapp_shared::http::{Anyone, Bearer, Routes, UnionIdProof};
 
-/// Built once per cold start.
-pub type AppState = Routed<Route>;
-
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    state.answer(req, dispatch).await
-}
-
-async fn dispatch(
-    services: &Services,
-    Matched { route, address, .. }: Matched<Route>,
-    req: &Request,
-) -> Result<serde_json::Value, ApiError> {
-    let store = &services.store;
-    match route {
-        Route::PreSignIn | Route::Initiate => {
-            json(key::initiate(services, &address.load(store).await?, req).await?)
-        }
-        Route::Scan | Route::ScanV1 => json(scan::scan(services, &address.load(store).await?, req).await?),
-        // The poll needs only the app id, which the key item checks: no app read.
-        Route::SignIn => json(key::redeem(services, address.app_id(store).await?, req).await?),
-        Route::ConfirmLogin => json(confirm::login(services, &address.load(store).await?, req).await?),
-        Route::SignUp | Route::ConfirmRegister => {
-            json(confirm::register(services, &address.load(store).await?, req).await?)
-        }
-    }
+/// The routes this function serves, exactly as API Gateway routes them.
+/// Legacy paths name the app by `{appId}`, v1 paths by `{appKey}`.
+#[rustfmt::skip]
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/AppUsers/{appId}/QRCodePreSignIn", Anyone, key::initiate)
+        .post("/api/AppUsers/{appId}/QRCodeScan", Anyone, scan::scan)
+        .post("/api/AppUsers/{appId}/QRCodeSignUp", UnionIdProof, confirm::confirm_register)
+        .post("/api/AppUsers/{appId}/QRCodeSignIn", Anyone, key::qr_code_sign_in)
+        .post("/Wechat/{appKey}/QR-Auth/Initiate", Anyone, key::initiate)
+        .post("/Wechat/{appKey}/QR-Auth/Scan", Anyone, scan::scan)
+        .post("/Wechat/{appKey}/QR-Auth/Confirm-Login", Bearer, confirm::confirm_login)
+        .post("/Wechat/{appKey}/QR-Auth/Confirm-Register", UnionIdProof, confirm::confirm_register)
 }

@@ -1,10 +1,8 @@
 //! `QRCodeScan` / `QR-Auth/Scan`: the mini-program shows which app asks,
 //! with what scopes, and the key moves to scanned.
 
-use lambda_http::Request;
-use oauthapp_shared::request::json_body;
-use oauthapp_shared::store::App;
-use oauthapp_shared::{ApiError, Services, clock};
+use oauthapp_shared::domain::{Error, clock};
+use oauthapp_shared::http::{Anyone, Ctx, Json};
 use serde::Serialize;
 
 use crate::key::{KeyRequest, refused};
@@ -24,14 +22,15 @@ pub struct AppCardView {
     scheme: String,
 }
 
-pub async fn scan(services: &Services, app: &App, req: &Request) -> Result<AppCardView, ApiError> {
-    let body: KeyRequest = json_body(req)?;
+pub async fn scan(ctx: Ctx<'_, Anyone>, Json(body): Json<KeyRequest>) -> Result<AppCardView, Error> {
+    let services = ctx.services;
+    let app = ctx.app.load(&services.store).await?;
     let key = services
         .store
         .scan_qr_key(body.sign_in_key.0, app.id, clock::now())
         .await
         .map_err(refused)?;
-    let card = app.card.clone();
+    let card = app.card;
     Ok(AppCardView {
         app_id: app.id,
         name: card.name,

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    oauthapp_shared::function::run(wechat::AppState::new, wechat::handle).await
+    oauthapp_shared::http::run(wechat::routes).await
 }

@@ -2,32 +2,25 @@
 //! mini-program, its code images and the content check. Bodies are WeChat's
 //! own request bodies, passed on as given.
 
-use lambda_http::http::header;
-use lambda_http::{Body, Request, Response};
-use oauthapp_shared::ApiError;
-use oauthapp_shared::envelope::Outcome;
-use oauthapp_shared::request::json_body;
-use oauthapp_shared::store::App;
+use oauthapp_shared::domain::{App, Error};
+use oauthapp_shared::http::caller::Caller;
+use oauthapp_shared::http::{BearerOrSignature, Ctx, Image, Json};
 use oauthapp_shared::wechat::{self, Answer, Call, Wechat};
 use serde_json::{Map, Value};
 
-use crate::caller::Caller;
-
-/// The JSON object body to pass on to WeChat.
-pub fn passed_body(req: &Request) -> Result<Map<String, Value>, ApiError> {
-    json_body(req)
-}
+/// A body passed on to WeChat as given: a JSON object.
+pub type Passed = Json<Map<String, Value>>;
 
 /// A required string field of a passed body.
-pub fn text_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, ApiError> {
+pub fn text_field<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, Error> {
     body.get(field)
         .and_then(Value::as_str)
         .filter(|text| !text.is_empty())
-        .ok_or_else(|| ApiError::bad_request(format!("Field `{field}` is required and must be a string.")))
+        .ok_or_else(|| Error::invalid(format!("Field `{field}` is required and must be a string.")))
 }
 
 /// POSTs `body` to `path` with the mini-program's token; the JSON answer.
-async fn post(wechat: &Wechat, app: &App, path: &str, body: Map<String, Value>) -> Result<Value, ApiError> {
+async fn post(wechat: &Wechat, app: &App, path: &str, body: Map<String, Value>) -> Result<Value, Error> {
     let body = Value::Object(body);
     wechat
         .call_json(wechat::mini_program(app)?, &Call::post(path, &body))
@@ -35,25 +28,29 @@ async fn post(wechat: &Wechat, app: &App, path: &str, body: Map<String, Value>) 
 }
 
 /// The string field WeChat's answer must carry.
-fn answered(answer: &Value, field: &str) -> Result<String, ApiError> {
+fn answered(answer: &Value, field: &str) -> Result<String, Error> {
     answer
         .get(field)
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| ApiError::bad_gateway(format!("WeChat's answer has no `{field}`.")))
+        .ok_or_else(|| Error::upstream(format!("WeChat's answer has no `{field}`.")))
+}
+
+/// Whether the caller may message `open_id` in the mini-program: the
+/// backend anyone, a user the openid a WeChat login code proved theirs.
+fn may_message(caller: &Caller, open_id: &str) -> bool {
+    match caller {
+        Caller::Backend => true,
+        Caller::User(user) => user.wechat_open_id.as_deref() == Some(open_id),
+    }
 }
 
 /// `POST SubscribeSend`: WeChat's answer (with `msgid`) as a JSON string.
 /// A user may only message their own openid.
-pub async fn subscribe_send(
-    wechat: &Wechat,
-    app: &App,
-    caller: &Caller,
-    req: &Request,
-) -> Result<String, ApiError> {
-    let body = passed_body(req)?;
-    if !caller.may_message(text_field(&body, "touser")?) {
-        return Err(ApiError::forbidden(
+pub async fn subscribe_send(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<String, Error> {
+    let (wechat, app) = (&ctx.services.wechat, &ctx.caller.app);
+    if !may_message(&ctx.caller.caller, text_field(&body, "touser")?) {
+        return Err(Error::forbidden(
             "You may only send messages to your own openid (the one your latest WeChat sign-in proved); the \
              app's backend may send to anyone.",
         ));
@@ -64,56 +61,77 @@ pub async fn subscribe_send(
 }
 
 /// `POST UrlLinkGenerate`: the `url_link`.
-pub async fn url_link(wechat: &Wechat, app: &App, req: &Request) -> Result<String, ApiError> {
+pub async fn url_link_generate(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<String, Error> {
     answered(
-        &post(wechat, app, "/wxa/generate_urllink", passed_body(req)?).await?,
+        &post(
+            &ctx.services.wechat,
+            &ctx.caller.app,
+            "/wxa/generate_urllink",
+            body,
+        )
+        .await?,
         "url_link",
     )
 }
 
 /// `POST GenerateScheme`: the `openlink`.
-pub async fn scheme(wechat: &Wechat, app: &App, req: &Request) -> Result<String, ApiError> {
+pub async fn generate_scheme(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<String, Error> {
     answered(
-        &post(wechat, app, "/wxa/generatescheme", passed_body(req)?).await?,
+        &post(&ctx.services.wechat, &ctx.caller.app, "/wxa/generatescheme", body).await?,
         "openlink",
     )
 }
 
 /// `POST MsgSecCheck`: the verdict (`result`) of content check version 2.
-pub async fn message_check(wechat: &Wechat, app: &App, req: &Request) -> Result<Value, ApiError> {
-    let mut body = passed_body(req)?;
+pub async fn msg_sec_check(ctx: Ctx<'_, BearerOrSignature>, Json(mut body): Passed) -> Result<Value, Error> {
     match body.get("version") {
         None => {
             body.insert("version".to_owned(), Value::from(2));
         }
         Some(version) if version.as_i64() == Some(2) || version.as_str() == Some("2") => {}
         Some(_) => {
-            return Err(ApiError::bad_request(
-                "`version` must be 2 (content check version 2).",
-            ));
+            return Err(Error::invalid("`version` must be 2 (content check version 2)."));
         }
     }
-    let answer = post(wechat, app, "/wxa/msg_sec_check", body).await?;
+    let answer = post(&ctx.services.wechat, &ctx.caller.app, "/wxa/msg_sec_check", body).await?;
     answer
         .get("result")
         .cloned()
-        .ok_or_else(|| ApiError::bad_gateway("WeChat's answer has no `result`."))
+        .ok_or_else(|| Error::upstream("WeChat's answer has no `result`."))
 }
 
-/// `POST WXACodeGet` / `WXACodeGetUnlimited`: the image itself, not an
-/// envelope.
-pub async fn code_image(wechat: &Wechat, app: &App, req: &Request, path: &str) -> Result<Outcome, ApiError> {
-    let body = Value::Object(passed_body(req)?);
+/// `POST WXACodeGet`: the image itself, not an envelope.
+pub async fn wxa_code_get(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<Image, Error> {
+    code_image(&ctx.services.wechat, &ctx.caller.app, "/wxa/getwxacode", body).await
+}
+
+/// `POST WXACodeGetUnlimited`: the image itself, not an envelope.
+pub async fn wxa_code_get_unlimited(
+    ctx: Ctx<'_, BearerOrSignature>,
+    Json(body): Passed,
+) -> Result<Image, Error> {
+    code_image(
+        &ctx.services.wechat,
+        &ctx.caller.app,
+        "/wxa/getwxacodeunlimit",
+        body,
+    )
+    .await
+}
+
+/// The code image WeChat makes at `path` for `body`.
+async fn code_image(
+    wechat: &Wechat,
+    app: &App,
+    path: &str,
+    body: Map<String, Value>,
+) -> Result<Image, Error> {
+    let body = Value::Object(body);
     let answer = wechat
         .call(wechat::mini_program(app)?, &Call::post(path, &body))
         .await?;
-    let Answer::Binary { content_type, bytes } = answer else {
-        return Err(ApiError::bad_gateway("WeChat answered without an image."));
-    };
-    let response = Response::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(Body::Binary(bytes))
-        .map_err(ApiError::internal)?;
-    Ok(Outcome::Response(response))
+    match answer {
+        Answer::Binary { content_type, bytes } => Ok(Image { content_type, bytes }),
+        Answer::Json(_) => Err(Error::upstream("WeChat answered without an image.")),
+    }
 }

@@ -1,22 +1,20 @@
 //! Calls with the app's official account: who a follower is, the JS-SDK
 //! configuration of a page, and one-time subscribe messages.
 
-use lambda_http::Request;
-use oauthapp_shared::request::required_query_param;
-use oauthapp_shared::store::App;
+use oauthapp_shared::domain::{App, Error, clock, validate};
+use oauthapp_shared::http::caller::Caller;
+use oauthapp_shared::http::{BearerOrSignature, Ctx, Json, Query};
 use oauthapp_shared::wechat::{self, Call, Wechat};
-use oauthapp_shared::{ApiError, clock, validate};
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::caller::Caller;
-use crate::mini_program::{passed_body, text_field};
+use crate::mini_program::{Passed, text_field};
 
 /// The unionid of the official account's follower `open_id`, if WeChat
 /// knows one (only when the account is bound to an Open Platform account).
-async fn follower_union_id(wechat: &Wechat, app: &App, open_id: &str) -> Result<Option<String>, ApiError> {
+async fn follower_union_id(wechat: &Wechat, app: &App, open_id: &str) -> Result<Option<String>, Error> {
     let info = wechat
         .call_json(
             wechat::official_account(app)?,
@@ -30,11 +28,11 @@ async fn follower_union_id(wechat: &Wechat, app: &App, open_id: &str) -> Result<
 }
 
 /// `GET UserInfo?openid=`: the follower's unionid.
-pub async fn union_id(wechat: &Wechat, app: &App, req: &Request) -> Result<String, ApiError> {
-    let open_id = required_query_param(req, "openid")?;
-    validate::open_id("openid", &open_id)?;
-    follower_union_id(wechat, app, &open_id).await?.ok_or_else(|| {
-        ApiError::not_found(
+pub async fn user_info(ctx: Ctx<'_, BearerOrSignature>, query: Query) -> Result<String, Error> {
+    let open_id = query.required("openid")?;
+    validate::open_id("openid", open_id)?;
+    follower_union_id(&ctx.services.wechat, &ctx.caller.app, open_id).await?.ok_or_else(|| {
+        Error::not_found(
             "WeChat gives no unionid for this openid: the official account is not bound to an Open Platform \
              account.",
         )
@@ -57,13 +55,14 @@ pub struct JsConfig {
 const MAX_URL_LEN: usize = 2048;
 
 /// `GET JSConfig?url=`: the JS-SDK signature for the page at `url`.
-pub async fn js_config(wechat: &Wechat, app: &App, req: &Request) -> Result<JsConfig, ApiError> {
-    let url = required_query_param(req, "url")?;
+pub async fn js_config(ctx: Ctx<'_, BearerOrSignature>, query: Query) -> Result<JsConfig, Error> {
+    let (wechat, app) = (&ctx.services.wechat, &ctx.caller.app);
+    let url = query.required("url")?;
     let is_page = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() <= MAX_URL_LEN
         && !url.chars().any(char::is_whitespace);
     if !is_page {
-        return Err(ApiError::bad_request(format!(
+        return Err(Error::invalid(format!(
             "`url` must be the page's http(s) URL, at most {MAX_URL_LEN} characters."
         )));
     }
@@ -76,7 +75,7 @@ pub async fn js_config(wechat: &Wechat, app: &App, req: &Request) -> Result<JsCo
         .collect();
     let timestamp = clock::now();
     Ok(JsConfig {
-        signature: wechat::js_sdk_signature(&ticket, &noncestr, timestamp, &url),
+        signature: wechat::js_sdk_signature(&ticket, &noncestr, timestamp, url),
         noncestr,
         timestamp,
         app_key: account.app_id.clone(),
@@ -87,19 +86,14 @@ pub async fn js_config(wechat: &Wechat, app: &App, req: &Request) -> Result<JsCo
 /// `POST SubscribeMSG`: a one-time subscribe message from the official
 /// account; WeChat's answer as a JSON string. A user may only message an
 /// openid WeChat says is theirs (the follower's unionid is the user's).
-pub async fn subscribe_message(
-    wechat: &Wechat,
-    app: &App,
-    caller: &Caller,
-    req: &Request,
-) -> Result<String, ApiError> {
-    let body: Map<String, Value> = passed_body(req)?;
+pub async fn subscribe_msg(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<String, Error> {
+    let (wechat, app) = (&ctx.services.wechat, &ctx.caller.app);
     let to = text_field(&body, "touser")?;
     validate::open_id("touser", to)?;
-    if let Caller::User(user) = caller {
+    if let Caller::User(user) = &ctx.caller.caller {
         let theirs = follower_union_id(wechat, app, to).await?;
         if theirs.is_none() || theirs != user.union_id {
-            return Err(ApiError::forbidden(
+            return Err(Error::forbidden(
                 "You may only send messages to your own openid; the app's backend may send to anyone.",
             ));
         }

@@ -1,13 +1,11 @@
 //! Apps: created and changed by the operator, read by every endpoint.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
 use rand::RngExt;
 
+use super::write::SetGiven;
 use super::{
-    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, failed_conditions, item_of,
-    keys, put_if, text,
+    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
 };
 
 /// How many app keys an instance reads when it starts: every key of a studio
@@ -84,25 +82,20 @@ impl Store {
         let key_guard = keys::app_key(&app.key);
         let mut guard_item = key_guard.item();
         guard_item.insert("appId".to_owned(), super::number(app.id));
-        let request = self
-            .client
-            .transact_write_items()
-            .transact_items(put_if(
+        let writes = vec![
+            put_if(
                 &self.table,
                 item_of(&keys::app(id), &app, &[])?,
                 "attribute_not_exists(pk)",
-            )?)
-            .transact_items(put_if(&self.table, guard_item, "attribute_not_exists(pk)")?);
-        match request.send().await {
-            Ok(_) => Ok(app),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancel))
-                    if failed_conditions(cancel.cancellation_reasons()).get(1) == Some(&true) =>
-                {
-                    Err(CreateAppError::KeyTaken(app.key))
-                }
-                _ => Err(CreateAppError::Store(err.into())),
-            },
+            )?,
+            put_if(&self.table, guard_item, "attribute_not_exists(pk)")?,
+        ];
+        match self.transact(writes).await {
+            Ok(()) => Ok(app),
+            Err(failure) if failure.failed_conditions().get(1) == Some(&true) => {
+                Err(CreateAppError::KeyTaken(app.key))
+            }
+            Err(failure) => Err(CreateAppError::Store(failure.into())),
         }
     }
 
@@ -173,58 +166,38 @@ impl Store {
 
     /// Applies `changes`; `Ok(None)` when there is no such app.
     pub async fn update_app(&self, app_id: u64, changes: AppChanges) -> Result<Option<App>, StoreError> {
-        let mut fields: Vec<(&str, Option<AttributeValue>)> = [
-            ("name", changes.name),
-            ("logo", changes.logo),
-            ("website", changes.website),
-            ("description", changes.description),
-            ("tags", changes.tags),
-            ("scopes", changes.scopes),
-            ("tenantId", changes.tenant_id),
-            ("tenantName", changes.tenant_name),
-            (
+        let account =
+            |account: Option<WechatAccount>| account.map(serde_dynamo::to_attribute_value).transpose();
+        let given = SetGiven::default()
+            .field("name", changes.name.map(text))
+            .field("logo", changes.logo.map(text))
+            .field("website", changes.website.map(text))
+            .field("description", changes.description.map(text))
+            .field("tags", changes.tags.map(text))
+            .field("scopes", changes.scopes.map(text))
+            .field("tenantId", changes.tenant_id.map(text))
+            .field("tenantName", changes.tenant_name.map(text))
+            .field(
                 "unionIdProof",
-                changes.union_id_proof.map(|proof| proof.as_str().to_owned()),
-            ),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name, value.map(text)))
-        .collect();
-        for (name, account) in [
-            ("wechatMiniProgram", changes.wechat_mini_program),
-            ("wechatOfficialAccount", changes.wechat_official_account),
-        ] {
-            fields.push((name, account.map(serde_dynamo::to_attribute_value).transpose()?));
-        }
-        let js_api_list = changes
-            .js_api_list
-            .map(serde_dynamo::to_attribute_value)
-            .transpose()?;
-        fields.push(("jsApiList", js_api_list));
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::app(app_id).item()))
-            .condition_expression("attribute_exists(pk)")
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
-        let mut assignments = Vec::new();
-        for (index, (name, value)) in fields.into_iter().enumerate() {
-            if let Some(value) = value {
-                assignments.push(format!("#f{index} = :v{index}"));
-                request = request
-                    .expression_attribute_names(format!("#f{index}"), name)
-                    .expression_attribute_values(format!(":v{index}"), value);
-            }
-        }
-        if assignments.is_empty() {
+                changes.union_id_proof.map(|proof| text(proof.as_str())),
+            )
+            .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
+            .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
+            .field(
+                "jsApiList",
+                changes
+                    .js_api_list
+                    .map(serde_dynamo::to_attribute_value)
+                    .transpose()?,
+            );
+        if given.is_empty() {
             return self.app(app_id).await;
         }
-        match request
-            .update_expression(format!("SET {}", assignments.join(", ")))
-            .send()
-            .await
-        {
+        let request = self
+            .update(&keys::app(app_id))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        match given.on(request).send().await {
             Ok(output) => Ok(output.attributes.map(serde_dynamo::from_item).transpose()?),
             Err(err)
                 if matches!(

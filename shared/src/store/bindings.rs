@@ -3,16 +3,15 @@
 //! the app and is what sign-in reads, and the record in the user's
 //! partition, which lists the user's bindings with one consistent Query.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
+use super::write::SetGiven;
 use super::{
-    Binding, Store, StoreError, UnionIdOwner, User, boolean, delete_if, item_of, keys, lost_race, number,
-    put_if, text,
+    Binding, Store, StoreError, UnionIdOwner, User, boolean, delete_if, item_of, keys, number, put_if, text,
 };
 
 /// Attempts at a binding change that keeps losing races before giving up.
@@ -147,26 +146,11 @@ impl Store {
                 guard,
                 record,
             ];
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(Bound::New(binding)),
-                Err(err) => err,
+            let failure = match self.transact(writes).await {
+                Ok(()) => return Ok(Bound::New(binding)),
+                Err(failure) => failure,
             };
-            let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error()
-            else {
-                return Err(StoreError::from(err).into());
-            };
-            let reasons = cancel.cancellation_reasons();
-            if let Some(owner) = reasons
-                .get(1)
-                .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
-                .and_then(|reason| reason.item())
-            {
+            if let Some(owner) = failure.item_of_failed(1) {
                 let owner: UnionIdOwner = serde_dynamo::from_item(owner.clone()).map_err(StoreError::from)?;
                 return if owner.user_id == user.id {
                     Ok(Bound::Already)
@@ -174,8 +158,8 @@ impl Store {
                     Err(BindError::Taken)
                 };
             }
-            if !lost_race(reasons) {
-                return Err(StoreError::from(err).into());
+            if !failure.lost_race() {
+                return Err(StoreError::from(failure).into());
             }
             sequence = self
                 .user(app_id, user.id)
@@ -258,20 +242,10 @@ impl Store {
                 );
             }
             writes.extend(self.binding_change_writes(app_id, &user, target, &change, now)?);
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(err) => err,
-            };
-            match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancel))
-                    if lost_race(cancel.cancellation_reasons()) => {}
-                _ => return Err(StoreError::from(err).into()),
+            match self.transact(writes).await {
+                Ok(()) => return Ok(()),
+                Err(failure) if failure.lost_race() => {}
+                Err(failure) => return Err(StoreError::from(failure).into()),
             }
         }
         Err(StoreError::Unavailable("the user's bindings kept changing".to_owned()).into())
@@ -328,25 +302,12 @@ impl Store {
                 }
             }
             BindingChange::Update { avatar, data, enable } => {
-                let mut assignments = vec!["updatedAt = :now".to_owned()];
-                let mut update = Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(record_key.item()))
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":now", number(now));
-                for (name, value) in [("avatar", avatar), ("data", data)] {
-                    if let Some(value) = value {
-                        assignments.push(format!("#{name} = :{name}"));
-                        update = update
-                            .expression_attribute_names(format!("#{name}"), name)
-                            .expression_attribute_values(format!(":{name}"), text(value));
-                    }
-                }
+                let given = SetGiven::default()
+                    .field("updatedAt", Some(number(now)))
+                    .field("avatar", avatar.as_deref().map(text))
+                    .field("data", data.as_deref().map(text))
+                    .field("enable", enable.map(boolean));
                 if let Some(enable) = enable {
-                    assignments.push("#enable = :enable".to_owned());
-                    update = update
-                        .expression_attribute_names("#enable", "enable")
-                        .expression_attribute_values(":enable", boolean(*enable));
                     writes.push(
                         TransactWriteItem::builder()
                             .update(
@@ -363,8 +324,15 @@ impl Store {
                             .build(),
                     );
                 }
-                let update = update.update_expression(format!("SET {}", assignments.join(", ")));
-                writes.push(TransactWriteItem::builder().update(update.build()?).build());
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(record_key.item()))
+                    .condition_expression("attribute_exists(pk)");
+                writes.push(
+                    TransactWriteItem::builder()
+                        .update(given.on(update).build()?)
+                        .build(),
+                );
             }
         }
         Ok(writes)

@@ -1,8 +1,9 @@
 //! Where each kind of item lives in the single table. Every key is built
 //! here, so the layout can be read in one place (README "Data model").
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";

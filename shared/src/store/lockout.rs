@@ -6,21 +6,14 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Key, LockoutState, Login, Store, StoreError, keys, number};
-use crate::config::LockoutPolicy;
+use super::{Key, Store, StoreError, keys, number};
+use crate::domain::Login;
+use crate::domain::lockout::{Credential, LockoutPolicy, LockoutState, after_failure};
 
-/// What a sign-in names, and whose failures are counted together.
-#[derive(Debug, Clone, Copy)]
-pub enum Credential<'a> {
-    /// A user name with its password (the `LOGIN` item).
-    UserName(&'a str),
-    /// A (platform, unionID) binding (its guard item).
-    UnionId { platform: &'a str, union_id: &'a str },
-}
-
-impl Credential<'_> {
-    fn key(&self, app_id: u64) -> Key {
-        match self {
+/// The item whose lockout state `credential` shares.
+fn credential_key(credential: &Credential<'_>, app_id: u64) -> Key {
+    {
+        match credential {
             Credential::UserName(name) => keys::login(app_id, name),
             Credential::UnionId { platform, union_id } => keys::union_id(app_id, platform, union_id),
         }
@@ -29,42 +22,6 @@ impl Credential<'_> {
 
 /// Attempts at an optimistic write before giving up.
 const MAX_ATTEMPTS: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockStatus {
-    Open,
-    Locked { until: i64 },
-}
-
-pub fn lock_status(state: &LockoutState, now: i64) -> LockStatus {
-    match state.locked_until {
-        Some(until) if until > now => LockStatus::Locked { until },
-        _ => LockStatus::Open,
-    }
-}
-
-/// The state after one more failure at `now`.
-fn after_failure(state: &LockoutState, policy: LockoutPolicy, now: i64) -> LockoutState {
-    let window = policy.window.as_secs() as i64;
-    let mut failures: Vec<i64> = state
-        .failures
-        .iter()
-        .copied()
-        .filter(|at| now - at < window)
-        .collect();
-    failures.push(now);
-    let locked_until = if failures.len() >= policy.threshold as usize {
-        failures.clear();
-        Some(now + window)
-    } else {
-        state.locked_until.filter(|until| *until > now)
-    };
-    LockoutState {
-        failures,
-        locked_until,
-        lock_version: state.lock_version + 1,
-    }
-}
 
 impl Store {
     /// The app and the credential of `user_name`, in one request.
@@ -88,16 +45,13 @@ impl Store {
         policy: LockoutPolicy,
         now: i64,
     ) -> Result<(), StoreError> {
-        let key = credential.key(app_id);
+        let key = credential_key(&credential, app_id);
         let (mut state, mut registered) = (seen.unwrap_or_default(), registered);
         for _ in 0..MAX_ATTEMPTS {
             let next = after_failure(&state, policy, now);
             let mut update = "SET failures = :failures, lockedUntil = :until, lockVersion = :next".to_owned();
             let mut request = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(key.item()))
+                .update(&key)
                 .expression_attribute_values(
                     ":failures",
                     AttributeValue::L(next.failures.iter().map(|at| number(*at)).collect()),
@@ -161,10 +115,8 @@ impl Store {
         app_id: u64,
         credential: Credential<'_>,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(credential.key(app_id).item()))
+        self
+            .update(&credential_key(&credential, app_id))
             .update_expression("SET failures = :none, lockVersion = if_not_exists(lockVersion, :zero) + :one REMOVE lockedUntil")
             .condition_expression("attribute_exists(userId)")
             .expression_attribute_values(":none", AttributeValue::L(vec![]))
@@ -177,43 +129,5 @@ impl Store {
                 Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
                 _ => Err(err.into()),
             })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    const POLICY: LockoutPolicy = LockoutPolicy {
-        threshold: 5,
-        window: Duration::from_secs(900),
-    };
-
-    fn fail_at(times: &[i64]) -> LockoutState {
-        times.iter().fold(LockoutState::default(), |state, at| {
-            after_failure(&state, POLICY, *at)
-        })
-    }
-
-    #[test]
-    fn five_failures_within_the_window_lock_until_window_after_the_fifth() {
-        let state = fail_at(&[0, 10, 20, 30, 40]);
-        assert_eq!(lock_status(&state, 41), LockStatus::Locked { until: 940 });
-        assert_eq!(lock_status(&state, 939), LockStatus::Locked { until: 940 });
-        assert_eq!(lock_status(&state, 940), LockStatus::Open);
-    }
-
-    #[test]
-    fn failures_spread_beyond_the_window_do_not_lock() {
-        let state = fail_at(&[0, 300, 600, 899, 900]);
-        assert_eq!(lock_status(&state, 901), LockStatus::Open);
-        assert_eq!(state.failures, vec![300, 600, 899, 900]);
-        assert_eq!(state.lock_version, 5);
-    }
-
-    #[test]
-    fn four_failures_leave_the_account_open() {
-        assert_eq!(lock_status(&fail_at(&[0, 1, 2, 3]), 4), LockStatus::Open);
     }
 }

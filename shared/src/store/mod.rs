@@ -5,36 +5,34 @@ mod apps;
 mod bindings;
 pub mod keys;
 mod lockout;
-mod models;
 mod points;
 mod qr;
 pub mod schema;
 mod two_factor;
 mod users;
 mod wechat;
+mod write;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Delete, KeysAndAttributes, Put, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+// The records the submodules read and write.
+use crate::domain::{
+    App, AppCard, Binding, PointTotals, TwoFactorState, UnionIdOwner, UnionIdProof, User, WechatAccount,
+    WechatSettings,
+};
 
 pub use apps::{AppChanges, CreateAppError, NewApp};
 pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBinding};
 pub use keys::{Item, Key};
-pub use lockout::{Credential, LockStatus, lock_status};
-pub use models::{
-    App, AppCard, Binding, LockoutState, Login, PointEntry, PointKind, PointTotals, SecretText,
-    TwoFactorState, UnionIdOwner, UnionIdProof, User, WechatAccount, WechatSettings,
-};
 pub use points::{ChangePointsError, PointPage};
-pub use qr::{QrError, QrKey, QrRefusal, QrRequest, QrState};
+pub use qr::QrError;
 pub use two_factor::EnrolmentStart;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
 pub use wechat::SharedCredential;
@@ -47,6 +45,21 @@ pub enum StoreError {
     Unavailable(String),
     #[error("DynamoDB request failed: {0}")]
     Failed(String),
+}
+
+impl From<StoreError> for crate::domain::Error {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "data store unavailable after retries");
+                Self::new(
+                    crate::domain::ErrorKind::Unavailable,
+                    "The data store is busy; retry the request in a moment.",
+                )
+            }
+            StoreError::Failed(cause) => Self::internal(cause),
+        }
+    }
 }
 
 impl<E, R> From<SdkError<E, R>> for StoreError
@@ -208,10 +221,7 @@ impl Store {
     /// Increments a counter item and returns its new value.
     async fn next_in_sequence(&self, key: &Key) -> Result<u64, StoreError> {
         let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key.item()))
+            .update(key)
             .update_expression("ADD #next :one")
             .expression_attribute_names("#next", "next")
             .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
@@ -266,39 +276,6 @@ fn delete_if(
                 .build()?,
         )
         .build())
-}
-
-/// Whether a conditional UpdateItem applied: `Ok(false)` when its condition
-/// failed, an error for anything else.
-fn condition_held<O, R>(result: Result<O, SdkError<UpdateItemError, R>>) -> Result<bool, StoreError>
-where
-    R: std::fmt::Debug,
-{
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) => match err.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-            _ => Err(err.into()),
-        },
-    }
-}
-
-/// Which items of a cancelled transaction failed their condition.
-fn failed_conditions(reasons: &[CancellationReason]) -> Vec<bool> {
-    reasons
-        .iter()
-        .map(|reason| reason.code() == Some("ConditionalCheckFailed"))
-        .collect()
-}
-
-/// Whether a cancelled transaction lost a race and may simply be retried.
-fn lost_race(reasons: &[CancellationReason]) -> bool {
-    reasons.iter().any(|reason| {
-        matches!(
-            reason.code(),
-            Some("ConditionalCheckFailed" | "TransactionConflict")
-        )
-    })
 }
 
 fn number(n: impl ToString) -> AttributeValue {

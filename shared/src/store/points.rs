@@ -4,27 +4,40 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use rand::RngExt;
 
-use super::{PointEntry, PointKind, Store, StoreError, item_of, keys, lost_race, number, put_if, text};
+use super::{Store, StoreError, item_of, keys, number, put_if, text};
+use crate::domain::points::{self, PointRuleError};
+use crate::domain::{PointEntry, PointKind};
 
 /// Attempts before a change that keeps losing races gives up.
 const MAX_ATTEMPTS: u32 = 50;
-/// Largest single change, so balances stay far from overflow.
-pub const MAX_CHANGE: i64 = 1_000_000_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangePointsError {
     #[error("no such user")]
     UserNotFound,
-    #[error("the change must be a non-zero amount of at most {MAX_CHANGE} points")]
+    #[error(
+        "the change must be a non-zero amount of at most {} points",
+        points::MAX_CHANGE
+    )]
     InvalidAmount,
     #[error("the balance is {balance}, less than the {needed} points to consume")]
     InsufficientBalance { balance: i64, needed: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<PointRuleError> for ChangePointsError {
+    fn from(err: PointRuleError) -> Self {
+        match err {
+            PointRuleError::InvalidAmount => Self::InvalidAmount,
+            PointRuleError::InsufficientBalance { balance, needed } => {
+                Self::InsufficientBalance { balance, needed }
+            }
+        }
+    }
 }
 
 /// One page of a user's point log, newest first, and how many entries of
@@ -47,9 +60,7 @@ impl Store {
         remark: &str,
         now: i64,
     ) -> Result<i64, ChangePointsError> {
-        if amount == 0 || amount.abs() > MAX_CHANGE {
-            return Err(ChangePointsError::InvalidAmount);
-        }
+        points::check_amount(amount)?;
         let user_key = keys::user(app_id, user_id);
         for _ in 0..MAX_ATTEMPTS {
             let user = self
@@ -57,23 +68,16 @@ impl Store {
                 .await?
                 .ok_or(ChangePointsError::UserNotFound)?;
             let totals = user.points;
-            let balance = totals.point_balance + amount;
-            if balance < 0 {
-                return Err(ChangePointsError::InsufficientBalance {
-                    balance: totals.point_balance,
-                    needed: -amount,
-                });
-            }
-            let (kind, kind_count, kind_attribute) = if amount > 0 {
-                (PointKind::Recharge, totals.point_recharges + 1, "pointRecharges")
-            } else {
-                (
-                    PointKind::Consume,
-                    totals.point_consumptions + 1,
-                    "pointConsumptions",
-                )
+            let points::PointChange {
+                kind,
+                balance,
+                sequence,
+                kind_count,
+            } = points::change(totals, amount)?;
+            let kind_attribute = match kind {
+                PointKind::Recharge => "pointRecharges",
+                PointKind::Consume => "pointConsumptions",
             };
-            let sequence = totals.point_entries + 1;
             let entry = PointEntry {
                 id: sequence,
                 user_id,
@@ -100,21 +104,15 @@ impl Store {
                 .expression_attribute_values(":seen", number(totals.point_entries))
                 .build()
                 .map_err(StoreError::from)?;
-            let result = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().update(update).build())
-                .transact_items(put_if(&self.table, entry_item, "attribute_not_exists(sk)")?)
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(balance),
-                Err(err) => match err.as_service_error() {
-                    // Another change won the race: read again and retry.
-                    Some(TransactWriteItemsError::TransactionCanceledException(cancel))
-                        if lost_race(cancel.cancellation_reasons()) => {}
-                    _ => return Err(StoreError::from(err).into()),
-                },
+            let writes = vec![
+                TransactWriteItem::builder().update(update).build(),
+                put_if(&self.table, entry_item, "attribute_not_exists(sk)")?,
+            ];
+            match self.transact(writes).await {
+                Ok(()) => return Ok(balance),
+                // Another change won the race: read again and retry.
+                Err(failure) if failure.lost_race() => {}
+                Err(failure) => return Err(StoreError::from(failure).into()),
             }
             let pause = rand::rng().random_range(2..20);
             tokio::time::sleep(Duration::from_millis(pause)).await;

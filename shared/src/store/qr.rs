@@ -7,69 +7,9 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use rand::RngExt;
-use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, item_of, keys, number, text};
-
-/// Keys stay below 2^53 so JavaScript reads them exactly.
-const KEY_LIMIT: u64 = 1 << 53;
-/// Keys start above 2^52: every key has 16 decimal digits, none is small.
-const KEY_FLOOR: u64 = 1 << 52;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QrState {
-    Created,
-    Scanned,
-    Confirmed,
-    Redeemed,
-}
-
-impl QrState {
-    fn as_str(self) -> &'static str {
-        match self {
-            QrState::Created => "created",
-            QrState::Scanned => "scanned",
-            QrState::Confirmed => "confirmed",
-            QrState::Redeemed => "redeemed",
-        }
-    }
-}
-
-/// What the web page asked for when it showed the code.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QrRequest {
-    pub scopes: String,
-    pub remark: String,
-    pub scheme: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QrKey {
-    pub key: u64,
-    pub app_id: u64,
-    pub state: QrState,
-    #[serde(flatten)]
-    pub request: QrRequest,
-    pub expires_at: i64,
-    /// The confirming user, once confirmed.
-    pub user_id: Option<u64>,
-    /// The web page's token, from confirmation until redemption.
-    pub token: Option<String>,
-}
-
-/// Why a key cannot take the step asked of it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QrRefusal {
-    #[error("no such key for this app")]
-    Unknown,
-    #[error("the key has expired")]
-    Expired,
-    #[error("the key is in state {0:?}")]
-    WrongState(QrState),
-}
+use crate::domain::qr::{KEY_FLOOR, KEY_LIMIT, QrKey, QrRefusal, QrRequest, QrState, refusal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
@@ -86,21 +26,6 @@ struct Transition<'a> {
     to: QrState,
     set: &'a [(&'a str, AttributeValue)],
     remove: &'a [&'a str],
-}
-
-/// Why a step was refused, from the key as it was (`None`: no such key).
-fn refusal(old: Option<QrKey>, app_id: u64, now: i64) -> QrRefusal {
-    match old {
-        // Another app's key is no key of this app.
-        Some(key) if key.app_id == app_id => {
-            if key.expires_at <= now {
-                QrRefusal::Expired
-            } else {
-                QrRefusal::WrongState(key.state)
-            }
-        }
-        _ => QrRefusal::Unknown,
-    }
 }
 
 impl Store {
@@ -164,10 +89,7 @@ impl Store {
         let allowed: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
         let mut update = "SET #state = :to".to_owned();
         let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::qr_key(key).item()))
+            .update(&keys::qr_key(key))
             .condition_expression(format!(
                 "appId = :app AND expiresAt > :now AND #state IN ({})",
                 allowed.join(", ")

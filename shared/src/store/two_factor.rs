@@ -5,7 +5,8 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
-use super::{Store, StoreError, condition_held, keys, number, text};
+use super::write::condition_held;
+use super::{Store, StoreError, keys, number, text};
 
 /// How starting an enrolment went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +30,7 @@ impl Store {
         sealed: &str,
     ) -> Result<EnrolmentStart, StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(app_id, user_id).item()))
+            .update(&keys::user(app_id, user_id))
             .update_expression("SET totpPending = :pending")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(totpSecret)")
             .expression_attribute_values(":pending", text(sealed))
@@ -120,10 +118,7 @@ impl Store {
     /// a user who lost their authenticator. `Ok(false)`: no such user.
     pub async fn reset_two_factor(&self, app_id: u64, user_id: u64) -> Result<bool, StoreError> {
         condition_held(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(keys::user(app_id, user_id).item()))
+            self.update(&keys::user(app_id, user_id))
                 .update_expression("REMOVE totpSecret, totpPending")
                 .condition_expression("attribute_exists(pk)")
                 .send()
@@ -141,10 +136,7 @@ impl Store {
         step: u64,
     ) -> Result<bool, StoreError> {
         condition_held(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(keys::user(app_id, user_id).item()))
+            self.update(&keys::user(app_id, user_id))
                 .update_expression(update)
                 .condition_expression(condition)
                 .expression_attribute_values(name, text(sealed))

@@ -1,11 +1,10 @@
 //! Users: created with their uniqueness guards in one transaction, read by
 //! id, found by user name or (platform, unionID), listed per app.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-
+use super::write::{SetGiven, condition_held};
 use super::{
-    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, condition_held,
-    failed_conditions, item_of, keys, number, put_if, text,
+    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, item_of, keys, number,
+    put_if, text,
 };
 
 /// A user to create. The password, when given, is already hashed.
@@ -123,28 +122,18 @@ impl Store {
             writes.extend([guard, record]);
             guards.extend([Some(CreateUserError::UnionIdTaken), None]);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(user),
-            Err(err) => {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) =
-                    err.as_service_error()
+        match self.transact(writes).await {
+            Ok(()) => Ok(user),
+            Err(failure) => {
+                let failed = failure.failed_conditions();
+                if let Some(guard) = guards
+                    .into_iter()
+                    .zip(failed)
+                    .find_map(|(guard, failed)| guard.filter(|_| failed))
                 {
-                    let failed = failed_conditions(cancel.cancellation_reasons());
-                    if let Some(guard) = guards
-                        .into_iter()
-                        .zip(failed)
-                        .find_map(|(guard, failed)| guard.filter(|_| failed))
-                    {
-                        return Err(guard);
-                    }
+                    return Err(guard);
                 }
-                Err(CreateUserError::Store(err.into()))
+                Err(CreateUserError::Store(failure.into()))
             }
         }
     }
@@ -192,10 +181,7 @@ impl Store {
         open_id: &str,
     ) -> Result<bool, StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(app_id, user_id).item()))
+            .update(&keys::user(app_id, user_id))
             .update_expression("SET wechatOpenId = :openid")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":openid", text(open_id))
@@ -226,32 +212,15 @@ impl Store {
         changes: ProfileChanges,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut assignments = vec!["updatedAt = :now".to_owned()];
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(app_id, user_id).item()))
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":now", number(now));
-        for (name, value) in [
-            ("avatar", changes.avatar),
-            ("data", changes.data),
-            ("nickName", changes.nick_name),
-        ] {
-            if let Some(value) = value {
-                assignments.push(format!("#{name} = :{name}"));
-                request = request
-                    .expression_attribute_names(format!("#{name}"), name)
-                    .expression_attribute_values(format!(":{name}"), text(value));
-            }
-        }
-        condition_held(
-            request
-                .update_expression(format!("SET {}", assignments.join(", ")))
-                .send()
-                .await,
-        )
+        let given = SetGiven::default()
+            .field("updatedAt", Some(number(now)))
+            .field("avatar", changes.avatar.map(text))
+            .field("data", changes.data.map(text))
+            .field("nickName", changes.nick_name.map(text));
+        let request = self
+            .update(&keys::user(app_id, user_id))
+            .condition_expression("attribute_exists(pk)");
+        condition_held(given.on(request).send().await)
     }
 
     /// Up to `limit` users of an app in id order, starting after `after`.

@@ -5,7 +5,8 @@
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use serde::Deserialize;
 
-use super::{Store, StoreError, condition_held, keys, number, text};
+use super::write::condition_held;
+use super::{Store, StoreError, keys, number, text};
 
 /// A credential item as read.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -36,10 +37,7 @@ impl SharedCredential {
 impl Store {
     /// An UpdateItem of one credential item.
     fn update_credential(&self, name: &str, wechat_app_id: &str) -> UpdateItemFluentBuilder {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::wechat_credential(name, wechat_app_id).item()))
+        self.update(&keys::wechat_credential(name, wechat_app_id))
     }
 
     pub async fn shared_credential(

@@ -9,11 +9,10 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lambda_http::http::StatusCode;
 use rand::RngExt;
 
+use crate::domain::{Error, ErrorKind, clock};
 use crate::store::Store;
-use crate::{ApiError, clock};
 
 /// Stop using a value this long before WeChat says it expires: WeChat
 /// rotates stable tokens about five minutes early.
@@ -83,11 +82,11 @@ impl CredentialCache {
 
     /// The current value, from memory, DynamoDB or, by one caller across
     /// all instances, `fetch`.
-    pub async fn get<F: Future<Output = Result<Issued, ApiError>>>(
+    pub async fn get<F: Future<Output = Result<Issued, Error>>>(
         &self,
         id: CredentialName<'_>,
         fetch: impl FnOnce() -> F,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, Error> {
         let slot = self.slot(id);
         let mut held = slot.lock().await;
         if let Some(held) = held.as_ref().filter(|held| held.expires_at > clock::now()) {
@@ -100,7 +99,7 @@ impl CredentialCache {
     }
 
     /// Forgets `failed`, which WeChat refused; a newer value stays.
-    pub async fn forget(&self, id: CredentialName<'_>, failed: &str) -> Result<(), ApiError> {
+    pub async fn forget(&self, id: CredentialName<'_>, failed: &str) -> Result<(), Error> {
         let slot = self.slot(id);
         let mut held = slot.lock().await;
         if held.as_ref().is_some_and(|held| held.value == failed) {
@@ -112,11 +111,11 @@ impl CredentialCache {
         Ok(())
     }
 
-    async fn shared<F: Future<Output = Result<Issued, ApiError>>>(
+    async fn shared<F: Future<Output = Result<Issued, Error>>>(
         &self,
         id: CredentialName<'_>,
         fetch: impl FnOnce() -> F,
-    ) -> Result<Held, ApiError> {
+    ) -> Result<Held, Error> {
         let (name, wechat_app_id) = (id.name, id.wechat_app_id);
         let holder = hex::encode(rand::rng().random::<[u8; 16]>());
         let deadline = tokio::time::Instant::now() + WAIT;
@@ -138,8 +137,8 @@ impl CredentialCache {
                 return self.fetch_and_share(id, &holder, fetch).await;
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
+                return Err(Error::new(
+                    ErrorKind::Unavailable,
                     "Another request is fetching this app's WeChat credentials and has not finished; retry in a \
                      moment.",
                 ));
@@ -150,12 +149,12 @@ impl CredentialCache {
 
     /// Fetches under the lease and shares the value; a failed fetch gives
     /// the lease back so the next caller may try at once.
-    async fn fetch_and_share<F: Future<Output = Result<Issued, ApiError>>>(
+    async fn fetch_and_share<F: Future<Output = Result<Issued, Error>>>(
         &self,
         id: CredentialName<'_>,
         holder: &str,
         fetch: impl FnOnce() -> F,
-    ) -> Result<Held, ApiError> {
+    ) -> Result<Held, Error> {
         let (name, wechat_app_id) = (id.name, id.wechat_app_id);
         match fetch().await {
             Ok(issued) => {

@@ -8,13 +8,14 @@ mod credentials;
 mod crypto;
 mod upstream;
 
+use credentials::{CredentialCache, CredentialName, Issued};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::ApiError;
-use crate::store::{App, Store, WechatAccount};
-use credentials::{CredentialCache, CredentialName, Issued};
+use crate::domain::{App, Error, WechatAccount};
+use crate::store::Store;
+
 pub use crypto::{DecryptError, decrypt, js_sdk_signature};
 pub use upstream::Answer;
 use upstream::{Failure, Upstream};
@@ -75,7 +76,7 @@ pub struct Wechat {
     credentials: CredentialCache,
 }
 
-fn unexpected(what: &str) -> ApiError {
+fn unexpected(what: &str) -> Error {
     Failure::Unreachable(format!("the answer has no {what}")).into()
 }
 
@@ -93,7 +94,7 @@ impl Wechat {
         &self,
         mini_program: &WechatAccount,
         code: &str,
-    ) -> Result<(LoginSession, Value), ApiError> {
+    ) -> Result<(LoginSession, Value), Error> {
         let query = [
             ("appid", mini_program.app_id.as_str()),
             ("secret", mini_program.secret.expose()),
@@ -113,7 +114,7 @@ impl Wechat {
     /// A call that needs the account's access token (in the query, as
     /// WeChat wants it). A stale token is replaced and the call sent again,
     /// once.
-    pub async fn call(&self, account: &WechatAccount, call: &Call<'_>) -> Result<Answer, ApiError> {
+    pub async fn call(&self, account: &WechatAccount, call: &Call<'_>) -> Result<Answer, Error> {
         let token = self.access_token(account).await?;
         match self.send_with(&token, call).await {
             Err(failure) if failure.is_stale_token() => {
@@ -134,12 +135,12 @@ impl Wechat {
     }
 
     /// As `call`, for an answer that must be JSON.
-    pub async fn call_json(&self, account: &WechatAccount, call: &Call<'_>) -> Result<Value, ApiError> {
+    pub async fn call_json(&self, account: &WechatAccount, call: &Call<'_>) -> Result<Value, Error> {
         json_of(self.call(account, call).await?)
     }
 
     /// The official account's jsapi ticket, shared like access tokens.
-    pub async fn jsapi_ticket(&self, official_account: &WechatAccount) -> Result<String, ApiError> {
+    pub async fn jsapi_ticket(&self, official_account: &WechatAccount) -> Result<String, Error> {
         let id = CredentialName {
             name: JSAPI_TICKET,
             wechat_app_id: &official_account.app_id,
@@ -155,7 +156,7 @@ impl Wechat {
 
     /// `/cgi-bin/stable_token` in normal mode: every caller gets the same
     /// token while it is valid, so instances never evict each other's.
-    async fn access_token(&self, account: &WechatAccount) -> Result<String, ApiError> {
+    async fn access_token(&self, account: &WechatAccount) -> Result<String, Error> {
         self.credentials
             .get(token_name(account), || async {
                 let body = json!({
@@ -175,7 +176,7 @@ impl Wechat {
 }
 
 /// The app's mini-program, or the 400 saying it has none.
-pub fn mini_program(app: &App) -> Result<&WechatAccount, ApiError> {
+pub fn mini_program(app: &App) -> Result<&WechatAccount, Error> {
     configured(
         &app.wechat.mini_program,
         "mini-program",
@@ -184,7 +185,7 @@ pub fn mini_program(app: &App) -> Result<&WechatAccount, ApiError> {
 }
 
 /// The app's official account, or the 400 saying it has none.
-pub fn official_account(app: &App) -> Result<&WechatAccount, ApiError> {
+pub fn official_account(app: &App) -> Result<&WechatAccount, Error> {
     configured(
         &app.wechat.official_account,
         "official account",
@@ -196,9 +197,9 @@ fn configured<'a>(
     account: &'a Option<WechatAccount>,
     which: &str,
     flags: &str,
-) -> Result<&'a WechatAccount, ApiError> {
+) -> Result<&'a WechatAccount, Error> {
     account.as_ref().ok_or_else(|| {
-        ApiError::bad_request(format!(
+        Error::invalid(format!(
             "This app has no WeChat {which} set up; its operator adds one with `oauthapp-admin apps set <appId> \
              {flags}`."
         ))
@@ -212,7 +213,7 @@ fn token_name(account: &WechatAccount) -> CredentialName<'_> {
     }
 }
 
-fn json_of(answer: Answer) -> Result<Value, ApiError> {
+fn json_of(answer: Answer) -> Result<Value, Error> {
     match answer {
         Answer::Json(json) => Ok(json),
         Answer::Binary { .. } => Err(unexpected("JSON body")),

@@ -5,12 +5,11 @@
 
 use std::time::Duration;
 
-use lambda_http::http::StatusCode;
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 
-use crate::ApiError;
+use crate::domain::{Error, ErrorKind};
 
 /// Longest a WeChat call may take, connection included.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -55,24 +54,24 @@ const CALLER_ERRORS: &[i64] = &[
 /// Quota errcodes: daily, per minute, long-term link quota.
 const QUOTA_ERRORS: &[i64] = &[45009, 45011, 85400];
 
-impl From<Failure> for ApiError {
+impl From<Failure> for Error {
     fn from(failure: Failure) -> Self {
         match failure {
             Failure::Refused { errcode, errmsg } => {
                 let status = if CALLER_ERRORS.contains(&errcode) {
-                    StatusCode::BAD_REQUEST
+                    ErrorKind::Invalid
                 } else if QUOTA_ERRORS.contains(&errcode) {
-                    StatusCode::TOO_MANY_REQUESTS
+                    ErrorKind::TooManyAttempts
                 } else {
-                    StatusCode::BAD_GATEWAY
+                    ErrorKind::Upstream
                 };
-                ApiError::new(
+                Error::new(
                     status,
                     format!("WeChat refused the call: errcode {errcode}, {errmsg}"),
                 )
             }
-            Failure::Unreachable(reason) => ApiError::new(
-                StatusCode::BAD_GATEWAY,
+            Failure::Unreachable(reason) => Error::new(
+                ErrorKind::Upstream,
                 format!("WeChat did not answer usably: {reason}."),
             ),
         }
@@ -229,23 +228,22 @@ mod tests {
     }
 
     #[test]
-    fn maps_errcodes_to_statuses() {
-        let status = |errcode| {
-            ApiError::from(Failure::Refused {
+    fn maps_errcodes_to_kinds() {
+        let kind = |errcode| {
+            Error::from(Failure::Refused {
                 errcode,
                 errmsg: "m".into(),
             })
-            .status()
+            .kind()
         };
-        assert_eq!(status(40029), 400);
-        assert_eq!(status(40163), 400);
-        assert_eq!(status(47003), 400);
-        assert_eq!(status(43101), 400);
-        assert_eq!(status(45009), 429);
-        assert_eq!(status(45011), 429);
-        assert_eq!(status(40001), 502);
-        assert_eq!(status(-1), 502);
-        let err = ApiError::from(Failure::Refused {
+        for caller_error in [40029, 40163, 47003, 43101] {
+            assert_eq!(kind(caller_error), ErrorKind::Invalid);
+        }
+        assert_eq!(kind(45009), ErrorKind::TooManyAttempts);
+        assert_eq!(kind(45011), ErrorKind::TooManyAttempts);
+        assert_eq!(kind(40001), ErrorKind::Upstream);
+        assert_eq!(kind(-1), ErrorKind::Upstream);
+        let err = Error::from(Failure::Refused {
             errcode: 40029,
             errmsg: "invalid code, rid: 1".into(),
         });

@@ -1,0 +1,16 @@
+//! The account function's integration tests, one binary: the function built
+//! from its own route table, on a fresh app in DynamoDB Local.
+
+mod common;
+
+mod bindings;
+mod concurrency;
+mod lockout;
+mod request_counts;
+mod seed_samples;
+mod store_failures;
+mod tokens;
+mod two_factor;
+mod union_id_proof;
+mod validation;
+mod wechat_code;

@@ -1,0 +1,120 @@
+//! DynamoDB requests per endpoint, counted by an SDK interceptor. Prints
+//! the table the README shows (`scripts/measure.sh`) and holds each
+//! endpoint to its budget.
+
+use crate::common::Harness;
+use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::clock;
+use serde_json::json;
+use testkit::code_at;
+
+#[tokio::test]
+async fn each_endpoint_stays_within_its_request_budget() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let mut budget = testkit::RequestBudget::new(&h.requests, "endpoint");
+
+    let reply = h
+        .post("SignUp", &json!({"userName": "counted", "pwd": "123456"}))
+        .await;
+    budget.record("POST SignUp", 3, reply.status, 200);
+    let token = reply.token();
+    let reply = h.sign_in("counted", "123456").await;
+    budget.record("POST SignIn (success)", 2, reply.status, 200);
+    let reply = h.sign_in("counted", "wrong-pwd").await;
+    budget.record("POST SignIn (wrong password)", 2, reply.status, 401);
+    let reply = h.sign_in("counted", "123456").await;
+    budget.record("POST SignIn (success after a failure)", 3, reply.status, 200);
+    let reply = h
+        .post("UnionIDSignUp", &json!({"platform": "web", "unionID": "counted"}))
+        .await;
+    budget.record("POST UnionIDSignUp", 3, reply.status, 200);
+    let reply = h
+        .post("UnionIDSignIn", &json!({"platform": "web", "unionID": "counted"}))
+        .await;
+    budget.record("POST UnionIDSignIn", 2, reply.status, 200);
+    let reply = h.get_with_token(&h.path("Profile"), &token).await;
+    budget.record("GET Profile", 1, reply.status, 200);
+    let reply = h
+        .put_with_token("Profile", &json!({"nickName": "n"}), &token)
+        .await;
+    budget.record("PUT Profile", 1, reply.status, 200);
+    let reply = h.get_with_token(&h.path("PointLog"), &token).await;
+    budget.record("GET PointLog (empty)", 1, reply.status, 200);
+    h.store
+        .change_points(h.app.id, h.user_id(&token), 5, "", 1)
+        .await
+        .unwrap();
+    h.requests.take();
+    let reply = h
+        .get_with_token(&format!("{}?type=1", h.path("PointLog")), &token)
+        .await;
+    budget.record("GET PointLog (a page)", 2, reply.status, 200);
+
+    budget.finish();
+}
+
+#[tokio::test]
+async fn two_factor_endpoints_stay_within_their_request_budget() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let token = h.password_user("counted", "secret-1").await;
+    let mut budget = testkit::RequestBudget::new(&h.requests, "endpoint");
+
+    let path = h.two_factor_path();
+    let reply = h.with_token("GET", &path, None, &token).await;
+    budget.record("GET TwoFactorAuth", 3, reply.status, 200);
+    let key = reply.data()["manualEntryKey"].as_str().unwrap().to_owned();
+    let now = clock::now();
+    let reply = h
+        .with_token("POST", &path, Some(&json!({"code": code_at(&key, now)})), &token)
+        .await;
+    budget.record("POST TwoFactorAuth", 2, reply.status, 200);
+    // A sign-in spends the next step's code.
+    let body = json!({"userName": "counted", "pwd": "secret-1", "twoFactorCode": code_at(&key, now + 30)});
+    assert_eq!(h.post("SignIn", &body).await.status, 200);
+    h.requests.take();
+    let body = json!({"userName": "counted", "pwd": "secret-1"});
+    let reply = h.post("SignIn", &body).await;
+    budget.record("POST SignIn (code missing)", 2, reply.status, 401);
+    // Every fresh step is spent by now; a refusal costs what success does
+    // (a read and a conditional write).
+    let reply = h
+        .with_token(
+            "DELETE",
+            &path,
+            Some(&json!({"code": code_at(&key, now + 30)})),
+            &token,
+        )
+        .await;
+    budget.record("DELETE TwoFactorAuth (code used already)", 2, reply.status, 403);
+
+    budget.finish();
+}
+
+#[tokio::test]
+async fn wechat_code_sign_ins_stay_within_their_request_budget() {
+    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
+    let mut budget = testkit::RequestBudget::new(&h.requests, "call");
+
+    let code = h.login_code("oCount01", Some("oCountUnion01"));
+    let reply = h
+        .send_json(
+            "POST",
+            &h.legacy("UnionIDSignUp"),
+            Some(&json!({"platform": "wxminip", "code": code})),
+            &[],
+        )
+        .await;
+    budget.record("POST UnionIDSignUp (wechat_code)", 3, reply.status, 200);
+    let code = h.login_code("oCount01", Some("oCountUnion01"));
+    let reply = h
+        .send_json(
+            "POST",
+            &h.legacy("UnionIDSignIn"),
+            Some(&json!({"platform": "wxminip", "code": code})),
+            &[],
+        )
+        .await;
+    budget.record("POST UnionIDSignIn (wechat_code)", 3, reply.status, 200);
+
+    budget.finish();
+}

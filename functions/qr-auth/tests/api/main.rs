@@ -1,0 +1,8 @@
+//! The qr-auth function's integration tests, one binary, against DynamoDB
+//! Local through `testkit::Harness`.
+
+mod common;
+mod flow;
+mod request_counts;
+mod store_failures;
+mod wechat_code;

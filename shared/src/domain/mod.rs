@@ -1,0 +1,17 @@
+//! The service's own terms, with no I/O and nothing of HTTP: the records the
+//! store keeps, the rules they follow (lockout, points, the QR key's life),
+//! the field rules every input meets, and the error of the layers above.
+
+pub mod clock;
+mod error;
+pub mod lockout;
+mod models;
+pub mod points;
+pub mod qr;
+pub mod validate;
+
+pub use error::{Error, ErrorKind};
+pub use models::{
+    App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, SecretText, TwoFactorState,
+    UnionIdOwner, UnionIdProof, User, WechatAccount, WechatSettings,
+};

@@ -1,0 +1,253 @@
+//! What the table stores, as the functions use it. Attribute names are the
+//! camelCase field names; keys are added by `keys`.
+
+use serde::{Deserialize, Serialize};
+
+use super::lockout::LockoutState;
+
+/// How an app's users prove a union id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnionIdProof {
+    /// The app's backend signs the request with the app secret.
+    #[default]
+    Signature,
+    /// A WeChat login code, exchanged server-side.
+    WechatCode,
+    /// The client's word, as the original service took it.
+    None,
+}
+
+impl UnionIdProof {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnionIdProof::Signature => "signature",
+            UnionIdProof::WechatCode => "wechat_code",
+            UnionIdProof::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for UnionIdProof {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "signature" => Ok(Self::Signature),
+            "wechat_code" => Ok(Self::WechatCode),
+            "none" => Ok(Self::None),
+            other => Err(format!(
+                "unknown union-id proof {other:?}: use none, signature or wechat_code"
+            )),
+        }
+    }
+}
+
+/// The app card shown to users, as the operator sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppCard {
+    pub name: String,
+    pub logo: String,
+    pub website: String,
+    pub description: Option<String>,
+    pub tags: Option<String>,
+    pub scopes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    pub id: u64,
+    pub key: String,
+    /// Signs app-backend requests; never shown after creation.
+    pub secret: String,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    #[serde(flatten)]
+    pub card: AppCard,
+    #[serde(default)]
+    pub union_id_proof: UnionIdProof,
+    #[serde(flatten)]
+    pub wechat: WechatSettings,
+    pub created_at: i64,
+}
+
+/// The app's WeChat accounts, for the calls made on its behalf.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WechatSettings {
+    #[serde(rename = "wechatMiniProgram", skip_serializing_if = "Option::is_none")]
+    pub mini_program: Option<WechatAccount>,
+    #[serde(rename = "wechatOfficialAccount", skip_serializing_if = "Option::is_none")]
+    pub official_account: Option<WechatAccount>,
+    /// The JS-SDK APIs pages of the official account may use (`wx.config`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub js_api_list: Vec<String>,
+}
+
+/// A WeChat appid and its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WechatAccount {
+    pub app_id: String,
+    pub secret: SecretText,
+}
+
+/// Text that grants access: stored, but never shown in debug output.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(String);
+
+impl SecretText {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<secret>")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub app_id: u64,
+    pub id: u64,
+    /// As the user typed it; uniqueness is case-insensitive.
+    pub user_name: Option<String>,
+    pub platform: String,
+    pub union_id: Option<String>,
+    pub phone: String,
+    pub phone_is_valid: bool,
+    pub email: String,
+    pub email_is_valid: bool,
+    pub nick_name: String,
+    pub avatar: String,
+    pub data: Option<String>,
+    pub role: String,
+    pub has_password: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(flatten)]
+    pub points: PointTotals,
+    /// Id of the user's newest external-account binding.
+    #[serde(default)]
+    pub binding_sequence: u64,
+    /// The user's openid in the app's mini-program, as a WeChat login code
+    /// last proved it: whom the user may send subscribe messages to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_open_id: Option<String>,
+    #[serde(flatten)]
+    pub two_factor: TwoFactorState,
+}
+
+/// Two-factor sign-in of a user. Secrets are sealed (see `two_factor`)
+/// and never leave the service once enrolment is confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorState {
+    /// The confirmed secret; two-factor sign-in is on while it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<String>,
+    /// A secret handed out for enrolment, not yet confirmed with a code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_pending: Option<String>,
+    /// The newest time step whose code was accepted; older and equal steps
+    /// are refused, so each code works once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_last_step: Option<u64>,
+}
+
+impl TwoFactorState {
+    pub fn is_on(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// An external account (another platform's unionID) bound to a user, in the
+/// user's partition (see `keys::binding`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    pub id: u64,
+    pub user_id: u64,
+    pub platform: String,
+    pub platform_name: String,
+    pub union_id: String,
+    pub avatar: String,
+    pub data: String,
+    pub enable: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The guard making a (platform, unionID) unique in an app (see
+/// `keys::union_id`): who owns it, whether it may sign in, and its lockout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnionIdOwner {
+    pub user_id: u64,
+    /// Absent on guards written before bindings were listed.
+    #[serde(default)]
+    pub binding_id: u64,
+    #[serde(default = "enabled")]
+    pub enable: bool,
+    #[serde(flatten)]
+    pub lockout: LockoutState,
+}
+
+/// Running totals kept on the user item, written in the same transaction as
+/// each point entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointTotals {
+    #[serde(default)]
+    pub point_balance: i64,
+    /// Number of entries, which is also the sequence of the newest.
+    #[serde(default)]
+    pub point_entries: u64,
+    #[serde(default)]
+    pub point_recharges: u64,
+    #[serde(default)]
+    pub point_consumptions: u64,
+}
+
+/// A point entry's kind, as PointLog's `type` numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointKind {
+    Recharge = 1,
+    Consume = 2,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointEntry {
+    pub id: u64,
+    pub user_id: u64,
+    /// Positive for a recharge, negative for a consumption.
+    pub used: i64,
+    pub remark: String,
+    pub created_at: i64,
+}
+
+/// The credential item of a user name (see `keys::login`); a union-id
+/// guard reads as one without a password hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Login {
+    pub user_id: Option<u64>,
+    pub password_hash: Option<String>,
+    #[serde(flatten)]
+    pub lockout: LockoutState,
+}

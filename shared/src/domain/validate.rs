@@ -1,0 +1,263 @@
+//! Field rules shared by every endpoint and the admin CLI. Each failure
+//! names the field and states the rule, so a client developer can fix the
+//! request at once.
+
+use crate::domain::Error;
+
+pub const NICK_NAME_MAX: usize = 64;
+pub const AVATAR_MAX: usize = 1024;
+pub const EMAIL_MAX: usize = 254;
+pub const PHONE_MAX: usize = 20;
+pub const DATA_MAX: usize = 10_000;
+pub const PLATFORM_NAME_MAX: usize = 64;
+
+/// A rule for a text value: `min..=max` characters, each one `allowed`,
+/// which `description` says in words.
+#[derive(Clone, Copy)]
+pub struct Rule {
+    pub min: usize,
+    pub max: usize,
+    pub allowed: fn(char) -> bool,
+    pub description: &'static str,
+}
+
+impl Rule {
+    pub fn allows(&self, value: &str) -> bool {
+        let len = value.chars().count();
+        (self.min..=self.max).contains(&len) && value.chars().all(self.allowed)
+    }
+
+    /// The rule in words, e.g. "3 to 32 characters of letters and digits".
+    pub fn describe(&self) -> String {
+        format!("{} to {} characters of {}", self.min, self.max, self.description)
+    }
+
+    /// The 400 naming `field`, unless `value` keeps the rule.
+    pub fn check(&self, field: &str, value: &str) -> Result<(), Error> {
+        if self.allows(value) {
+            return Ok(());
+        }
+        Err(Error::invalid(format!("`{field}` must be {}.", self.describe())))
+    }
+}
+
+fn name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-".contains(c)
+}
+
+/// Any character but controls other than line breaks and tabs.
+pub fn text_char(c: char) -> bool {
+    !c.is_control() || "\n\r\t".contains(c)
+}
+
+/// 3–32 of `[A-Za-z0-9_.@-]`.
+pub const USER_NAME: Rule = Rule {
+    min: 3,
+    max: 32,
+    allowed: |c| c.is_ascii_alphanumeric() || "_.@-".contains(c),
+    description: "letters, digits and _ . @ -",
+};
+/// 6–64 characters of anything.
+pub const PASSWORD: Rule = Rule {
+    min: 6,
+    max: 64,
+    allowed: |_| true,
+    description: "any kind",
+};
+/// 1–50 of `[A-Za-z0-9_-]`.
+pub const UNION_ID: Rule = Rule {
+    min: 1,
+    max: 50,
+    allowed: name_char,
+    description: "letters, digits, _ and -",
+};
+/// A `wx.login` code (32 characters today): 1–128 visible ASCII
+/// characters, so nothing odd reaches WeChat's query string.
+pub const WECHAT_CODE: Rule = Rule {
+    min: 1,
+    max: 128,
+    allowed: |c| c.is_ascii_graphic(),
+    description: "visible ASCII",
+};
+/// A WeChat openid (28 characters today): 1–64 of `[A-Za-z0-9_-]`.
+pub const OPEN_ID: Rule = Rule {
+    min: 1,
+    max: 64,
+    allowed: name_char,
+    description: "letters, digits, _ and -",
+};
+/// 1–20 letters and digits.
+pub const PLATFORM: Rule = Rule {
+    min: 1,
+    max: 20,
+    allowed: |c| c.is_ascii_alphanumeric(),
+    description: "letters and digits",
+};
+/// An app key, 3–64 of `[A-Za-z0-9_-]`: it appears in client
+/// configuration and URLs.
+pub const APP_KEY: Rule = Rule {
+    min: 3,
+    max: 64,
+    allowed: name_char,
+    description: "letters, digits, _ and -",
+};
+/// A WeChat appid (`wx` and 16 hex digits today): 3–32 of `[A-Za-z0-9_-]`.
+pub const WECHAT_APP_ID: Rule = Rule {
+    min: 3,
+    max: 32,
+    allowed: name_char,
+    description: "letters, digits, _ and -",
+};
+/// A WeChat AppSecret (32 hex digits today).
+pub const WECHAT_SECRET: Rule = Rule {
+    min: 8,
+    max: 128,
+    allowed: |c| c.is_ascii_graphic(),
+    description: "visible ASCII",
+};
+/// A JS-SDK API name such as `chooseImage`.
+pub const JS_API_NAME: Rule = Rule {
+    min: 1,
+    max: 64,
+    allowed: |c| c.is_ascii_alphanumeric(),
+    description: "letters and digits",
+};
+/// The scopes a web page asks for with a QR key.
+pub const SCOPES: Rule = Rule {
+    min: 0,
+    max: 100,
+    allowed: |c| c.is_ascii_alphanumeric() || c == ',',
+    description: "letters, digits and commas",
+};
+/// The scheme a QR key's web page names.
+pub const SCHEME: Rule = Rule {
+    min: 0,
+    max: 50,
+    allowed: |c| c.is_ascii_alphanumeric(),
+    description: "letters and digits",
+};
+
+/// Free text of `min..=max` characters.
+pub const fn text_rule(min: usize, max: usize) -> Rule {
+    Rule {
+        min,
+        max,
+        allowed: text_char,
+        description: "text",
+    }
+}
+
+pub fn user_name(value: &str) -> Result<(), Error> {
+    USER_NAME.check("userName", value)
+}
+
+pub fn password(value: &str) -> Result<(), Error> {
+    PASSWORD.check("pwd", value)
+}
+
+pub fn union_id(value: &str) -> Result<(), Error> {
+    UNION_ID.check("unionID", value)
+}
+
+/// A `wx.login` code in `field`.
+pub fn wechat_code(field: &str, value: &str) -> Result<(), Error> {
+    WECHAT_CODE.check(field, value)
+}
+
+/// A WeChat openid in `field`.
+pub fn open_id(field: &str, value: &str) -> Result<(), Error> {
+    OPEN_ID.check(field, value)
+}
+
+pub fn platform(value: &str) -> Result<(), Error> {
+    PLATFORM.check("platform", value)
+}
+
+/// Free text of at most `max` characters without control characters other
+/// than line breaks and tabs.
+pub fn text(field: &str, value: &str, max: usize) -> Result<(), Error> {
+    text_rule(0, max).check(field, value)
+}
+
+/// Empty, or a plausible address: one `@` between non-empty parts, no spaces.
+pub fn email(value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let plausible = value.chars().count() <= EMAIL_MAX
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && matches!(value.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    if !plausible {
+        return Err(Error::invalid(format!(
+            "`email` must be empty or an address like name@example.com, at most {EMAIL_MAX} characters."
+        )));
+    }
+    Ok(())
+}
+
+/// Empty, or digits with an optional leading `+`.
+pub fn phone(value: &str) -> Result<(), Error> {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    if value.is_empty()
+        || (digits.len() <= PHONE_MAX && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "`phone` must be empty or up to {PHONE_MAX} digits with an optional leading +."
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_name_rules() {
+        for ok in ["abc", "Duis", "wwww", "a.b@c-d_e", &"x".repeat(32)] {
+            assert!(user_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "", "with space", "名字名字", &"x".repeat(33), "a/b"] {
+            let err = user_name(bad).unwrap_err();
+            assert!(err.message().contains("`userName`"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn password_counts_characters() {
+        assert!(password("123456").is_ok());
+        assert!(password("密码密码密码").is_ok());
+        assert!(password("12345").is_err());
+        assert!(password(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn union_id_and_platform() {
+        assert!(union_id("oKOsq40U1rMJ0CruOArCbEf8aJA8").is_ok());
+        assert!(union_id("").is_err());
+        assert!(union_id("a b").is_err());
+        assert!(platform("wxminip").is_ok());
+        assert!(platform("we-b").is_err());
+        assert!(platform(&"a".repeat(21)).is_err());
+    }
+
+    #[test]
+    fn contact_fields() {
+        assert!(email("").is_ok());
+        assert!(email("laborumUt@test.com").is_ok());
+        assert!(email("no-at-sign").is_err());
+        assert!(email("a@b@c").is_err());
+        assert!(phone("111111111").is_ok());
+        assert!(phone("+8613800000000").is_ok());
+        assert!(phone("12a").is_err());
+        assert!(phone("+").is_err());
+    }
+
+    #[test]
+    fn text_limits() {
+        assert!(text("data", &"x".repeat(DATA_MAX), DATA_MAX).is_ok());
+        assert!(text("data", &"x".repeat(DATA_MAX + 1), DATA_MAX).is_err());
+        assert!(text("nickName", "bell\u{7}", NICK_NAME_MAX).is_err());
+        assert!(text("data", "自定义数据\nline", DATA_MAX).is_ok());
+    }
+}

@@ -1,0 +1,144 @@
+//! The two response envelopes. The legacy API names the error field `err`,
+//! the v1 API `error`; both carry `code` equal to the HTTP status.
+
+use lambda_http::http::{StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::domain::Error;
+use crate::http::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// `/api/AppUsers/{appId}/…`: `{"code","data","err"}`.
+    Legacy,
+    /// `/ExternalAccount/…`, `/Wechat/…`, `/User/…`: `{"code","data","error"}`.
+    V1,
+}
+
+impl Envelope {
+    /// The envelope of the API generation a path belongs to.
+    pub fn for_path(path: &str) -> Self {
+        if path.starts_with("/api/") {
+            Envelope::Legacy
+        } else {
+            Envelope::V1
+        }
+    }
+
+    fn error_field(self) -> &'static str {
+        match self {
+            Envelope::Legacy => "err",
+            Envelope::V1 => "error",
+        }
+    }
+
+    /// The response to a handler's outcome: the envelope around its data
+    /// or error, or the image it answered.
+    pub fn answer(self, outcome: Result<Outcome, ApiError>) -> Response<Body> {
+        match outcome {
+            Ok(Outcome::Image(image)) => image.into_response(),
+            Ok(Outcome::Data(data)) => self.render(StatusCode::OK, data, ""),
+            Err(err) => self.render(err.status(), Value::Null, err.message()),
+        }
+    }
+
+    fn render(self, status: StatusCode, data: Value, error: &str) -> Response<Body> {
+        let mut body = json!({ "code": status.as_u16(), "data": data });
+        body[self.error_field()] = Value::from(error);
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            // Bodies carry tokens and personal data: no cache may keep them.
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(Body::Text(body.to_string()))
+            .expect("static headers are valid")
+    }
+}
+
+/// What a handler answers with: the envelope's `data`, or an image.
+#[derive(Debug)]
+pub enum Outcome {
+    Data(Value),
+    Image(Image),
+}
+
+/// A body that is not an envelope: a WeChat code image, as WeChat sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Image {
+    fn into_response(self) -> Response<Body> {
+        Response::builder()
+            .header(header::CONTENT_TYPE, self.content_type)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(Body::Binary(self.bytes))
+            .unwrap_or_else(|err| {
+                Envelope::V1.render(
+                    StatusCode::BAD_GATEWAY,
+                    Value::Null,
+                    &format!("WeChat's image has an unusable content type: {err}."),
+                )
+            })
+    }
+}
+
+/// What a handler's answer becomes: any serialisable value is the
+/// envelope's `data`; an `Image` is the body itself.
+pub trait Reply: Send + 'static {
+    fn into_outcome(self) -> Result<Outcome, ApiError>;
+}
+
+impl<T: Serialize + Send + 'static> Reply for T {
+    fn into_outcome(self) -> Result<Outcome, ApiError> {
+        serde_json::to_value(self)
+            .map(Outcome::Data)
+            .map_err(|err| Error::internal(err).into())
+    }
+}
+
+impl Reply for Image {
+    fn into_outcome(self) -> Result<Outcome, ApiError> {
+        Ok(Outcome::Image(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(response: &Response<Body>) -> Value {
+        match response.body() {
+            Body::Text(text) => serde_json::from_str(text).unwrap(),
+            other => panic!("unexpected body {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_path_tells_the_generation() {
+        assert_eq!(Envelope::for_path("/api/AppUsers/2/SignIn"), Envelope::Legacy);
+        assert_eq!(Envelope::for_path("/Wechat/demo/QR-Auth/Scan"), Envelope::V1);
+        assert_eq!(Envelope::for_path("/ExternalAccount/demo"), Envelope::V1);
+    }
+
+    #[test]
+    fn legacy_success_uses_err_field() {
+        let response = Envelope::Legacy.answer(Ok(Outcome::Data(json!(true))));
+        assert_eq!(response.status(), 200);
+        assert_eq!(body_of(&response), json!({"code": 200, "data": true, "err": ""}));
+    }
+
+    #[test]
+    fn v1_failure_uses_error_field_and_status() {
+        let response = Envelope::V1.answer(Err(Error::conflict("taken").into()));
+        assert_eq!(response.status(), 409);
+        assert_eq!(
+            body_of(&response),
+            json!({"code": 409, "data": null, "error": "taken"})
+        );
+    }
+}

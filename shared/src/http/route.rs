@@ -1,0 +1,302 @@
+//! One declaration per endpoint: method, path (which says how the app is
+//! addressed), what the caller must present, and the handler. A handler is
+//! a plain async function of its typed context and input:
+//!
+//! ```ignore
+//! Routes::new().get("/api/AppUsers/{appId}/Profile", Bearer, profile::get)
+//! async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<ProfileView, Error>
+//! ```
+//!
+//! The declared requirement is the type of the handler's context, so the
+//! two cannot disagree. Before the handler runs, the app's id is resolved,
+//! the caller has presented what the route requires, and the input is
+//! parsed; its answer becomes the envelope's `data`, its error the
+//! envelope's status and sentence. The contract test reads the same table.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+use crate::Services;
+use crate::domain::Error;
+use crate::flows::app::{AppAddress, AppRef};
+use crate::http::caller::{Presents, Requirement};
+use crate::http::envelope::{Envelope, Outcome, Reply};
+use crate::http::error::ApiError;
+use crate::http::input::Input;
+use crate::http::request;
+
+/// What a handler receives: the services, the app of the path, and the
+/// caller as the route's requirement established it.
+pub struct Ctx<'a, R: Requirement> {
+    pub services: &'a Services,
+    pub app: AppRef,
+    pub caller: R::Caller<'a>,
+}
+
+/// A request on its way to its handler: the request, the values of the
+/// path's `{parameters}`, and the app they name.
+pub struct Incoming<'a> {
+    pub(crate) request: &'a Request,
+    params: HashMap<String, String>,
+    pub(crate) app: AppRef,
+}
+
+impl Incoming<'_> {
+    /// The value of the path's `{name}` segment.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+}
+
+/// An async function from a context and an input to an answer, for every
+/// lifetime of the context: what a route's handler is.
+pub trait Handler<'a, R: Requirement, I, O>: Copy + Send + Sync + 'static {
+    type Future: Future<Output = Result<O, Error>> + Send + 'a;
+    fn call(self, ctx: Ctx<'a, R>, input: I) -> Self::Future;
+}
+
+impl<'a, R, I, O, F, Fut> Handler<'a, R, I, O> for F
+where
+    R: Requirement,
+    F: Fn(Ctx<'a, R>, I) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, Error>> + Send + 'a,
+{
+    type Future = Fut;
+
+    fn call(self, ctx: Ctx<'a, R>, input: I) -> Fut {
+        self(ctx, input)
+    }
+}
+
+type Answer<'a> = Pin<Box<dyn Future<Output = Result<Outcome, ApiError>> + Send + 'a>>;
+type Endpoint = Box<dyn for<'a> Fn(&'a Services, &'a Incoming<'a>) -> Answer<'a> + Send + Sync>;
+
+/// One endpoint, as declared.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub presents: Presents,
+    endpoint: Endpoint,
+}
+
+/// A function's routes, in the order declared.
+#[derive(Default)]
+pub struct Routes(Vec<Route>);
+
+impl Routes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `method path`, whose caller presents `requirement` and whose
+    /// handler is `handler`.
+    pub fn route<R, I, O, H>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        _requirement: R,
+        handler: H,
+    ) -> Self
+    where
+        R: Requirement,
+        I: Input,
+        O: Reply,
+        H: for<'a> Handler<'a, R, I, O>,
+    {
+        let endpoint: Endpoint = Box::new(move |services, incoming| {
+            Box::pin(async move {
+                let caller = R::present(services, incoming).await?;
+                let input = I::read(incoming)?;
+                let ctx = Ctx {
+                    services,
+                    app: incoming.app.clone(),
+                    caller,
+                };
+                handler.call(ctx, input).await?.into_outcome()
+            })
+        });
+        self.0.push(Route {
+            method,
+            path,
+            presents: R::PRESENTS,
+            endpoint,
+        });
+        self
+    }
+
+    pub fn get<R: Requirement, I: Input, O: Reply>(
+        self,
+        path: &'static str,
+        requirement: R,
+        handler: impl for<'a> Handler<'a, R, I, O>,
+    ) -> Self {
+        self.route(Method::GET, path, requirement, handler)
+    }
+
+    pub fn post<R: Requirement, I: Input, O: Reply>(
+        self,
+        path: &'static str,
+        requirement: R,
+        handler: impl for<'a> Handler<'a, R, I, O>,
+    ) -> Self {
+        self.route(Method::POST, path, requirement, handler)
+    }
+
+    pub fn put<R: Requirement, I: Input, O: Reply>(
+        self,
+        path: &'static str,
+        requirement: R,
+        handler: impl for<'a> Handler<'a, R, I, O>,
+    ) -> Self {
+        self.route(Method::PUT, path, requirement, handler)
+    }
+
+    pub fn delete<R: Requirement, I: Input, O: Reply>(
+        self,
+        path: &'static str,
+        requirement: R,
+        handler: impl for<'a> Handler<'a, R, I, O>,
+    ) -> Self {
+        self.route(Method::DELETE, path, requirement, handler)
+    }
+
+    /// Every route, as declared.
+    pub fn iter(&self) -> impl Iterator<Item = &Route> {
+        self.0.iter()
+    }
+}
+
+/// Finds a request's route by method and path, as API Gateway matched it,
+/// and answers it. Built once per cold start.
+pub struct Router {
+    routes: Vec<Route>,
+    /// Path template → the indexes of its routes, one per method.
+    paths: matchit::Router<Vec<usize>>,
+}
+
+impl Router {
+    pub fn new(routes: Routes) -> Self {
+        let routes = routes.0;
+        let mut by_path: Vec<(&'static str, Vec<usize>)> = Vec::new();
+        for (index, route) in routes.iter().enumerate() {
+            match by_path.iter_mut().find(|(path, _)| *path == route.path) {
+                Some((_, indexes)) => indexes.push(index),
+                None => by_path.push((route.path, vec![index])),
+            }
+        }
+        let mut paths = matchit::Router::new();
+        for (path, indexes) in by_path {
+            paths.insert(path, indexes).expect("route paths do not overlap");
+        }
+        Self { routes, paths }
+    }
+
+    /// The response to `req`: every outcome, failures included, is an
+    /// envelope of the path's API generation (or a handler's image).
+    pub async fn answer(&self, services: &Services, req: Request) -> Response<Body> {
+        let envelope = Envelope::for_path(req.uri().path());
+        let outcome = async {
+            request::body_within_limit(&req)?;
+            let (route, params) = self.find(req.method(), req.uri().path())?;
+            let address = app_address(&params)?;
+            let app = AppRef::resolve(address, &services.store).await?;
+            let incoming = Incoming {
+                request: &req,
+                params,
+                app,
+            };
+            (route.endpoint)(services, &incoming).await
+        };
+        envelope.answer(outcome.await)
+    }
+
+    /// The route of a request and the values of its `{parameters}`, or the
+    /// 404 or 405 to answer.
+    fn find(&self, method: &Method, path: &str) -> Result<(&Route, HashMap<String, String>), ApiError> {
+        let found = self
+            .paths
+            .at(path)
+            .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "There is no such endpoint."))?;
+        let route = found
+            .value
+            .iter()
+            .map(|index| &self.routes[*index])
+            .find(|route| route.method == method)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("{method} is not allowed on this path."),
+                )
+            })?;
+        let params = found
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok((route, params))
+    }
+}
+
+/// How the path names the app: a numeric `{appId}` (legacy API) or a
+/// string `{appKey}` (v1 API).
+fn app_address(params: &HashMap<String, String>) -> Result<AppAddress, ApiError> {
+    match (params.get("appId"), params.get("appKey")) {
+        (Some(raw), _) => raw
+            .parse::<u64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(AppAddress::Id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("There is no app with id {raw:?}; appId is a positive number."),
+                )
+            }),
+        (None, Some(key)) => Ok(AppAddress::Key(key.clone())),
+        (None, None) => Err(Error::internal("a route without {appId} or {appKey}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::caller::Anyone;
+
+    async fn nothing(_: Ctx<'_, Anyone>, (): ()) -> Result<bool, Error> {
+        Ok(true)
+    }
+
+    #[test]
+    fn finds_routes_and_their_parameters() {
+        let router = Router::new(Routes::new().get("/a/{id}/b", Anyone, nothing).put(
+            "/a/{id}/b",
+            Anyone,
+            nothing,
+        ));
+        let (route, params) = router.find(&Method::PUT, "/a/7/b").unwrap();
+        assert_eq!((&route.method, route.path), (&Method::PUT, "/a/{id}/b"));
+        assert_eq!(params, HashMap::from([("id".to_owned(), "7".to_owned())]));
+        assert_eq!(
+            router.find(&Method::DELETE, "/a/7/b").err().unwrap().status(),
+            405
+        );
+        assert_eq!(router.find(&Method::GET, "/a/7/c").err().unwrap().status(), 404);
+    }
+
+    #[test]
+    fn reads_the_app_address() {
+        let params = |k: &str, v: &str| HashMap::from([(k.to_owned(), v.to_owned())]);
+        assert_eq!(app_address(&params("appId", "7")).unwrap(), AppAddress::Id(7));
+        assert_eq!(
+            app_address(&params("appKey", "demo")).unwrap(),
+            AppAddress::Key("demo".into())
+        );
+        for bad in ["0", "-1", "abc", ""] {
+            assert_eq!(app_address(&params("appId", bad)).unwrap_err().status(), 404);
+        }
+    }
+}
