@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use oauthapp_shared::domain::{
-    App, AppCard, SecretText, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
+    App, AppCard, Secret, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
 use serde_json::{Value, json};
@@ -174,7 +174,7 @@ async fn create(store: &Store, name: String, key: Option<String>, fields: Fields
     };
     // A taken key reads: the app key "K" is taken by another app.
     let app = store.create_app(new, clock::now()).await?;
-    Ok(json!({ "appId": app.id, "appKey": app.key, "appSecret": app.secret }))
+    Ok(json!({ "appId": app.id, "appKey": app.key, "appSecret": app.secret.expose() }))
 }
 
 /// The account `set` leaves, when it changes one.
@@ -193,7 +193,7 @@ fn account_change(
                     "the app has no WeChat {which} yet: give its appid with the secret"
                 ))
             })?,
-            secret: SecretText::new(secret),
+            secret: Secret::new(secret),
         })),
         // The appid it has already: nothing changes.
         (Some(app_id), None, Some(current)) if app_id == current.app_id => Ok(None),
@@ -216,7 +216,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
     json!({
         "appId": app.id,
         "appKey": app.key,
-        "appSecret": masked(&app.secret),
+        "appSecret": masked(app.secret.expose()),
         "tenantId": app.tenant_id,
         "tenantName": app.tenant_name,
         "name": app.card.name,
@@ -282,7 +282,7 @@ mod tests {
         let current = || {
             Some(WechatAccount {
                 app_id: "wx1".into(),
-                secret: SecretText::new("s1"),
+                secret: Secret::new("s1"),
             })
         };
         let change = |app_id: Option<&str>, secret: Option<&str>, current| {

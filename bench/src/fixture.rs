@@ -5,7 +5,7 @@
 use oauthapp_shared::Services;
 use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::domain::qr::QrRequest;
-use oauthapp_shared::domain::{AppCard, SecretText, WechatAccount, clock};
+use oauthapp_shared::domain::{AppCard, Secret, WechatAccount, clock};
 use oauthapp_shared::store::{AppChanges, NewApp, NewUser, schema};
 use testkit::fake_wechat::vector_b;
 
@@ -47,7 +47,7 @@ impl Fixture {
             wechat_mini_program: Some(WechatAccount {
                 app_id: vector_b::APP_ID.into(),
                 // Decrypt never calls WeChat.
-                secret: SecretText::new("unused"),
+                secret: Secret::new("unused"),
             }),
             ..AppChanges::default()
         };

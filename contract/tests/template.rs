@@ -17,6 +17,7 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use oauthapp_shared::Config;
 use oauthapp_shared::config::{MIN_SECRET_BYTES, SECRETS, SecretSource, Secrets, TWO_FACTOR_KEY};
+use oauthapp_shared::domain::Secret;
 use oauthapp_shared::store::{keys, schema};
 use serde_json::{Value as Json, json};
 use support::{Yaml, assert_none, at, ref_target, resource_type, resources_of_type, text};
@@ -236,8 +237,8 @@ fn table_is_protected() {
 /// Keys of the minimum length, for checking the rest of the configuration.
 fn any_secrets() -> Secrets {
     Secrets {
-        token: vec![0; MIN_SECRET_BYTES],
-        two_factor: vec![0; MIN_SECRET_BYTES],
+        token: Secret::new("0".repeat(MIN_SECRET_BYTES)),
+        two_factor: Secret::new("0".repeat(MIN_SECRET_BYTES)),
     }
 }
 

@@ -9,6 +9,7 @@ use aws_config::SdkConfig;
 use time::UtcOffset;
 use time::format_description::well_known::Iso8601;
 
+use crate::domain::Secret;
 use crate::domain::lockout::LockoutPolicy;
 
 /// Fewer secret bytes than this and a key is guessable offline.
@@ -41,8 +42,8 @@ pub const SECRETS: [SecretSource; 2] = [TOKEN_SECRET, TWO_FACTOR_KEY];
 /// The keys `SECRETS` names, as loaded.
 #[derive(Clone)]
 pub struct Secrets {
-    pub token: Vec<u8>,
-    pub two_factor: Vec<u8>,
+    pub token: Secret,
+    pub two_factor: Secret,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,36 +66,16 @@ pub struct Config {
     /// The offset at which response bodies show times.
     pub display_offset: UtcOffset,
     /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`).
-    pub two_factor_key: Redacted,
+    pub two_factor_key: Secret,
     /// WeChat's server API; tests point it at a fake.
     pub wechat_api_base: String,
 }
 
-/// Key material that debug output must not show.
-#[derive(Clone)]
-pub struct Redacted(pub Vec<u8>);
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct TokenSettings {
     pub issuer: String,
     pub audience: String,
-    pub secret: Vec<u8>,
-}
-
-impl std::fmt::Debug for TokenSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSettings")
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .field("secret", &"<redacted>")
-            .finish()
-    }
+    pub secret: Secret,
 }
 
 impl Config {
@@ -122,7 +103,7 @@ impl Config {
             (TOKEN_SECRET, &secrets.token),
             (TWO_FACTOR_KEY, &secrets.two_factor),
         ] {
-            if key.len() < MIN_SECRET_BYTES {
+            if key.expose().len() < MIN_SECRET_BYTES {
                 return Err(ConfigError::Invalid {
                     name: source.plain,
                     reason: format!("it must be at least {MIN_SECRET_BYTES} bytes of random data"),
@@ -158,7 +139,7 @@ impl Config {
                     reason: format!("{err} (expected e.g. +08:00)"),
                 }
             })?,
-            two_factor_key: Redacted(secrets.two_factor),
+            two_factor_key: secrets.two_factor,
             wechat_api_base,
         })
     }
@@ -192,10 +173,10 @@ async fn load_secret(
     sdk: &SdkConfig,
     lookup: &impl Fn(&str) -> Option<String>,
     source: SecretSource,
-) -> Result<Vec<u8>, ConfigError> {
+) -> Result<Secret, ConfigError> {
     let Some(arn) = lookup(source.arn) else {
         return lookup(source.plain)
-            .map(String::into_bytes)
+            .map(Secret::new)
             .ok_or(ConfigError::Missing(source.plain));
     };
     let failed = |reason: String| ConfigError::Secret {
@@ -210,7 +191,7 @@ async fn load_secret(
         .map_err(|err| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string()))?;
     output
         .secret_string
-        .map(String::into_bytes)
+        .map(Secret::new)
         .ok_or_else(|| failed("the secret has no string value".to_owned()))
 }
 
@@ -227,21 +208,21 @@ mod tests {
 
     fn secrets() -> Secrets {
         Secrets {
-            token: vec![7; 32],
-            two_factor: vec![9; 32],
+            token: Secret::new("7".repeat(32)),
+            two_factor: Secret::new("9".repeat(32)),
         }
     }
 
     #[test]
     fn refuses_a_short_key() {
         let short_token = Secrets {
-            token: b"short".to_vec(),
+            token: Secret::new("short"),
             ..secrets()
         };
         let err = Config::from_lookup(lookup(&[]), short_token).err().unwrap();
         assert!(err.to_string().contains("JWT_SECRET"), "{err}");
         let short_two_factor = Secrets {
-            two_factor: b"short".to_vec(),
+            two_factor: Secret::new("short"),
             ..secrets()
         };
         let err = Config::from_lookup(lookup(&[]), short_two_factor).err().unwrap();

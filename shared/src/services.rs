@@ -30,7 +30,7 @@ impl Services {
             wechat: Wechat::new(&config.wechat_api_base, store.clone()),
             store,
             tokens: Tokens::new(&config.token),
-            totp_secrets: SecretBox::new(&config.two_factor_key.0),
+            totp_secrets: SecretBox::new(config.two_factor_key.expose().as_bytes()),
             config,
         }
     }

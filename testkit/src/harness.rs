@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use oauthapp_shared::Services;
 use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::auth::two_factor;
-use oauthapp_shared::domain::{SecretText, UnionIdProof, User, WechatAccount, clock};
+use oauthapp_shared::domain::{Secret, UnionIdProof, User, WechatAccount, clock};
 use oauthapp_shared::http::Routes;
 use oauthapp_shared::http::function::Function;
 use oauthapp_shared::store::{AppChanges, EnrolmentStart, NewUser};
@@ -54,7 +54,7 @@ fn random_hex(len: usize) -> String {
 fn wechat_account() -> WechatAccount {
     WechatAccount {
         app_id: format!("wx{}", random_hex(16)),
-        secret: SecretText::new(random_hex(32)),
+        secret: Secret::new(random_hex(32)),
     }
 }
 

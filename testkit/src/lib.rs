@@ -23,7 +23,7 @@ use oauthapp_shared::Services;
 use oauthapp_shared::auth::signature;
 use oauthapp_shared::config::Secrets;
 use oauthapp_shared::domain::clock;
-use oauthapp_shared::domain::{App, AppCard, UnionIdProof};
+use oauthapp_shared::domain::{App, AppCard, Secret, UnionIdProof};
 use oauthapp_shared::store::{AppChanges, NewApp, Store, schema};
 use serde_json::{Value, json};
 
@@ -194,8 +194,8 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
     let config = Config::from_lookup(
         |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
         Secrets {
-            token: TEST_SECRET.to_vec(),
-            two_factor: TEST_TWO_FACTOR_KEY.to_vec(),
+            token: Secret::new(String::from_utf8_lossy(TEST_SECRET)),
+            two_factor: Secret::new(String::from_utf8_lossy(TEST_TWO_FACTOR_KEY)),
         },
     )
     .expect("test configuration");
@@ -281,7 +281,7 @@ pub fn binary_request(method: &str, target: &str, body: &[u8]) -> Request {
 
 /// Signature headers for a request from the app's backend.
 pub fn signature_headers(
-    secret: &str,
+    secret: &Secret,
     method: &str,
     path: &str,
     body: &str,

@@ -75,7 +75,7 @@ pub async fn js_config(ctx: Ctx<'_, BearerOrSignature>, query: Query) -> Result<
         .collect();
     let timestamp = clock::now();
     Ok(JsConfig {
-        signature: wechat::js_sdk_signature(&ticket, &noncestr, timestamp, url),
+        signature: wechat::js_sdk_signature(ticket.expose(), &noncestr, timestamp, url),
         noncestr,
         timestamp,
         app_key: account.app_id.clone(),

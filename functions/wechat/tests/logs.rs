@@ -92,7 +92,7 @@ async fn no_secret_or_session_key_is_logged() {
     let secrets = [
         ("the mini-program secret", h.mini().secret.expose()),
         ("the official account secret", h.official().secret.expose()),
-        ("the app secret", h.app.secret.as_str()),
+        ("the app secret", h.app.secret.expose()),
         ("a session key", session_key),
         ("a login code", "code-two"),
         ("an access token", tokens[0].as_str()),

@@ -10,7 +10,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::domain::Error;
+use crate::domain::{Error, Secret};
 
 pub const TIMESTAMP_HEADER: &str = "x-oauthapp-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-oauthapp-signature";
@@ -48,12 +48,13 @@ pub enum Signed {
 }
 
 /// The signature over the parts of a request; what an app backend computes.
-pub fn sign(secret: &str, timestamp: &str, method: &str, path: &str, body: &[u8]) -> String {
+pub fn sign(secret: &Secret, timestamp: &str, method: &str, path: &str, body: &[u8]) -> String {
     hex::encode(mac(secret, timestamp, method, path, body).finalize().into_bytes())
 }
 
-fn mac(secret: &str, timestamp: &str, method: &str, path: &str, body: &[u8]) -> HmacSha256 {
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+fn mac(secret: &Secret, timestamp: &str, method: &str, path: &str, body: &[u8]) -> HmacSha256 {
+    let mut mac =
+        HmacSha256::new_from_slice(secret.expose().as_bytes()).expect("HMAC takes keys of any length");
     for part in [timestamp.as_bytes(), method.as_bytes(), path.as_bytes()] {
         mac.update(part);
         mac.update(b"\n");
@@ -65,7 +66,7 @@ fn mac(secret: &str, timestamp: &str, method: &str, path: &str, body: &[u8]) -> 
 /// Checks the request's signature headers against the app secret. A request
 /// without them is `Signed::No`; one with a stale, malformed or wrong
 /// signature is refused, never treated as unsigned.
-pub fn check(req: &SignedRequest<'_>, secret: &str, now: i64) -> Result<Signed, Error> {
+pub fn check(req: &SignedRequest<'_>, secret: &Secret, now: i64) -> Result<Signed, Error> {
     let (timestamp, signature) = match (req.timestamp, req.signature) {
         (None, None) => return Ok(Signed::No),
         (Some(timestamp), Some(signature)) => (timestamp, signature),
@@ -97,6 +98,10 @@ mod tests {
     use crate::domain::ErrorKind;
 
     const SECRET: &str = "app-secret";
+
+    fn secret(text: &str) -> Secret {
+        Secret::new(text)
+    }
     const PATH: &str = "/api/AppUsers/2/UnionIDSignIn";
     const BODY: &str = r#"{"platform":"web","unionID":"123456"}"#;
 
@@ -115,17 +120,17 @@ mod tests {
     }
 
     /// Checks `body` sent with a signature made at `timestamp` over `BODY`.
-    fn check_signed(timestamp: i64, body: &str, secret: &str, now: i64) -> Result<Signed, Error> {
+    fn check_signed(timestamp: i64, body: &str, key: &str, now: i64) -> Result<Signed, Error> {
         let ts = timestamp.to_string();
-        let sig = sign(SECRET, &ts, "POST", PATH, BODY.as_bytes());
-        check(&request(Some(&ts), Some(&sig), body), secret, now)
+        let sig = sign(&secret(SECRET), &ts, "POST", PATH, BODY.as_bytes());
+        check(&request(Some(&ts), Some(&sig), body), &secret(key), now)
     }
 
     #[test]
     fn matches_an_independent_implementation() {
         // printf '1700000000\nPOST\n/p\n{}' | openssl dgst -sha256 -hmac k
         assert_eq!(
-            sign("k", "1700000000", "POST", "/p", b"{}"),
+            sign(&secret("k"), "1700000000", "POST", "/p", b"{}"),
             "94ce7adf4369677744efa677f33644f0393df90aabfb3929e40dcc3ed9c62636"
         );
     }
@@ -135,7 +140,7 @@ mod tests {
         let now = 1_700_000_000;
         assert_eq!(check_signed(now, BODY, SECRET, now).unwrap(), Signed::Yes);
         assert_eq!(
-            check(&request(None, None, BODY), SECRET, now).unwrap(),
+            check(&request(None, None, BODY), &secret(SECRET), now).unwrap(),
             Signed::No
         );
         let stale = check_signed(now - 301, BODY, SECRET, now).unwrap_err();
@@ -146,7 +151,7 @@ mod tests {
         let ts = now.to_string();
         let half = request(Some(&ts), None, BODY);
         assert_eq!(
-            check(&half, SECRET, now).unwrap_err().kind(),
+            check(&half, &secret(SECRET), now).unwrap_err().kind(),
             ErrorKind::Unauthenticated
         );
     }

@@ -98,8 +98,8 @@ impl Tokens {
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECONDS;
         Self {
-            encoding: EncodingKey::from_secret(&settings.secret),
-            decoding: DecodingKey::from_secret(&settings.secret),
+            encoding: EncodingKey::from_secret(settings.secret.expose().as_bytes()),
+            decoding: DecodingKey::from_secret(settings.secret.expose().as_bytes()),
             validation,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),

@@ -244,7 +244,7 @@ mod tests {
         let app = App {
             id: 3,
             key: "docs".into(),
-            secret: String::new(),
+            secret: Default::default(),
             tenant_id: String::new(),
             tenant_name: String::new(),
             card: app_card,

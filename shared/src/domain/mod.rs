@@ -8,10 +8,12 @@ pub mod lockout;
 mod models;
 pub mod points;
 pub mod qr;
+mod secret;
 pub mod validate;
 
 pub use error::{Error, ErrorKind};
 pub use models::{
-    App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, SecretText, TwoFactorState,
-    UnionIdOwner, UnionIdProof, User, WechatAccount, WechatSettings,
+    App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, TwoFactorState, UnionIdOwner,
+    UnionIdProof, User, WechatAccount, WechatSettings,
 };
+pub use secret::Secret;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Secret;
 use super::lockout::LockoutState;
 
 /// How an app's users prove a union id.
@@ -61,7 +62,7 @@ pub struct App {
     pub id: u64,
     pub key: String,
     /// Signs app-backend requests; never shown after creation.
-    pub secret: String,
+    pub secret: Secret,
     pub tenant_id: String,
     pub tenant_name: String,
     #[serde(flatten)]
@@ -91,28 +92,7 @@ pub struct WechatSettings {
 #[serde(rename_all = "camelCase")]
 pub struct WechatAccount {
     pub app_id: String,
-    pub secret: SecretText,
-}
-
-/// Text that grants access: stored, but never shown in debug output.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SecretText(String);
-
-impl SecretText {
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for SecretText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<secret>")
-    }
+    pub secret: Secret,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

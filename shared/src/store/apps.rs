@@ -7,6 +7,7 @@ use super::write::SetGiven;
 use super::{
     App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
 };
+use crate::domain::Secret;
 
 /// How many app keys an instance reads when it starts: every key of a studio
 /// with dozens of apps, in one small page (about 5 KB).
@@ -71,7 +72,7 @@ impl Store {
             id,
             key: new.key.unwrap_or_else(|| random_text(16)),
             // 48 characters of a 36-letter alphabet: about 248 bits.
-            secret: random_text(48),
+            secret: Secret::new(random_text(48)),
             tenant_id: new.tenant_id,
             tenant_name: new.tenant_name,
             card: new.card,

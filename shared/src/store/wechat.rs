@@ -7,12 +7,13 @@ use serde::Deserialize;
 
 use super::write::condition_held;
 use super::{Store, StoreError, keys, number, text};
+use crate::domain::Secret;
 
 /// A credential item as read.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SharedCredential {
-    pub value: Option<String>,
+    pub value: Option<Secret>,
     /// Unix seconds after which nobody uses `value` (WeChat's expiry less
     /// a margin).
     pub expires_at: Option<i64>,
@@ -22,7 +23,7 @@ pub struct SharedCredential {
 
 impl SharedCredential {
     /// The value, while it may still be used at `now`.
-    pub fn usable(&self, now: i64) -> Option<(&str, i64)> {
+    pub fn usable(&self, now: i64) -> Option<(&Secret, i64)> {
         match (&self.value, self.expires_at) {
             (Some(value), Some(expires_at)) if expires_at > now => Some((value, expires_at)),
             _ => None,
@@ -81,13 +82,13 @@ impl Store {
         &self,
         name: &str,
         wechat_app_id: &str,
-        value: &str,
+        value: &Secret,
         expires_at: i64,
     ) -> Result<(), StoreError> {
         self.update_credential(name, wechat_app_id)
             .update_expression("SET #value = :value, expiresAt = :expires REMOVE leaseUntil, leaseHolder")
             .expression_attribute_names("#value", "value")
-            .expression_attribute_values(":value", text(value))
+            .expression_attribute_values(":value", text(value.expose()))
             .expression_attribute_values(":expires", number(expires_at))
             .send()
             .await?;
@@ -117,14 +118,14 @@ impl Store {
         &self,
         name: &str,
         wechat_app_id: &str,
-        value: &str,
+        value: &Secret,
     ) -> Result<(), StoreError> {
         let result = self
             .update_credential(name, wechat_app_id)
             .update_expression("REMOVE #value, expiresAt")
             .condition_expression("#value = :value")
             .expression_attribute_names("#value", "value")
-            .expression_attribute_values(":value", text(value))
+            .expression_attribute_values(":value", text(value.expose()))
             .send()
             .await;
         condition_held(result).map(drop)

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rand::RngExt;
 
-use crate::domain::{Error, ErrorKind, clock};
+use crate::domain::{Error, ErrorKind, Secret, clock};
 use crate::store::Store;
 
 /// Stop using a value this long before WeChat says it expires: WeChat
@@ -28,7 +28,7 @@ const POLL: Duration = Duration::from_millis(100);
 #[derive(serde::Deserialize)]
 pub struct Issued {
     #[serde(alias = "access_token", alias = "ticket")]
-    pub value: String,
+    pub value: Secret,
     pub expires_in: i64,
 }
 
@@ -44,7 +44,7 @@ fn usable_for(expires_in: i64) -> i64 {
 
 #[derive(Clone)]
 struct Held {
-    value: String,
+    value: Secret,
     expires_at: i64,
 }
 
@@ -86,7 +86,7 @@ impl CredentialCache {
         &self,
         id: CredentialName<'_>,
         fetch: impl FnOnce() -> F,
-    ) -> Result<String, Error> {
+    ) -> Result<Secret, Error> {
         let slot = self.slot(id);
         let mut held = slot.lock().await;
         if let Some(held) = held.as_ref().filter(|held| held.expires_at > clock::now()) {
@@ -99,10 +99,10 @@ impl CredentialCache {
     }
 
     /// Forgets `failed`, which WeChat refused; a newer value stays.
-    pub async fn forget(&self, id: CredentialName<'_>, failed: &str) -> Result<(), Error> {
+    pub async fn forget(&self, id: CredentialName<'_>, failed: &Secret) -> Result<(), Error> {
         let slot = self.slot(id);
         let mut held = slot.lock().await;
-        if held.as_ref().is_some_and(|held| held.value == failed) {
+        if held.as_ref().is_some_and(|held| held.value == *failed) {
             *held = None;
         }
         self.store
@@ -124,7 +124,7 @@ impl CredentialCache {
             let item = self.store.shared_credential(name, wechat_app_id).await?;
             if let Some((value, expires_at)) = item.usable(now) {
                 return Ok(Held {
-                    value: value.to_owned(),
+                    value: value.clone(),
                     expires_at,
                 });
             }

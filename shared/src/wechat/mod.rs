@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::domain::{App, Error, WechatAccount};
+use crate::domain::{App, Error, Secret, WechatAccount};
 use crate::store::Store;
 
 pub use crypto::{DecryptError, decrypt, js_sdk_signature};
@@ -29,7 +29,7 @@ const JSAPI_TICKET: &str = "jsapi-ticket";
 #[derive(Debug, Clone, Deserialize)]
 pub struct LoginSession {
     pub openid: String,
-    pub session_key: String,
+    pub session_key: Secret,
     /// Only when the mini-program is bound to an Open Platform account.
     pub unionid: Option<String>,
 }
@@ -126,8 +126,8 @@ impl Wechat {
         }
     }
 
-    async fn send_with(&self, token: &str, call: &Call<'_>) -> Result<Answer, Failure> {
-        let mut query = vec![("access_token", token)];
+    async fn send_with(&self, token: &Secret, call: &Call<'_>) -> Result<Answer, Failure> {
+        let mut query = vec![("access_token", token.expose())];
         query.extend_from_slice(call.query);
         self.upstream
             .send(call.method.clone(), call.path, &query, call.body)
@@ -140,7 +140,7 @@ impl Wechat {
     }
 
     /// The official account's jsapi ticket, shared like access tokens.
-    pub async fn jsapi_ticket(&self, official_account: &WechatAccount) -> Result<String, Error> {
+    pub async fn jsapi_ticket(&self, official_account: &WechatAccount) -> Result<Secret, Error> {
         let id = CredentialName {
             name: JSAPI_TICKET,
             wechat_app_id: &official_account.app_id,
@@ -156,7 +156,7 @@ impl Wechat {
 
     /// `/cgi-bin/stable_token` in normal mode: every caller gets the same
     /// token while it is valid, so instances never evict each other's.
-    async fn access_token(&self, account: &WechatAccount) -> Result<String, Error> {
+    async fn access_token(&self, account: &WechatAccount) -> Result<Secret, Error> {
         self.credentials
             .get(token_name(account), || async {
                 let body = json!({

@@ -1,11 +1,11 @@
 //! Union-id sign-in goes by the user's bindings, which the external-account
 //! function changes; here they are changed through the store, as it does.
 
-use crate::common::Harness;
-use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{UnionIdProof, clock};
 use oauthapp_shared::store::{BindingChange, Bound, NewBinding};
 use serde_json::json;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn a_disabled_sign_up_binding_closes_union_id_sign_in_too() {

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::store::ChangePointsError;
 use serde_json::json;
+
+use crate::common::Harness;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_sign_ups_of_one_name_make_one_user() {

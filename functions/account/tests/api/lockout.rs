@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn unknown_user_and_wrong_password_fail_identically() {

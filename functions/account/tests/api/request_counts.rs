@@ -2,11 +2,11 @@
 //! the table the README shows (`scripts/measure.sh`) and holds each
 //! endpoint to its budget.
 
-use crate::common::Harness;
-use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{UnionIdProof, clock};
 use serde_json::json;
 use testkit::code_at;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn each_endpoint_stays_within_its_request_budget() {

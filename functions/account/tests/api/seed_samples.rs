@@ -1,10 +1,11 @@
 //! Every endpoint's happy path with the seed's own sample bodies, checking
 //! each response field and its type, and the token's claims.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::{Value, json};
 use testkit::{ISSUER, decode_claims};
+
+use crate::common::Harness;
 
 fn assert_token_model(data: &Value) {
     assert_eq!(data["token_type"], "Bearer");

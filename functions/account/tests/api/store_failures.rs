@@ -2,11 +2,11 @@
 //! the retries the client gets a 503 envelope and nothing is half-written,
 //! whichever of a request's DynamoDB operations failed.
 
-use crate::common::Harness;
-use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{UnionIdProof, clock};
 use serde_json::json;
 use testkit::code_at;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn a_throttled_attempt_is_retried_and_the_request_succeeds() {

@@ -1,13 +1,14 @@
 //! Bearer tokens: missing, expired, forged, `alg: none`, wrong issuer and
 //! another app's tokens are all refused with 401.
 
-use crate::common::Harness;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::{Value, json};
 use testkit::{TEST_SECRET, decode_claims};
+
+use crate::common::Harness;
 
 fn reissue(claims: &Value, secret: &[u8]) -> String {
     jsonwebtoken::encode(

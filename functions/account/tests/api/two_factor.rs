@@ -3,12 +3,12 @@
 //! are computed here from the key the enrolment hands out, as an
 //! authenticator app would.
 
-use crate::common::Harness;
-use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{UnionIdProof, clock};
 use oauthapp_shared::store::keys;
 use serde_json::json;
 use testkit::{Reply, code_at};
+
+use crate::common::Harness;
 
 /// The sealed secrets as stored on the user item.
 async fn stored_secrets(h: &Harness, token: &str) -> Vec<String> {

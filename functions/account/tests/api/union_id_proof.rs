@@ -1,10 +1,10 @@
 //! Each union-id proof mode: a good signature, a stale timestamp, a bad
 //! signature, a tampered body; what the flags become; nothing written on refusal.
 
-use crate::common::Harness;
-use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{UnionIdProof, clock};
 use serde_json::json;
+
+use crate::common::Harness;
 
 fn sign_up_body() -> serde_json::Value {
     json!({"platform": "wxminip", "unionID": "oKOsq40U1rMJ0CruOArCbEf8aJA8", "nickName": "微信用户",

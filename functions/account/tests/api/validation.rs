@@ -1,9 +1,10 @@
 //! Every bad input gets a clear error in the envelope and changes nothing.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::{Value, json};
 use testkit::Reply;
+
+use crate::common::Harness;
 
 fn sign_up_body(overrides: Value) -> Value {
     let mut body = json!({"nickName": "n", "platform": "web", "pwd": "123456", "userName": "valid_user",

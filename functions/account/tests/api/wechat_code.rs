@@ -2,10 +2,11 @@
 //! sign-up and sign-in exchange the code with the fake WeChat and use the
 //! unionid (else the openid) WeChat returns.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
 use testkit::decode_claims;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn sign_up_and_sign_in_with_login_codes() {

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::common::Harness;
-use oauthapp_shared::domain::clock;
-use oauthapp_shared::domain::{AppCard, UnionIdProof};
+use oauthapp_shared::domain::{AppCard, UnionIdProof, clock};
 use oauthapp_shared::store::NewApp;
 use serde_json::json;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn seed_bodies_bind_list_update_and_remove() {

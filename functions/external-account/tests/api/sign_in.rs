@@ -1,10 +1,10 @@
 //! `POST /ExternalAccount/{appKey}/SignIn`, against DynamoDB Local.
 
-use crate::common::Harness;
-use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{UnionIdProof, clock};
 use serde_json::json;
 use testkit::{code_at, decode_claims};
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn any_enabled_binding_signs_its_user_in() {

@@ -2,8 +2,9 @@
 //! of the external-account endpoints: a 503 envelope and nothing
 //! half-written (a binding record without its guard).
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn bindings_change_whole_or_not_at_all() {

@@ -3,10 +3,10 @@
 //! enrolling with the account function does; codes are computed here from
 //! the key, as an authenticator app would.
 
-use crate::common::Harness;
-use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::domain::clock;
+use oauthapp_shared::domain::{UnionIdProof, clock};
 use testkit::code_at;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn external_sign_in_asks_for_the_code_and_takes_each_code_once() {

@@ -2,10 +2,11 @@
 //! external sign-in exchange the code with the fake WeChat and use the
 //! unionid (else the openid) WeChat returns.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::store::NewUser;
 use serde_json::{Value, json};
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn external_accounts_bind_and_sign_in_with_codes() {

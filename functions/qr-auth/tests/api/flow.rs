@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::store::{BindingChange, NewBinding};
 use serde_json::{Value, json};
 use testkit::decode_claims;
+
+use crate::common::Harness;
 
 fn register_body(key: Value, union_id: &str) -> Value {
     json!({"signInKey": key, "unionID": union_id, "avatar": "avatar.jpg", "platform": "wxminip",

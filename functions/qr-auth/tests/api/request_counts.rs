@@ -5,9 +5,10 @@
 //! read; only the poll that finds the key confirmed adds the conditional
 //! write that hands out the token (a read costs a fifth of a write).
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn each_step_stays_within_its_request_budget() {

@@ -1,9 +1,10 @@
 //! DynamoDB throttling that outlasts the SDK's retries, at each step of the
 //! QR flow: a 503 envelope, and a state the client's retry completes from.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn single_write_steps_are_whole_or_absent() {

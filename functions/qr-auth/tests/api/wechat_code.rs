@@ -2,9 +2,10 @@
 //! registration exchanges the code with the fake WeChat and uses the
 //! unionid WeChat returns.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn qr_registration_proves_the_scanner_with_a_code() {

@@ -1,12 +1,13 @@
 //! Every /Wechat/{appKey} server call against the fake WeChat: what it
 //! sends, what it answers, how WeChat's errors map, and who may call.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::wechat::js_sdk_signature;
 use serde_json::{Value, json};
 use testkit::fake_wechat::FAKE_JPEG;
 use testkit::harness::JS_API_LIST;
+
+use crate::common::Harness;
 
 // docs/wechat.md test vector A (official demo, appid wx4f4bc4dec97d474b) is
 // reproduced in shared's unit tests; through the endpoint, vector B.

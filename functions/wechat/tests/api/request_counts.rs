@@ -3,9 +3,10 @@
 //! call to its budget. WeChat calls are on a warm instance unless the row
 //! says otherwise.
 
-use crate::common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
+
+use crate::common::Harness;
 
 #[tokio::test]
 async fn each_call_stays_within_its_request_budget() {

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use crate::common::Harness;
 use futures_util::future::join_all;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::http::function::Function;
 use serde_json::json;
+
+use crate::common::Harness;
 
 const LINK: &str = "/wxa/generate_urllink";
 const TOKEN: &str = "/cgi-bin/stable_token";
