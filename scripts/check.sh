@@ -33,9 +33,6 @@ lint() {
   step "cargo clippy" cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
 }
 
-started_ddb=
-stop_ddb() { if [[ -n "$started_ddb" ]]; then bash "$SCRIPTS/ddb-local.sh" stop; fi; }
-
 cfn_lint() {
   if [[ ! -f "$ROOT/template.yaml" ]]; then
     echo "template.yaml is missing" >&2
@@ -47,10 +44,7 @@ cfn_lint() {
 workspace_tests() {
   # Compiled before DynamoDB Local starts: the JVM need not idle through the build.
   cargo test --workspace "${locked[@]}" --no-run || return 1
-  if ! bash "$SCRIPTS/ddb-local.sh" status; then
-    started_ddb=1
-    bash "$SCRIPTS/ddb-local.sh" start --in-memory || return 1
-  fi
+  ddb_up --in-memory || return 1
   cargo test --workspace "${locked[@]}"
 }
 
@@ -59,15 +53,12 @@ test_all() {
   # A table of its own, so tests never touch the `make dev` data.
   export TABLE_NAME="${TEST_TABLE_NAME:-oauthapp-test}"
   bash "$SCRIPTS/install.sh" venv ddb
-  trap stop_ddb EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM HUP
+  stop_local_stack_on_exit
   lint
   step "cargo test --workspace" workspace_tests
   # Reuses the DynamoDB Local of the tests, and their build.
   step "schemathesis (scripts/fuzz.sh)" bash "$SCRIPTS/fuzz.sh"
-  stop_ddb
-  started_ddb=
+  ddb_down
   step "cfn-lint template.yaml" cfn_lint
 }
 

@@ -6,13 +6,12 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-bash "$SCRIPTS/install.sh" venv arm64 sam
-# sam after .local/venv: cargo-lambda finds zig through the first `python3`
-# on PATH, and only .local/venv's has the ziglang wheel.
-export PATH="$VENV/bin:$SAM_VENV/bin:$PATH"
-export SAM_CLI_TELEMETRY=0
+use_sam
 cd "$ROOT"
 # sam build runs `cargo lambda build --release --arm64 --bin <Binary>` per
-# function (BuildMethod rust-cargolambda): cargo-lambda comes from .local/venv.
+# function (BuildMethod rust-cargolambda) in its CodeUri, the function's
+# package directory: cargo-lambda comes from .local/venv. What it makes,
+# .aws-sam/build/<Function>/bootstrap, is what `scripts/measure.sh sam-size`
+# measures.
 sam build
 sam deploy "$@"

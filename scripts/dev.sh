@@ -10,13 +10,8 @@ use_local_stack
 bash "$SCRIPTS/install.sh" venv ddb
 
 watch_pid=
-started_ddb=
 stop_local_stack_on_exit
-
-if ! bash "$SCRIPTS/ddb-local.sh" status; then
-  started_ddb=1
-  bash "$SCRIPTS/ddb-local.sh" start
-fi
+ddb_up
 
 log "oauthapp-admin table ensure ($TABLE_NAME)"
 admin table ensure >&2

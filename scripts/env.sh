@@ -70,6 +70,16 @@ function_names() {
   done
 }
 
+# The SAM CLI of .local/sam-venv, as `make deploy` runs it (installed
+# first: slow the first time). sam after .local/venv: cargo-lambda finds zig
+# through the first `python3` on PATH, and only .local/venv's has the
+# ziglang wheel.
+use_sam() {
+  bash "$SCRIPTS/install.sh" venv arm64 sam
+  export PATH="$VENV/bin:$SAM_VENV/bin:$PATH"
+  export SAM_CLI_TELEMETRY=0
+}
+
 # The operator CLI. -q and build output on stderr: only the CLI's own output
 # reaches stdout, so it can be piped or captured. --bin, not -p: features
 # then resolve as for the whole workspace, so the CLI reuses the
@@ -80,8 +90,8 @@ admin() {
 }
 
 # For scripts that start `cargo lambda watch` in the background (its pid in
-# $watch_pid) and perhaps DynamoDB Local ($started_ddb set): on exit, Ctrl-C
-# or TERM, stop the watcher, and DynamoDB Local if the script started it.
+# $watch_pid) and perhaps DynamoDB Local (ddb_up): on exit, Ctrl-C or TERM,
+# stop the watcher, and DynamoDB Local if the script started it.
 stop_local_stack_on_exit() {
   trap stop_local_stack EXIT
   trap 'exit 130' INT
@@ -93,5 +103,26 @@ stop_local_stack() {
     kill -TERM "$watch_pid" 2>/dev/null || true
     wait "$watch_pid" 2>/dev/null || true
   fi
-  if [[ -n "${started_ddb:-}" ]]; then bash "$SCRIPTS/ddb-local.sh" stop; fi
+  ddb_down
+}
+
+# ddb_up [--in-memory]: DynamoDB Local on 127.0.0.1:$DDB_PORT for this script.
+# One that answers already is used as it is and left running. Otherwise one
+# is started (data in .local/ddb-data, or in memory with --in-memory),
+# $started_ddb is set and stop_local_stack_on_exit arranges that it stops
+# when the script ends. Call it in the script's shell, not in a subshell.
+started_ddb=
+ddb_up() {
+  bash "$SCRIPTS/ddb-local.sh" status && return
+  started_ddb=1
+  stop_local_stack_on_exit
+  bash "$SCRIPTS/ddb-local.sh" start "$@"
+}
+# ddb_down: stop the DynamoDB Local that ddb_up started, now; a no-op if it
+# started none.
+ddb_down() {
+  if [[ -n "${started_ddb:-}" ]]; then
+    started_ddb=
+    bash "$SCRIPTS/ddb-local.sh" stop
+  fi
 }

@@ -23,7 +23,6 @@ WATCH_LOG="$LOCAL/fuzz-watch-$WATCH_PORT.log"
 bash "$SCRIPTS/install.sh" venv ddb
 
 watch_pid=
-started_ddb=
 stop_local_stack_on_exit
 
 # http_code METHOD PATH [BODY]: the status of one request, 000 if none.
@@ -38,10 +37,7 @@ field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])
 if [[ "$(http_code GET /)" != 000 ]]; then
   die "something answers on 127.0.0.1:$WATCH_PORT already; set WATCH_PORT to a free port"
 fi
-if ! bash "$SCRIPTS/ddb-local.sh" status; then
-  started_ddb=1
-  bash "$SCRIPTS/ddb-local.sh" start --in-memory
-fi
+ddb_up --in-memory
 
 # Every binary in one build, before the watcher: with the workspace's
 # features, as `make test` and the watcher's own `cargo run --bin` resolve
