@@ -298,6 +298,15 @@ impl Harness {
     }
 }
 
+/// A six-digit code that is not the one `key` shows at unix `time`.
+pub fn wrong_code(key: &str, time: i64) -> &'static str {
+    if code_at(key, time) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
 /// The code an authenticator holding the base32 `key` shows at unix `time`.
 pub fn code_at(key: &str, time: i64) -> String {
     let secret = totp_rs::Secret::try_from_base32(key).expect("a base32 key");
@@ -307,4 +316,42 @@ pub fn code_at(key: &str, time: i64) -> String {
         .expect("RFC 6238 defaults")
         .generate(time as u64)
         .to_string()
+}
+
+/// The harness of one function's tests: `Harness(testkit::Harness)` for
+/// the function of `$routes`, reading as the testkit harness, with its
+/// constructors; the function's own helpers go in an `impl Harness` beside.
+#[macro_export]
+macro_rules! function_harness {
+    ($routes:path) => {
+        pub struct Harness($crate::Harness);
+
+        impl std::ops::Deref for Harness {
+            type Target = $crate::Harness;
+
+            fn deref(&self) -> &$crate::Harness {
+                &self.0
+            }
+        }
+
+        impl Harness {
+            /// The function on a fresh app whose union ids are proven as `proof` says.
+            pub async fn new(proof: oauthapp_shared::domain::UnionIdProof) -> Self {
+                Self($crate::Harness::new($routes, proof).await)
+            }
+
+            /// As `new`, with configuration variables set (e.g. the lockout window).
+            pub async fn with_env(
+                proof: oauthapp_shared::domain::UnionIdProof,
+                vars: &[(&str, &str)],
+            ) -> Self {
+                Self($crate::Harness::with_env($routes, proof, vars).await)
+            }
+
+            /// As `new`, for an app with WeChat accounts on a fake WeChat server.
+            pub async fn with_wechat(proof: oauthapp_shared::domain::UnionIdProof) -> Self {
+                Self($crate::Harness::with_wechat($routes, proof).await)
+            }
+        }
+    };
 }

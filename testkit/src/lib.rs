@@ -7,7 +7,7 @@ pub mod fake_wechat;
 pub mod harness;
 pub mod logs;
 
-pub use harness::{Harness, code_at};
+pub use harness::{Harness, code_at, wrong_code};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -26,7 +26,7 @@ async fn no_secret_or_session_key_is_logged() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let h = Harness::new(UnionIdProof::WechatCode).await;
+    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
     let session_key = "c2Vzc2lvbi1rZXktc2VjcmV0IQ==";
     let login = |code: &str| {
         h.fake().add_login_code(

@@ -165,26 +165,21 @@ pub(super) trait UpdateExpressions: Sized {
     fn value(self, placeholder: String, value: AttributeValue) -> Self;
 }
 
-impl UpdateExpressions for UpdateItemFluentBuilder {
-    fn expression(self, expression: String) -> Self {
-        self.update_expression(expression)
-    }
-    fn name(self, placeholder: String, name: String) -> Self {
-        self.expression_attribute_names(placeholder, name)
-    }
-    fn value(self, placeholder: String, value: AttributeValue) -> Self {
-        self.expression_attribute_values(placeholder, value)
-    }
+/// Both builders name the three setters alike.
+macro_rules! update_expressions {
+    ($($builder:ty),*) => {$(
+        impl UpdateExpressions for $builder {
+            fn expression(self, expression: String) -> Self {
+                self.update_expression(expression)
+            }
+            fn name(self, placeholder: String, name: String) -> Self {
+                self.expression_attribute_names(placeholder, name)
+            }
+            fn value(self, placeholder: String, value: AttributeValue) -> Self {
+                self.expression_attribute_values(placeholder, value)
+            }
+        }
+    )*};
 }
 
-impl UpdateExpressions for UpdateBuilder {
-    fn expression(self, expression: String) -> Self {
-        self.update_expression(expression)
-    }
-    fn name(self, placeholder: String, name: String) -> Self {
-        self.expression_attribute_names(placeholder, name)
-    }
-    fn value(self, placeholder: String, value: AttributeValue) -> Self {
-        self.expression_attribute_values(placeholder, value)
-    }
-}
+update_expressions!(UpdateItemFluentBuilder, UpdateBuilder);

@@ -1,38 +1,12 @@
 //! The account function on a fresh app of its own, over `testkit::Harness`:
 //! what is left here is the account's own shorthand, by legacy endpoint name.
 
-use oauthapp_shared::domain::UnionIdProof;
 use serde_json::{Value, json};
 use testkit::Reply;
 
-pub struct Harness(testkit::Harness);
-
-/// Everything generic (send, with_token, signed requests, users made
-/// through the store, the fixture) is testkit's.
-impl std::ops::Deref for Harness {
-    type Target = testkit::Harness;
-
-    fn deref(&self) -> &testkit::Harness {
-        &self.0
-    }
-}
+testkit::function_harness!(account::routes);
 
 impl Harness {
-    /// The account function on a fresh app whose union ids are proven as `proof` says.
-    pub async fn new(proof: UnionIdProof) -> Self {
-        Self(testkit::Harness::new(account::routes, proof).await)
-    }
-
-    /// As `new`, with configuration variables set (e.g. the lockout window).
-    pub async fn with_env(proof: UnionIdProof, vars: &[(&str, &str)]) -> Self {
-        Self(testkit::Harness::with_env(account::routes, proof, vars).await)
-    }
-
-    /// As `new`, for an app with WeChat accounts on a fake WeChat server.
-    pub async fn with_wechat(proof: UnionIdProof) -> Self {
-        Self(testkit::Harness::with_wechat(account::routes, proof).await)
-    }
-
     /// The legacy path of `endpoint`, e.g. `path("SignIn")`.
     pub fn path(&self, endpoint: &str) -> String {
         self.legacy(endpoint)

@@ -72,11 +72,7 @@ async fn enrolment_round_trip_with_a_code_from_the_returned_key() {
     );
 
     let now = clock::now();
-    let wrong = if code_at(&key, now) == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = testkit::wrong_code(&key, now);
     h.with_token("POST", &path, Some(&json!({"code": wrong})), &token)
         .await
         .assert_error(400, "does not match");
@@ -175,11 +171,7 @@ async fn every_sign_in_asks_for_the_code_and_takes_each_code_once() {
             .sign_in(&h, None)
             .await
             .assert_error(401, "send `twoFactorCode`");
-        let wrong = if code_at(&key, now + 30) == "000000" {
-            "111111"
-        } else {
-            "000000"
-        };
+        let wrong = testkit::wrong_code(&key, now + 30);
         endpoint
             .sign_in(&h, Some(wrong))
             .await
@@ -211,11 +203,7 @@ async fn turning_it_off_needs_a_fresh_code() {
     let key = h.turn_on_two_factor(&token).await;
     let path = h.two_factor_path();
     let now = clock::now();
-    let wrong = if code_at(&key, now + 30) == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = testkit::wrong_code(&key, now + 30);
     h.with_token("DELETE", &path, Some(&json!({"code": wrong})), &token)
         .await
         .assert_error(403, "wrong or expired");

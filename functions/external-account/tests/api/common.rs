@@ -3,37 +3,13 @@
 //! external accounts. Users and two-factor sign-in are set up through the
 //! store, as the account function would have made them.
 
-use oauthapp_shared::domain::{Binding, UnionIdProof};
+use oauthapp_shared::domain::Binding;
 use serde_json::{Value, json};
 use testkit::Reply;
 
-pub struct Harness(testkit::Harness);
-
-/// The testkit harness (and through it the fixture) read as this one.
-impl std::ops::Deref for Harness {
-    type Target = testkit::Harness;
-
-    fn deref(&self) -> &testkit::Harness {
-        &self.0
-    }
-}
+testkit::function_harness!(external_account::routes);
 
 impl Harness {
-    /// The function on a fresh app whose union ids are proven as `proof` says.
-    pub async fn new(proof: UnionIdProof) -> Self {
-        Self(testkit::Harness::new(external_account::routes, proof).await)
-    }
-
-    /// As `new`, with configuration variables set (e.g. the lockout threshold).
-    pub async fn with_env(proof: UnionIdProof, vars: &[(&str, &str)]) -> Self {
-        Self(testkit::Harness::with_env(external_account::routes, proof, vars).await)
-    }
-
-    /// As `new`, for an app with WeChat accounts on a fake WeChat server.
-    pub async fn with_wechat(proof: UnionIdProof) -> Self {
-        Self(testkit::Harness::with_wechat(external_account::routes, proof).await)
-    }
-
     /// `/ExternalAccount/{appKey}` followed by `rest`.
     pub fn external(&self, rest: &str) -> String {
         self.v1("ExternalAccount", rest)

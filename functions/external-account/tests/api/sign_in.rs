@@ -103,11 +103,7 @@ async fn wrong_codes_lock_one_binding_only() {
     assert_eq!(h.bind(&token, "gitlab", "gl-open").await.status, 200);
     let key = h.turn_on_two_factor(&token).await;
     let now = clock::now();
-    let wrong = if code_at(&key, now) == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = testkit::wrong_code(&key, now);
     for _ in 0..3 {
         h.external_sign_in("github", "gh-locked", Some(wrong))
             .await

@@ -25,11 +25,7 @@ async fn external_sign_in_asks_for_the_code_and_takes_each_code_once() {
     h.external_sign_in(platform, union_id, None)
         .await
         .assert_error(401, "send `twoFactorCode`");
-    let wrong = if code_at(&key, now + 30) == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = testkit::wrong_code(&key, now + 30);
     h.external_sign_in(platform, union_id, Some(wrong))
         .await
         .assert_error(401, "wrong or expired");

@@ -1,35 +1,12 @@
 //! The qr-auth function over `testkit::Harness`, with the steps of its
 //! QR-code flow.
 
-use oauthapp_shared::domain::UnionIdProof;
 use serde_json::{Value, json};
 use testkit::Reply;
 
-pub struct Harness(testkit::Harness);
-
-/// The testkit harness's requests, paths, users and fixture read as this one's.
-impl std::ops::Deref for Harness {
-    type Target = testkit::Harness;
-
-    fn deref(&self) -> &testkit::Harness {
-        &self.0
-    }
-}
+testkit::function_harness!(qr_auth::routes);
 
 impl Harness {
-    pub async fn new(proof: UnionIdProof) -> Self {
-        Self(testkit::Harness::new(qr_auth::routes, proof).await)
-    }
-
-    pub async fn with_env(proof: UnionIdProof, vars: &[(&str, &str)]) -> Self {
-        Self(testkit::Harness::with_env(qr_auth::routes, proof, vars).await)
-    }
-
-    /// For an app whose mini-program is on a fake WeChat server.
-    pub async fn with_wechat(proof: UnionIdProof) -> Self {
-        Self(testkit::Harness::with_wechat(qr_auth::routes, proof).await)
-    }
-
     /// `/Wechat/{appKey}/QR-Auth/` followed by `endpoint`.
     pub fn v1(&self, endpoint: &str) -> String {
         self.0.v1("Wechat", &format!("/QR-Auth/{endpoint}"))

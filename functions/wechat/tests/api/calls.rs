@@ -21,7 +21,7 @@ fn encoded(value: &str) -> String {
 
 #[tokio::test]
 async fn jscode2session_passes_wechat_answer_as_a_string() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let code = h.login_code("oOpenId0001", Some("oUnion0001"));
     let reply = h.code_to_session(&code).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -54,7 +54,7 @@ async fn jscode2session_passes_wechat_answer_as_a_string() {
 
 #[tokio::test]
 async fn decrypt_checks_the_watermark_and_refuses_bad_input_with_400() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let target = |data: &str, iv: &str, key: &str| {
         h.wechat(&format!(
             "Decrypt?encryptedData={}&iv={}&sessionKey={}",
@@ -106,7 +106,7 @@ async fn decrypt_checks_the_watermark_and_refuses_bad_input_with_400() {
 
 #[tokio::test]
 async fn calls_need_a_user_of_the_app_or_the_backend_signature() {
-    let h = Harness::new(UnionIdProof::WechatCode).await;
+    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
     let body = json!({"path": "pages/index/index", "query": "a=1"});
     let target = h.wechat("UrlLinkGenerate");
     h.send_json("POST", &target, Some(&body), &[])
@@ -146,7 +146,7 @@ async fn calls_need_a_user_of_the_app_or_the_backend_signature() {
 
 #[tokio::test]
 async fn user_info_answers_the_unionid() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     h.fake()
         .add_follower(&h.official().app_id, "oFollower01", Some("oUnion01"));
     h.fake().add_follower(&h.official().app_id, "oFollower02", None);
@@ -179,7 +179,7 @@ async fn user_info_answers_the_unionid() {
 
 #[tokio::test]
 async fn js_config_signs_the_page_with_the_shared_ticket() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let ticket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg";
     h.fake().set_jsapi_ticket(&h.official().app_id, ticket);
     let url = "http://mp.weixin.qq.com?params=value";
@@ -238,7 +238,7 @@ async fn only_to_their_own(
 
 #[tokio::test]
 async fn subscribe_messages_go_only_to_the_callers_own_openid() {
-    let h = Harness::new(UnionIdProof::WechatCode).await;
+    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
     let token = h.wechat_user("oUser0001", "oUnionUser0001").await;
     let message = |to: &str| {
         json!({"touser": to, "template_id": "TPL1", "page": "index?foo=bar",
@@ -297,7 +297,7 @@ async fn subscribe_messages_go_only_to_the_callers_own_openid() {
 
 #[tokio::test]
 async fn links_scheme_and_content_check() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let scheme = json!({"jump_wxa": {"path": "pages/index/index", "query": "", "env_version": "release"},
                         "expire_type": 1, "expire_interval": 30});
     let reply = h
@@ -352,7 +352,7 @@ async fn links_scheme_and_content_check() {
 
 #[tokio::test]
 async fn mini_program_codes_are_images_not_envelopes() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     for (route, body) in [
         (
             "WXACodeGet",
@@ -387,7 +387,7 @@ async fn mini_program_codes_are_images_not_envelopes() {
 
 #[tokio::test]
 async fn an_app_without_wechat_accounts_is_told_so() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let fresh = testkit::fixture(UnionIdProof::Signature, &[("WECHAT_API_BASE", &h.fake().uri())])
         .await
         .0;

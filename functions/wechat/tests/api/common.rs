@@ -1,28 +1,15 @@
 //! The wechat function over `testkit::Harness`, for an app whose WeChat
 //! accounts live on a fake WeChat server of the test's own.
 
-use oauthapp_shared::domain::{UnionIdProof, WechatAccount};
+use oauthapp_shared::domain::WechatAccount;
 use oauthapp_shared::store::NewUser;
 use serde_json::Value;
 use testkit::Reply;
 use testkit::fake_wechat::FakeWechat;
 
-pub struct Harness(testkit::Harness);
-
-/// The testkit harness's requests, paths, users and fixture read as this one's.
-impl std::ops::Deref for Harness {
-    type Target = testkit::Harness;
-
-    fn deref(&self) -> &testkit::Harness {
-        &self.0
-    }
-}
+testkit::function_harness!(wechat::routes);
 
 impl Harness {
-    pub async fn new(proof: UnionIdProof) -> Self {
-        Self(testkit::Harness::with_wechat(wechat::routes, proof).await)
-    }
-
     /// `/Wechat/{appKey}/` followed by `rest`.
     pub fn wechat(&self, rest: &str) -> String {
         self.v1("Wechat", &format!("/{rest}"))

@@ -10,7 +10,7 @@ use crate::common::Harness;
 
 #[tokio::test]
 async fn each_call_stays_within_its_request_budget() {
-    let h = Harness::new(UnionIdProof::WechatCode).await;
+    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
     let token = h.wechat_user("oCount01", "oCountUnion01").await;
     let mut budget = testkit::RequestBudget::new(&h.requests, "call");
 

@@ -28,7 +28,7 @@ async fn link(h: &Harness, instance: &Function) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_calls_on_a_cold_cache_fetch_one_token() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     // Five cold instances, ten calls each, all at once.
     let instances: Vec<Function> = (0..5).map(|_| h.another_instance()).collect();
     let h = &h;
@@ -44,7 +44,7 @@ async fn fifty_concurrent_calls_on_a_cold_cache_fetch_one_token() {
 
 #[tokio::test]
 async fn an_expired_token_is_refreshed_once() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let instance = h.another_instance();
     // WeChat says 5 s; the cache uses it for half that.
     h.fake().set_token_lifetime(5);
@@ -59,7 +59,7 @@ async fn an_expired_token_is_refreshed_once() {
 
 #[tokio::test]
 async fn a_rejected_token_is_replaced_and_the_call_retried_once() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let instance = h.another_instance();
     assert_eq!(link(&h, &instance).await, 200);
     let first = h.fake().current_token(&h.mini().app_id).unwrap();
@@ -92,7 +92,7 @@ async fn a_rejected_token_is_replaced_and_the_call_retried_once() {
 
 #[tokio::test]
 async fn a_failed_fetch_leaves_no_lease_behind() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
     let instance = h.another_instance();
     h.fake().fail_next(TOKEN, -1);
     assert_eq!(link(&h, &instance).await, 502);
