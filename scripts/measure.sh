@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's figures (its Measurements section says what each one means).
+# The figures of docs/measurements.md, which says what each one means.
 #   scripts/measure.sh [part...]     default: every part, in this order
 #     argon2      argon2id cost in an optimised build
 #     requests    DynamoDB requests per endpoint (SDK interceptor, DynamoDB Local)

@@ -1,5 +1,5 @@
 //! A stateful fake of WeChat's server API (`https://api.weixin.qq.com`) for
-//! integration tests, following `shared/WECHAT.md` §1, §2 and §4: stable and
+//! integration tests, as docs/wechat.md describes each call and its errors: stable and
 //! plain access tokens that expire, single-use login codes, official-account
 //! followers, the jsapi ticket, subscribe messages, URL links and schemes,
 //! mini-program code images and the content security check.
@@ -1352,7 +1352,7 @@ mod tests {
     }
 }
 
-/// WECHAT.md's test vector B: 144 bytes of user data (a whole block of
+/// docs/wechat.md's test vector B: 144 bytes of user data (a whole block of
 /// padding), encrypted for mini-program `APP_ID`. The fake has no part in
 /// it: `Decrypt` is local computation.
 pub mod vector_b {

@@ -108,7 +108,7 @@ impl Intercept for RequestCounter {
 }
 
 /// DynamoDB requests per endpoint, each against its budget: `finish`
-/// prints the README's table and fails on any request over budget.
+/// prints the table docs/measurements.md shows and fails on any request over budget.
 pub struct RequestBudget {
     counter: RequestCounter,
     heading: &'static str,

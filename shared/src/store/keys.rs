@@ -1,5 +1,5 @@
 //! Where each kind of item lives in the single table. Every key is built
-//! here, so the layout can be read in one place (README "Data model").
+//! here, so the layout can be read in one place (docs/data-model.md).
 
 use std::collections::HashMap;
 

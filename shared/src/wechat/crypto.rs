@@ -83,7 +83,7 @@ pub fn js_sdk_signature(ticket: &str, nonce: &str, timestamp: i64, url: &str) ->
 mod tests {
     use super::*;
 
-    // WECHAT.md test vector A: WeChat's official demo.
+    // docs/wechat.md test vector A: WeChat's official demo.
     const A_KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
     const A_IV: &str = "r7BXXKkLb8qrSNn05n0qiA==";
     const A_DATA: &str = "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew==";
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn decrypts_a_full_padding_block() {
-        // WECHAT.md test vector B: 144 bytes of plaintext, a whole block of padding.
+        // docs/wechat.md test vector B: 144 bytes of plaintext, a whole block of padding.
         let data = "rQnewQGrqmy6pt+mhOiJEQE4hObwk6L3cxM6HiUs1EzauXb2STXxMhh5xNeIjjhmX9bjUfUW5IKkm34COnAHJdqM70eU85zmvAuobiojIqWbD527l5KSpkq44PYP/AFvI+SQUej+yaZnU+2Eq18eVPJPkZi3ND7rwe4yTdiKEM3kE8WsQWhw+RSZwc6njNsUz0iScOVzCairZA1wQQQ/vA==";
         let plain = decrypt(
             data,
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn signs_the_official_js_sdk_vector() {
-        // WECHAT.md test vector C, and the same page with a fragment.
+        // docs/wechat.md test vector C, and the same page with a fragment.
         let ticket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg";
         for url in [
             "http://mp.weixin.qq.com?params=value",

@@ -1,5 +1,5 @@
 //! WeChat's server API, called on an app's behalf with the app's own
-//! WeChat accounts (see ../shared/WECHAT.md for the wire format). Access
+//! WeChat accounts (docs/wechat.md describes every call). Access
 //! tokens and jsapi tickets are shared through `credentials`; a call whose
 //! token WeChat rejects forgets that token, fetches another and is sent
 //! once more.

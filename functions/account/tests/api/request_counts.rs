@@ -1,5 +1,5 @@
 //! DynamoDB requests per endpoint, counted by an SDK interceptor. Prints
-//! the table the README shows (`scripts/measure.sh`) and holds each
+//! the table docs/measurements.md shows (`scripts/measure.sh`) and holds each
 //! endpoint to its budget.
 
 use oauthapp_shared::domain::{UnionIdProof, clock};

@@ -1,6 +1,6 @@
 //! DynamoDB requests per external-account endpoint, with a second factor
 //! and with a `wechat_code` proof too, counted by an SDK interceptor.
-//! Prints the tables the README shows (`scripts/measure.sh`) and holds each
+//! Prints the tables docs/measurements.md shows (`scripts/measure.sh`) and holds each
 //! endpoint to its budget.
 
 use aws_sdk_dynamodb::types::AttributeValue;

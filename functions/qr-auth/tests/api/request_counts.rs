@@ -1,5 +1,5 @@
 //! DynamoDB requests per QR-code sign-in step, counted by an SDK
-//! interceptor. Prints the table the README shows (`scripts/measure.sh`)
+//! interceptor. Prints the table docs/measurements.md shows (`scripts/measure.sh`)
 //! and holds each step to its budget. A web page polls every second or
 //! two while its code is shown, so a poll stays one strongly consistent
 //! read; only the poll that finds the key confirmed adds the conditional

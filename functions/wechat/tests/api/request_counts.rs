@@ -1,5 +1,5 @@
 //! DynamoDB requests per WeChat endpoint, counted by an SDK interceptor.
-//! Prints the table the README shows (`scripts/measure.sh`) and holds each
+//! Prints the table docs/measurements.md shows (`scripts/measure.sh`) and holds each
 //! call to its budget. WeChat calls are on a warm instance unless the row
 //! says otherwise.
 
