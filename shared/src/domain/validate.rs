@@ -41,12 +41,38 @@ impl Rule {
     }
 }
 
-fn name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_-".contains(c)
+/// `min..=max` of `[A-Za-z0-9_-]`: ids and keys that travel in URLs.
+const fn name(min: usize, max: usize) -> Rule {
+    Rule {
+        min,
+        max,
+        allowed: |c| c.is_ascii_alphanumeric() || "_-".contains(c),
+        description: "letters, digits, _ and -",
+    }
+}
+
+/// `min..=max` letters and digits.
+const fn alphanumeric(min: usize, max: usize) -> Rule {
+    Rule {
+        min,
+        max,
+        allowed: |c| c.is_ascii_alphanumeric(),
+        description: "letters and digits",
+    }
+}
+
+/// `min..=max` visible ASCII characters, so nothing odd reaches a query string.
+const fn visible_ascii(min: usize, max: usize) -> Rule {
+    Rule {
+        min,
+        max,
+        allowed: |c| c.is_ascii_graphic(),
+        description: "visible ASCII",
+    }
 }
 
 /// Any character but controls other than line breaks and tabs.
-pub fn text_char(c: char) -> bool {
+fn text_char(c: char) -> bool {
     !c.is_control() || "\n\r\t".contains(c)
 }
 
@@ -64,64 +90,20 @@ pub const PASSWORD: Rule = Rule {
     allowed: |_| true,
     description: "any kind",
 };
-/// 1–50 of `[A-Za-z0-9_-]`.
-pub const UNION_ID: Rule = Rule {
-    min: 1,
-    max: 50,
-    allowed: name_char,
-    description: "letters, digits, _ and -",
-};
-/// A `wx.login` code (32 characters today): 1–128 visible ASCII
-/// characters, so nothing odd reaches WeChat's query string.
-pub const WECHAT_CODE: Rule = Rule {
-    min: 1,
-    max: 128,
-    allowed: |c| c.is_ascii_graphic(),
-    description: "visible ASCII",
-};
-/// A WeChat openid (28 characters today): 1–64 of `[A-Za-z0-9_-]`.
-pub const OPEN_ID: Rule = Rule {
-    min: 1,
-    max: 64,
-    allowed: name_char,
-    description: "letters, digits, _ and -",
-};
-/// 1–20 letters and digits.
-pub const PLATFORM: Rule = Rule {
-    min: 1,
-    max: 20,
-    allowed: |c| c.is_ascii_alphanumeric(),
-    description: "letters and digits",
-};
-/// An app key, 3–64 of `[A-Za-z0-9_-]`: it appears in client
-/// configuration and URLs.
-pub const APP_KEY: Rule = Rule {
-    min: 3,
-    max: 64,
-    allowed: name_char,
-    description: "letters, digits, _ and -",
-};
-/// A WeChat appid (`wx` and 16 hex digits today): 3–32 of `[A-Za-z0-9_-]`.
-pub const WECHAT_APP_ID: Rule = Rule {
-    min: 3,
-    max: 32,
-    allowed: name_char,
-    description: "letters, digits, _ and -",
-};
-/// A WeChat AppSecret (32 hex digits today).
-pub const WECHAT_SECRET: Rule = Rule {
-    min: 8,
-    max: 128,
-    allowed: |c| c.is_ascii_graphic(),
-    description: "visible ASCII",
-};
+pub const UNION_ID: Rule = name(1, 50);
+/// A `wx.login` code: 32 characters today.
+pub const WECHAT_CODE: Rule = visible_ascii(1, 128);
+/// A WeChat openid: 28 characters today.
+pub const OPEN_ID: Rule = name(1, 64);
+pub const PLATFORM: Rule = alphanumeric(1, 20);
+/// An app key: it appears in client configuration and URLs.
+pub const APP_KEY: Rule = name(3, 64);
+/// A WeChat appid: `wx` and 16 hex digits today.
+pub const WECHAT_APP_ID: Rule = name(3, 32);
+/// A WeChat AppSecret: 32 hex digits today.
+pub const WECHAT_SECRET: Rule = visible_ascii(8, 128);
 /// A JS-SDK API name such as `chooseImage`.
-pub const JS_API_NAME: Rule = Rule {
-    min: 1,
-    max: 64,
-    allowed: |c| c.is_ascii_alphanumeric(),
-    description: "letters and digits",
-};
+pub const JS_API_NAME: Rule = alphanumeric(1, 64);
 /// The scopes a web page asks for with a QR key.
 pub const SCOPES: Rule = Rule {
     min: 0,
@@ -130,12 +112,7 @@ pub const SCOPES: Rule = Rule {
     description: "letters, digits and commas",
 };
 /// The scheme a QR key's web page names.
-pub const SCHEME: Rule = Rule {
-    min: 0,
-    max: 50,
-    allowed: |c| c.is_ascii_alphanumeric(),
-    description: "letters and digits",
-};
+pub const SCHEME: Rule = alphanumeric(0, 50);
 
 /// Free text of `min..=max` characters.
 pub const fn text_rule(min: usize, max: usize) -> Rule {
