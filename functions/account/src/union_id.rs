@@ -66,5 +66,5 @@ pub async fn union_id_sign_in(
     Json(body): Json<UnionIdSignInRequest>,
 ) -> Result<TokenModel, Error> {
     let not_bound = "No user is registered with this platform and unionID; sign up with UnionIDSignUp.";
-    sign_in::union_id_sign_in(ctx.services, &ctx.app, &ctx.caller, body, not_bound).await
+    sign_in::union_id_sign_in(ctx.services, ctx.app, &ctx.caller, body, not_bound).await
 }

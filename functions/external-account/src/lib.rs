@@ -28,5 +28,5 @@ async fn sign_in(
     Json(body): Json<UnionIdSignInRequest>,
 ) -> Result<TokenModel, Error> {
     let not_bound = "No account of this app is bound to this platform and unionID.";
-    sign_in::union_id_sign_in(ctx.services, &ctx.app, &ctx.caller, body, not_bound).await
+    sign_in::union_id_sign_in(ctx.services, ctx.app, &ctx.caller, body, not_bound).await
 }

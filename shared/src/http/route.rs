@@ -33,7 +33,7 @@ use crate::http::request;
 /// caller as the route's requirement established it.
 pub struct Ctx<'a, R: Requirement> {
     pub services: &'a Services,
-    pub app: AppRef,
+    pub app: &'a AppRef,
     pub caller: R::Caller<'a>,
 }
 
@@ -113,7 +113,7 @@ impl Routes {
                 let input = I::read(incoming)?;
                 let ctx = Ctx {
                     services,
-                    app: incoming.app.clone(),
+                    app: &incoming.app,
                     caller,
                 };
                 handler.call(ctx, input).await?.into_outcome()
