@@ -254,16 +254,21 @@ impl Harness {
             .await
             .unwrap();
         assert_eq!(started, EnrolmentStart::Started);
-        let step = (clock::now() / 30) as u64;
+        let key = two_factor::enrolment(secret.clone(), &self.app, &user)
+            .unwrap()
+            .manual_entry_key;
+        // Confirmed with the code the authenticator shows now, which that spends.
+        let now = clock::now();
+        let step = two_factor::matching_step(secret, &code_at(&key, now), now)
+            .unwrap()
+            .expect("the current code matches");
         assert!(
             store
                 .turn_on_two_factor(self.app.id, user_id, &sealed, step)
                 .await
                 .unwrap()
         );
-        two_factor::enrolment(secret, &self.app, &user)
-            .unwrap()
-            .manual_entry_key
+        key
     }
 
     /// The user id a token speaks for.
