@@ -54,6 +54,9 @@ pub struct Claims {
     pub iat: i64,
     pub iss: String,
     pub aud: String,
+    /// When the sign-in behind this token happened (OpenID Connect's
+    /// `auth_time`): a token obtained by presenting another keeps it.
+    pub auth_time: i64,
 }
 
 /// The `data` of every sign-in response.
@@ -70,13 +73,35 @@ pub struct TokenModel {
 struct SubjectClaims {
     appid: String,
     nameid: String,
+    exp: i64,
+    iat: i64,
+    /// Tokens issued before the claim existed were each a sign-in's own.
+    auth_time: Option<i64>,
 }
 
-/// Who a verified token speaks for.
+/// Who a verified token speaks for, and since when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subject {
     pub app_id: u64,
     pub user_id: u64,
+    pub inherited: Inherited,
+}
+
+/// What a token obtained by presenting another token takes from it: the
+/// time of the sign-in behind it, and an expiry no later than its own, so
+/// that presenting a token never outlives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inherited {
+    pub auth_time: i64,
+    pub expires_at: i64,
+}
+
+impl Subject {
+    /// Whether the sign-in behind the token happened within `max_age` of `now`.
+    pub fn signed_in_within(&self, max_age: std::time::Duration, now: i64) -> bool {
+        now - self.inherited.auth_time <= max_age.as_secs() as i64
+    }
 }
 
 pub struct Tokens {
@@ -106,9 +131,23 @@ impl Tokens {
         }
     }
 
-    /// The claims a token for `user` of `app` carries, issued now.
+    /// The claims a token for `user` of `app` carries, issued now by a
+    /// sign-in.
     pub fn claims(&self, app: &App, user: &User, grant: GrantType) -> Claims {
         let now = clock::now();
+        self.claims_at(
+            app,
+            user,
+            grant,
+            now,
+            Inherited {
+                auth_time: now,
+                expires_at: now + TOKEN_LIFETIME_SECONDS,
+            },
+        )
+    }
+
+    fn claims_at(&self, app: &App, user: &User, grant: GrantType, now: i64, limits: Inherited) -> Claims {
         let union_id = user.union_id.clone().unwrap_or_default();
         Claims {
             jti: rand::random::<u64>().to_string(),
@@ -128,15 +167,36 @@ impl Tokens {
             groupsid: "app".to_owned(),
             permission: String::new(),
             nbf: now,
-            exp: now + TOKEN_LIFETIME_SECONDS,
+            exp: limits.expires_at.min(now + TOKEN_LIFETIME_SECONDS),
             iat: now,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            auth_time: limits.auth_time,
         }
     }
 
+    /// A token for a sign-in that happened now.
     pub fn issue(&self, app: &App, user: &User, grant: GrantType) -> Result<TokenModel, Error> {
         self.sign(&self.claims(app, user, grant))
+    }
+
+    /// A token obtained by presenting another: it keeps that token's
+    /// sign-in time and expires no later than it.
+    pub fn issue_inheriting(
+        &self,
+        app: &App,
+        user: &User,
+        grant: GrantType,
+        from: Inherited,
+    ) -> Result<TokenModel, Error> {
+        let now = clock::now();
+        // Accepted within the leeway, but nothing is left to pass on.
+        if from.expires_at <= now {
+            return Err(Error::unauthenticated(
+                "The access token has expired; sign in again.",
+            ));
+        }
+        self.sign(&self.claims_at(app, user, grant, now, from))
     }
 
     pub fn sign(&self, claims: &Claims) -> Result<TokenModel, Error> {
@@ -160,7 +220,12 @@ impl Tokens {
                 _ => Error::unauthenticated("The access token is invalid."),
             },
         )?;
+        let claims = &data.claims;
         let subject = Subject {
+            inherited: Inherited {
+                auth_time: claims.auth_time.unwrap_or(claims.iat),
+                expires_at: claims.exp,
+            },
             app_id: data
                 .claims
                 .appid

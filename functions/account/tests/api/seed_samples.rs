@@ -75,9 +75,14 @@ async fn sign_up_and_sign_in_with_the_seed_bodies() {
     assert_eq!(claims["nbf"].as_i64().unwrap(), iat);
     assert_eq!(claims["exp"].as_i64().unwrap() - iat, 86400);
     assert_eq!(
+        claims["auth_time"].as_i64().unwrap(),
+        iat,
+        "a sign-in's own token"
+    );
+    assert_eq!(
         claims.as_object().unwrap().len(),
-        21,
-        "exactly the seed's claim set: {claims}"
+        22,
+        "the seed's 21 claims and auth_time: {claims}"
     );
 
     let again = h
