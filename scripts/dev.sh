@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make dev`: the whole stack on this machine, in the foreground.
 #   DynamoDB Local (127.0.0.1:$DDB_PORT, data in .local/ddb-data)
-#   -> table ensure -> demo app -> `cargo lambda watch` on 127.0.0.1:$WATCH_PORT
+#   -> table ensure -> demo app -> `cargo lambda watch` on 127.0.0.1:$WATCH_PORT,
+#   $WATCH_CONCURRENCY instances per function (default 4)
 # Ctrl-C (or TERM) stops the watcher, and DynamoDB Local if this run started it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -29,6 +30,6 @@ log "cargo lambda watch on http://127.0.0.1:$WATCH_PORT (Ctrl-C stops everything
 # The functions inherit this environment (TABLE_NAME, AWS_*, JWT_*, WECHAT_*).
 # In the background so that a TERM to this script can reach it: bash runs
 # traps only between commands, and `wait` is one it can interrupt.
-(cd "$ROOT" && exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") &
+(cd "$ROOT" && exec cargo lambda watch --concurrency "$WATCH_CONCURRENCY" --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") &
 watch_pid=$!
 wait "$watch_pid"

@@ -26,6 +26,9 @@ export PATH="$VENV/bin:$PATH"
 
 export DDB_PORT="${DDB_PORT:-8000}"
 export WATCH_PORT="${WATCH_PORT:-9000}"
+# Instances per function under `cargo lambda watch`, as Lambda runs several
+# at once: per-instance caches and races between instances show locally.
+export WATCH_CONCURRENCY="${WATCH_CONCURRENCY:-4}"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() {

@@ -5,6 +5,7 @@
 #   DynamoDB Local (in memory, unless one answers already) -> table
 #   -> an app with WeChat accounts -> `cargo lambda watch` on $WATCH_PORT
 #   -> a signed-up user -> st run (settings in scripts/schemathesis.toml)
+#   -> the lockout race of scripts/lockout_race.py on the same watcher
 #   scripts/fuzz.sh [st run options]   e.g. --max-examples 200 --seed 7
 # Stops the watcher, and DynamoDB Local if this run started it, on exit.
 set -euo pipefail
@@ -58,10 +59,10 @@ admin apps set "$FUZZ_APP_ID" --union-id-proof none \
   --wechat-mini-appid wxfuzzmini --wechat-mini-secret fuzz-mini-secret \
   --wechat-oa-appid wxfuzzoa --wechat-oa-secret fuzz-oa-secret --js-api-list chooseImage >/dev/null
 
-log "cargo lambda watch on $BASE (log: $WATCH_LOG)"
+log "cargo lambda watch on $BASE, $WATCH_CONCURRENCY instances per function (log: $WATCH_LOG)"
 # --ignore-changes: a file written meanwhile must not restart the functions
 # under a request.
-(cd "$ROOT" && exec cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") \
+(cd "$ROOT" && exec cargo lambda watch --ignore-changes --concurrency "$WATCH_CONCURRENCY" --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") \
   >"$WATCH_LOG" 2>&1 &
 watch_pid=$!
 for ((i = 0; ; i++)); do
@@ -93,3 +94,9 @@ if ! (cd "$ROOT" && st --config-file scripts/schemathesis.toml run openapi.yaml 
   grep -E ' ERROR |panicked' "$WATCH_LOG" | grep -v 'default function route' | tail -n 20 >&2 || true
   exit 1
 fi
+
+# The lockout under the load it was found under: one burst of sign-ins on
+# one account, spread over the watcher's instances of the account function.
+log "lockout race through $WATCH_CONCURRENCY instances (scripts/lockout_race.py)"
+python3 "$SCRIPTS/lockout_race.py" "$BASE" "$FUZZ_APP_ID" "${LOCKOUT_THRESHOLD:-5}" ||
+  die "the lockout race failed (log: $WATCH_LOG)"
