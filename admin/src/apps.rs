@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use oauthapp_shared::domain::{
-    App, AppCard, Secret, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
+    App, AppCard, PasswordPolicy, Secret, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
 use serde_json::{Value, json};
@@ -37,6 +37,10 @@ pub enum Command {
         /// How users prove a union id: none, signature or wechat_code.
         #[arg(long, group = "fields")]
         union_id_proof: Option<UnionIdProof>,
+        /// Passwords users may choose: standard (new apps: 8–64 characters,
+        /// not a common one, not the user name) or legacy (the seed's 6–64).
+        #[arg(long, group = "fields")]
+        password_policy: Option<PasswordPolicy>,
         #[command(flatten)]
         wechat: Box<WechatArgs>,
         #[command(flatten)]
@@ -101,6 +105,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             app_id,
             name,
             union_id_proof,
+            password_policy,
             wechat,
             fields,
         } => {
@@ -148,6 +153,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 tenant_id: fields.tenant_id,
                 tenant_name: fields.tenant_name,
                 union_id_proof,
+                password_policy,
             };
             let app = store
                 .update_app(app_id, changes)
@@ -226,6 +232,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "tags": app.card.tags,
         "scopes": app.card.scopes,
         "unionIdProof": app.union_id_proof.as_str(),
+        "passwordPolicy": app.password_policy.as_str(),
         "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
     })

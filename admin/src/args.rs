@@ -42,8 +42,15 @@ mod tests {
         assert!(text::<0, 10>("a\nb\tc").is_ok());
         assert_eq!(
             text::<1, 2>("abc").unwrap_err(),
-            "must be 1 to 2 characters of text"
+            "must be 1 to 2 characters of text without control or invisible format characters"
         );
+    }
+
+    #[test]
+    fn card_text_refuses_format_characters() {
+        for c in ['\u{202E}', '\u{200B}', '\u{FEFF}'] {
+            assert!(text::<0, 100>(&format!("Pay{c}Pal")).is_err(), "{c:?}");
+        }
     }
 
     #[test]

@@ -108,6 +108,10 @@ async fn manages_apps_users_and_points() {
     assert_eq!(shown["description"], Value::Null);
     assert_eq!(shown["unionIdProof"], "signature");
     assert_eq!(
+        shown["passwordPolicy"], "standard",
+        "new apps get the standard policy"
+    );
+    assert_eq!(
         shown["createDate"].as_str().map(str::len),
         Some("2023-02-22 16:20:43".len())
     );
@@ -120,8 +124,19 @@ async fn manages_apps_users_and_points() {
         "none",
         "--website",
         "https://example.com",
+        "--password-policy",
+        "legacy",
     ]);
     assert_eq!(changed["unionIdProof"], "none");
+    assert_eq!(changed["passwordPolicy"], "legacy");
+    assert!(
+        cli.fails(&["apps", "set", &app, "--password-policy", "lax"], 2)
+            .contains("standard or legacy")
+    );
+    assert!(
+        cli.fails(&["apps", "set", &app, "--description", "Pay\u{202E}laP"], 2)
+            .contains("format characters")
+    );
     assert_eq!(cli.ok(&["apps", "show", &app]), changed);
     assert_eq!(changed["website"], "https://example.com");
     cli.fails(&["apps", "set", &app], 2);

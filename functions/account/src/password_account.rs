@@ -35,9 +35,9 @@ pub async fn sign_up(
 ) -> Result<TokenModel, Error> {
     let services = ctx.services;
     validate::user_name(&body.user_name)?;
-    validate::password(&body.pwd)?;
     let mut new_user = profile.into_new_user(body.platform)?;
     let app = ctx.app.load(&services.store).await?;
+    app.password_policy.check(&body.pwd, &body.user_name)?;
     new_user.password_hash = Some(password::hash_blocking(body.pwd).await?);
     new_user.user_name = Some(body.user_name);
     register(services, &app, new_user, GrantType::Account).await

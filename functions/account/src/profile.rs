@@ -70,7 +70,7 @@ pub async fn put(ctx: Ctx<'_, Bearer>, Json(body): Json<ProfileUpdate>) -> Resul
         validate::text("avatar", avatar, validate::AVATAR_MAX)?;
     }
     if let Some(data) = &body.data {
-        validate::text("data", data, validate::DATA_MAX)?;
+        validate::data(data)?;
     }
     if let Some(nick_name) = &body.nick_name {
         validate::text("nickName", nick_name, validate::NICK_NAME_MAX)?;

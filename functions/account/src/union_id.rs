@@ -37,16 +37,17 @@ pub async fn union_id_sign_up(
     let user_name = body.user_name.filter(|name| !name.is_empty());
     let pwd = body.pwd.filter(|pwd| !pwd.is_empty());
     match (&user_name, &pwd) {
-        (Some(user_name), Some(pwd)) => {
-            validate::user_name(user_name)?;
-            validate::password(pwd)?;
-        }
+        (Some(user_name), Some(_)) => validate::user_name(user_name)?,
         (None, None) => {}
         (Some(_), None) => return Err(Error::invalid("`pwd` is required with a `userName`.")),
         (None, Some(_)) => return Err(Error::invalid("`pwd` needs a `userName` to sign in with.")),
     }
     let mut new_user = profile.into_new_user(Some(body.platform))?;
     let app = ctx.app.load(&services.store).await?;
+    // Before the proof, which may spend a one-time WeChat code.
+    if let (Some(user_name), Some(pwd)) = (&user_name, &pwd) {
+        app.password_policy.check(pwd, user_name)?;
+    }
     let proven = ctx.caller.prove(&app, claim).await?;
     let signed = proven.signed == Signed::Yes;
     // Only the app's backend may vouch that an address was verified.

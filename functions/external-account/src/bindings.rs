@@ -80,9 +80,7 @@ pub struct BindingId(u64);
 impl Input for BindingId {
     fn read(incoming: &Incoming<'_>) -> Result<Self, ApiError> {
         let raw = incoming.param("id").unwrap_or_default();
-        raw.parse::<u64>()
-            .ok()
-            .filter(|id| *id > 0)
+        validate::canonical_id(raw)
             .map(BindingId)
             .ok_or_else(|| no_such_binding(raw).into())
     }
@@ -93,7 +91,7 @@ fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), 
         validate::text("avatar", avatar, validate::AVATAR_MAX)?;
     }
     if let Some(data) = data {
-        validate::text("data", data, validate::DATA_MAX)?;
+        validate::data(data)?;
     }
     Ok(())
 }

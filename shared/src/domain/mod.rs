@@ -6,6 +6,7 @@ pub mod clock;
 mod error;
 pub mod lockout;
 mod models;
+pub mod password_policy;
 pub mod points;
 pub mod qr;
 mod secret;
@@ -16,4 +17,5 @@ pub use models::{
     App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, TwoFactorState, UnionIdOwner,
     UnionIdProof, User, WechatAccount, WechatSettings,
 };
+pub use password_policy::PasswordPolicy;
 pub use secret::Secret;

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Secret;
 use super::lockout::LockoutState;
+use super::{PasswordPolicy, Secret};
 
 /// How an app's users prove a union id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -69,6 +69,8 @@ pub struct App {
     pub card: AppCard,
     #[serde(default)]
     pub union_id_proof: UnionIdProof,
+    #[serde(default)]
+    pub password_policy: PasswordPolicy,
     #[serde(flatten)]
     pub wechat: WechatSettings,
     pub created_at: i64,

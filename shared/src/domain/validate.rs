@@ -2,6 +2,8 @@
 //! names the field and states the rule, so a client developer can fix the
 //! request at once.
 
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 use crate::domain::Error;
 
 pub const NICK_NAME_MAX: usize = 64;
@@ -72,8 +74,16 @@ const fn visible_ascii(min: usize, max: usize) -> Rule {
 }
 
 /// Any character but controls other than line breaks and tabs.
-fn text_char(c: char) -> bool {
+fn data_char(c: char) -> bool {
     !c.is_control() || "\n\r\t".contains(c)
+}
+
+/// A character of text a person reads: no control but line breaks and
+/// tabs, and no format character (Unicode category Cf: bidi overrides and
+/// isolates, zero-width spaces and joiners, the byte-order mark), which
+/// makes text read otherwise than it is stored or hides part of it.
+fn text_char(c: char) -> bool {
+    data_char(c) && c.general_category() != GeneralCategory::Format
 }
 
 /// 3–32 of `[A-Za-z0-9_.@-]`.
@@ -82,13 +92,6 @@ pub const USER_NAME: Rule = Rule {
     max: 32,
     allowed: |c| c.is_ascii_alphanumeric() || "_.@-".contains(c),
     description: "letters, digits and _ . @ -",
-};
-/// 6–64 characters of anything.
-pub const PASSWORD: Rule = Rule {
-    min: 6,
-    max: 64,
-    allowed: |_| true,
-    description: "any kind",
 };
 pub const UNION_ID: Rule = name(1, 50);
 /// A `wx.login` code: 32 characters today.
@@ -114,22 +117,27 @@ pub const SCOPES: Rule = Rule {
 /// The scheme a QR key's web page names.
 pub const SCHEME: Rule = alphanumeric(0, 50);
 
-/// Free text of `min..=max` characters.
+/// Text a person reads, of `min..=max` characters.
 pub const fn text_rule(min: usize, max: usize) -> Rule {
     Rule {
         min,
         max,
         allowed: text_char,
-        description: "text",
+        description: "text without control or invisible format characters",
     }
 }
 
+/// A user's or binding's `data`: the app's own value, which it may read as
+/// JSON holding anything (an emoji's zero-width joiner too), never shown as is.
+pub const DATA: Rule = Rule {
+    min: 0,
+    max: DATA_MAX,
+    allowed: data_char,
+    description: "text without control characters",
+};
+
 pub fn user_name(value: &str) -> Result<(), Error> {
     USER_NAME.check("userName", value)
-}
-
-pub fn password(value: &str) -> Result<(), Error> {
-    PASSWORD.check("pwd", value)
 }
 
 pub fn union_id(value: &str) -> Result<(), Error> {
@@ -150,10 +158,23 @@ pub fn platform(value: &str) -> Result<(), Error> {
     PLATFORM.check("platform", value)
 }
 
-/// Free text of at most `max` characters without control characters other
-/// than line breaks and tabs.
+/// Text a person reads, of at most `max` characters.
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), Error> {
     text_rule(0, max).check(field, value)
+}
+
+pub fn data(value: &str) -> Result<(), Error> {
+    DATA.check("data", value)
+}
+
+/// A positive id in a path, as the API writes it: decimal digits, the
+/// first not 0, within u64. No sign, leading zero or space, so that each
+/// resource has one path and no spelling of an id slips past a check made
+/// on another.
+pub fn canonical_id(raw: &str) -> Option<u64> {
+    let canonical =
+        raw.starts_with(|c: char| ('1'..='9').contains(&c)) && raw.bytes().all(|b| b.is_ascii_digit());
+    if canonical { raw.parse().ok() } else { None }
 }
 
 /// Empty, or a plausible address: one `@` between non-empty parts, no spaces.
@@ -201,14 +222,6 @@ mod tests {
     }
 
     #[test]
-    fn password_counts_characters() {
-        assert!(password("123456").is_ok());
-        assert!(password("密码密码密码").is_ok());
-        assert!(password("12345").is_err());
-        assert!(password(&"x".repeat(65)).is_err());
-    }
-
-    #[test]
     fn union_id_and_platform() {
         assert!(union_id("oKOsq40U1rMJ0CruOArCbEf8aJA8").is_ok());
         assert!(union_id("").is_err());
@@ -236,5 +249,39 @@ mod tests {
         assert!(text("data", &"x".repeat(DATA_MAX + 1), DATA_MAX).is_err());
         assert!(text("nickName", "bell\u{7}", NICK_NAME_MAX).is_err());
         assert!(text("data", "自定义数据\nline", DATA_MAX).is_ok());
+    }
+
+    #[test]
+    fn text_refuses_format_characters() {
+        // A bidi override, a zero-width space, a BOM, an isolate, a joiner.
+        for c in ['\u{202E}', '\u{200B}', '\u{FEFF}', '\u{2066}', '\u{200D}'] {
+            let err = text("nickName", &format!("Ann{c}"), NICK_NAME_MAX).unwrap_err();
+            assert!(err.message().starts_with("`nickName` must be"), "{c:?}");
+            assert!(data(&format!("Ann{c}")).is_ok(), "data is the app's own: {c:?}");
+        }
+        assert!(text("nickName", "李雷 😀 Ann-Marie", NICK_NAME_MAX).is_ok());
+        assert!(data("bell\u{7}").is_err());
+        assert!(data(&"x".repeat(DATA_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn ids_in_paths_are_canonical() {
+        assert_eq!(canonical_id("1"), Some(1));
+        assert_eq!(canonical_id("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "0",
+            "01",
+            "0001",
+            "+1",
+            "-1",
+            " 1",
+            "1 ",
+            "1e3",
+            "１",
+            "18446744073709551616",
+        ] {
+            assert_eq!(canonical_id(bad), None, "{bad:?}");
+        }
     }
 }

@@ -40,7 +40,7 @@ impl ProfileFields {
         validate::phone(&phone)?;
         validate::text("avatar", &avatar, validate::AVATAR_MAX)?;
         if let Some(data) = &self.data {
-            validate::text("data", data, validate::DATA_MAX)?;
+            validate::data(data)?;
         }
         Ok(NewUser {
             platform,

@@ -21,7 +21,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use crate::Services;
-use crate::domain::Error;
+use crate::domain::{Error, validate};
 use crate::flows::app::{AppAddress, AppRef};
 use crate::http::caller::{Presents, Requirement};
 use crate::http::envelope::{Envelope, Outcome, Reply};
@@ -245,17 +245,12 @@ impl Router {
 /// string `{appKey}` (v1 API).
 fn app_address(params: &HashMap<String, String>) -> Result<AppAddress, ApiError> {
     match (params.get("appId"), params.get("appKey")) {
-        (Some(raw), _) => raw
-            .parse::<u64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(AppAddress::Id)
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    format!("There is no app with id {raw:?}; appId is a positive number."),
-                )
-            }),
+        (Some(raw), _) => validate::canonical_id(raw).map(AppAddress::Id).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("There is no app with id {raw:?}; appId is a positive number without sign or leading zeros."),
+            )
+        }),
         (None, Some(key)) => Ok(AppAddress::Key(key.clone())),
         (None, None) => Err(Error::internal("a route without {appId} or {appKey}").into()),
     }
@@ -295,7 +290,7 @@ mod tests {
             app_address(&params("appKey", "demo")).unwrap(),
             AppAddress::Key("demo".into())
         );
-        for bad in ["0", "-1", "abc", ""] {
+        for bad in ["0", "-1", "abc", "", "+7", "07", " 7"] {
             assert_eq!(app_address(&params("appId", bad)).unwrap_err().status(), 404);
         }
     }

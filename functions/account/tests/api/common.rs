@@ -6,6 +6,9 @@ use testkit::Reply;
 
 testkit::function_harness!(account::routes);
 
+/// A password every app takes: long enough, not common, not a user name.
+pub const GOOD_PASSWORD: &str = "sunlit-meadow-42";
+
 impl Harness {
     /// The legacy path of `endpoint`, e.g. `path("SignIn")`.
     pub fn path(&self, endpoint: &str) -> String {

@@ -7,7 +7,7 @@ use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::store::ChangePointsError;
 use serde_json::json;
 
-use crate::common::Harness;
+use crate::common::{GOOD_PASSWORD, Harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_sign_ups_of_one_name_make_one_user() {
@@ -17,7 +17,7 @@ async fn twenty_concurrent_sign_ups_of_one_name_make_one_user() {
         // Vary the case: uniqueness is case-insensitive.
         let name = if i % 2 == 0 { "racer" } else { "RACER" };
         tokio::spawn(async move {
-            h.post("SignUp", &json!({"userName": name, "pwd": "123456"}))
+            h.post("SignUp", &json!({"userName": name, "pwd": GOOD_PASSWORD}))
                 .await
         })
     });
@@ -61,7 +61,7 @@ async fn concurrent_union_id_sign_ups_make_one_user() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_grants_and_consumptions_keep_the_balance_equal_to_the_log() {
     let h = Arc::new(Harness::new(UnionIdProof::None).await);
-    let token = h.sign_up("spender", "123456").await;
+    let token = h.sign_up("spender", GOOD_PASSWORD).await;
     let user_id = h.user_id(&token);
     let app_id = h.app.id;
     h.store
@@ -127,7 +127,7 @@ async fn concurrent_grants_and_consumptions_keep_the_balance_equal_to_the_log() 
 #[tokio::test]
 async fn a_consumption_beyond_the_balance_writes_nothing() {
     let h = Harness::new(UnionIdProof::None).await;
-    let token = h.sign_up("saver", "123456").await;
+    let token = h.sign_up("saver", GOOD_PASSWORD).await;
     let user_id = h.user_id(&token);
     h.store
         .change_points(h.app.id, user_id, 5, "grant", 1)

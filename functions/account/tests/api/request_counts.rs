@@ -6,7 +6,7 @@ use oauthapp_shared::domain::{UnionIdProof, clock};
 use serde_json::json;
 use testkit::code_at;
 
-use crate::common::Harness;
+use crate::common::{GOOD_PASSWORD, Harness};
 
 #[tokio::test]
 async fn each_endpoint_stays_within_its_request_budget() {
@@ -14,15 +14,15 @@ async fn each_endpoint_stays_within_its_request_budget() {
     let mut budget = testkit::RequestBudget::new(&h.requests, "endpoint");
 
     let reply = h
-        .post("SignUp", &json!({"userName": "counted", "pwd": "123456"}))
+        .post("SignUp", &json!({"userName": "counted", "pwd": GOOD_PASSWORD}))
         .await;
     budget.record("POST SignUp", 3, reply.status, 200);
     let token = reply.token();
-    let reply = h.sign_in("counted", "123456").await;
+    let reply = h.sign_in("counted", GOOD_PASSWORD).await;
     budget.record("POST SignIn (success)", 2, reply.status, 200);
     let reply = h.sign_in("counted", "wrong-pwd").await;
     budget.record("POST SignIn (wrong password)", 2, reply.status, 401);
-    let reply = h.sign_in("counted", "123456").await;
+    let reply = h.sign_in("counted", GOOD_PASSWORD).await;
     budget.record("POST SignIn (success after a failure)", 3, reply.status, 200);
     let reply = h
         .post("UnionIDSignUp", &json!({"platform": "web", "unionID": "counted"}))

@@ -1,11 +1,19 @@
 //! Every endpoint's happy path with the seed's own sample bodies, checking
 //! each response field and its type, and the token's claims.
 
-use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::{PasswordPolicy, UnionIdProof};
 use serde_json::{Value, json};
 use testkit::{ISSUER, decode_claims};
 
 use crate::common::Harness;
+
+/// A fresh app on the seed's password rule, which its sample password
+/// "123456" needs.
+async fn seed_app(proof: UnionIdProof) -> Harness {
+    let h = Harness::new(proof).await;
+    h.set_password_policy(PasswordPolicy::Legacy).await;
+    h
+}
 
 fn assert_token_model(data: &Value) {
     assert_eq!(data["token_type"], "Bearer");
@@ -30,7 +38,7 @@ fn assert_display_time(value: &Value) {
 
 #[tokio::test]
 async fn sign_up_and_sign_in_with_the_seed_bodies() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = seed_app(UnionIdProof::Signature).await;
     let sign_up = h
         .post(
             "SignUp",
@@ -98,7 +106,7 @@ async fn sign_up_and_sign_in_with_the_seed_bodies() {
 
 #[tokio::test]
 async fn union_id_sign_up_and_sign_in_with_the_seed_bodies() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = seed_app(UnionIdProof::None).await;
     let sign_up = h
         .post(
             "UnionIDSignUp",
@@ -135,7 +143,7 @@ async fn union_id_sign_up_and_sign_in_with_the_seed_bodies() {
 
 #[tokio::test]
 async fn profile_get_and_put_with_the_seed_shapes() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = seed_app(UnionIdProof::Signature).await;
     let token = h.sign_up("profileuser", "123456").await;
     let reply = h.get_with_token(&h.path("Profile"), &token).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -195,7 +203,7 @@ async fn profile_get_and_put_with_the_seed_shapes() {
 
 #[tokio::test]
 async fn point_log_with_the_seed_query_pages_newest_first() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = seed_app(UnionIdProof::Signature).await;
     let token = h.sign_up("pointsuser", "123456").await;
     let user_id = h.user_id(&token);
 

@@ -6,14 +6,14 @@ use oauthapp_shared::domain::{UnionIdProof, clock};
 use serde_json::json;
 use testkit::code_at;
 
-use crate::common::Harness;
+use crate::common::{GOOD_PASSWORD, Harness};
 
 #[tokio::test]
 async fn a_throttled_attempt_is_retried_and_the_request_succeeds() {
     let h = Harness::new(UnionIdProof::None).await;
     h.faults.throttle_attempts(2).await;
     let reply = h
-        .post("SignUp", &json!({"userName": "retried", "pwd": "123456"}))
+        .post("SignUp", &json!({"userName": "retried", "pwd": GOOD_PASSWORD}))
         .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(h.faults.throttled(), 2);
@@ -23,12 +23,13 @@ async fn a_throttled_attempt_is_retried_and_the_request_succeeds() {
 #[tokio::test]
 async fn sign_up_is_whole_or_absent_whichever_step_fails() {
     let h = Harness::new(UnionIdProof::None).await;
-    let body = json!({"userName": "stepwise", "pwd": "123456", "unionID": "stepwise-u", "platform": "web"});
+    let body =
+        json!({"userName": "stepwise", "pwd": GOOD_PASSWORD, "unionID": "stepwise-u", "platform": "web"});
     let (reply, operations) = h.fail_each_operation(|| h.post("SignUp", &body)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(operations, 3);
     assert_eq!(h.user_count().await, 1);
-    assert_eq!(h.sign_in("stepwise", "123456").await.status, 200);
+    assert_eq!(h.sign_in("stepwise", GOOD_PASSWORD).await.status, 200);
 }
 
 #[tokio::test]
@@ -44,7 +45,7 @@ async fn union_id_sign_up_is_whole_or_absent_whichever_step_fails() {
 async fn a_failed_sign_in_is_recorded_whole_or_not_at_all() {
     let h = Harness::new(UnionIdProof::None).await;
     let token = h
-        .post("SignUp", &json!({"userName": "locker", "pwd": "123456"}))
+        .post("SignUp", &json!({"userName": "locker", "pwd": GOOD_PASSWORD}))
         .await
         .token();
     let (reply, _) = h.fail_each_operation(|| h.sign_in("locker", "wrong-pwd")).await;

@@ -8,7 +8,7 @@ use oauthapp_shared::domain::UnionIdProof;
 use serde_json::{Value, json};
 use testkit::{TEST_SECRET, decode_claims};
 
-use crate::common::Harness;
+use crate::common::{GOOD_PASSWORD, Harness};
 
 fn reissue(claims: &Value, secret: &[u8]) -> String {
     jsonwebtoken::encode(
@@ -26,7 +26,7 @@ fn b64(value: &Value) -> String {
 #[tokio::test]
 async fn bad_tokens_are_refused() {
     let h = Harness::new(UnionIdProof::None).await;
-    let token = h.sign_up("tokenuser", "123456").await;
+    let token = h.sign_up("tokenuser", GOOD_PASSWORD).await;
     let claims = decode_claims(&token);
     let profile = h.path("Profile");
     assert_eq!(h.get_with_token(&profile, &token).await.status, 200);

@@ -1,13 +1,13 @@
 //! Every bad input gets a clear error in the envelope and changes nothing.
 
-use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::{PasswordPolicy, UnionIdProof};
 use serde_json::{Value, json};
 use testkit::Reply;
 
-use crate::common::Harness;
+use crate::common::{GOOD_PASSWORD, Harness};
 
 fn sign_up_body(overrides: Value) -> Value {
-    let mut body = json!({"nickName": "n", "platform": "web", "pwd": "123456", "userName": "valid_user",
+    let mut body = json!({"nickName": "n", "platform": "web", "pwd": GOOD_PASSWORD, "userName": "valid_user",
                           "email": "a@b.c", "phone": "111111111", "avatar": "", "data": ""});
     for (key, value) in overrides.as_object().unwrap() {
         body[key] = value.clone();
@@ -23,8 +23,8 @@ async fn each_sign_up_rule_is_enforced_and_nothing_is_written() {
         (json!({"userName": "x".repeat(33)}), "`userName` must be 3 to 32"),
         (json!({"userName": "has space"}), "`userName`"),
         (json!({"userName": "名字名字"}), "`userName`"),
-        (json!({"pwd": "12345"}), "`pwd` must be 6 to 64"),
-        (json!({"pwd": "x".repeat(65)}), "`pwd` must be 6 to 64"),
+        (json!({"pwd": "1234567"}), "`pwd` must be 8 to 64"),
+        (json!({"pwd": "x".repeat(65)}), "`pwd` must be 8 to 64"),
         (json!({"email": "not-an-address"}), "`email`"),
         (json!({"phone": "12ab"}), "`phone`"),
         (json!({"phone": "1".repeat(21)}), "`phone`"),
@@ -41,7 +41,7 @@ async fn each_sign_up_rule_is_enforced_and_nothing_is_written() {
             .await
             .assert_error(400, message);
     }
-    h.post("SignUp", &json!({"pwd": "123456"}))
+    h.post("SignUp", &json!({"pwd": GOOD_PASSWORD}))
         .await
         .assert_error(400, "missing field `userName`");
     assert_eq!(h.user_count().await, 0, "no rejected sign-up created a user");
@@ -152,7 +152,7 @@ async fn unknown_apps_and_routes() {
 #[tokio::test]
 async fn duplicates_are_conflicts() {
     let h = Harness::new(UnionIdProof::None).await;
-    h.sign_up("taken", "123456").await;
+    h.sign_up("taken", GOOD_PASSWORD).await;
     h.post("SignUp", &sign_up_body(json!({"userName": "TAKEN"})))
         .await
         .assert_error(409, "user name is taken");
@@ -169,7 +169,7 @@ async fn duplicates_are_conflicts() {
     // A taken user name leaves the union id free.
     h.post(
         "UnionIDSignUp",
-        &json!({"platform": "web", "unionID": "u2", "userName": "taken", "pwd": "123456"}),
+        &json!({"platform": "web", "unionID": "u2", "userName": "taken", "pwd": GOOD_PASSWORD}),
     )
     .await
     .assert_error(409, "user name is taken");
@@ -182,7 +182,7 @@ async fn duplicates_are_conflicts() {
 #[tokio::test]
 async fn profile_and_point_log_inputs() {
     let h = Harness::new(UnionIdProof::None).await;
-    let token = h.sign_up("inputs", "123456").await;
+    let token = h.sign_up("inputs", GOOD_PASSWORD).await;
     h.put_with_token("Profile", &json!({"nickName": "x".repeat(65)}), &token)
         .await
         .assert_error(400, "`nickName`");
@@ -201,4 +201,106 @@ async fn profile_and_point_log_inputs() {
             .await
             .assert_error(400, message);
     }
+}
+
+/// Characters that change how text reads without being seen: a bidi
+/// override, a zero-width space and a byte-order mark.
+const FORMAT_CHARACTERS: [char; 3] = ['\u{202E}', '\u{200B}', '\u{FEFF}'];
+
+#[tokio::test]
+async fn text_a_person_reads_refuses_format_characters() {
+    let h = Harness::new(UnionIdProof::None).await;
+    for c in FORMAT_CHARACTERS {
+        let nick_name = format!("Ann{c}");
+        h.post("SignUp", &sign_up_body(json!({"nickName": nick_name})))
+            .await
+            .assert_error(400, "`nickName`");
+        let union_id_body = json!({"platform": "web", "unionID": "u-format", "nickName": nick_name});
+        h.post("UnionIDSignUp", &union_id_body)
+            .await
+            .assert_error(400, "`nickName`");
+    }
+    assert_eq!(h.user_count().await, 0, "no rejected sign-up created a user");
+
+    let token = h.sign_up("reader", GOOD_PASSWORD).await;
+    let body = json!({"nickName": "Ann", "avatar": "a.png"});
+    assert_eq!(
+        h.put_with_token("Profile", &body, &token).await.data(),
+        &json!(true)
+    );
+    for c in FORMAT_CHARACTERS {
+        for field in ["nickName", "avatar"] {
+            let body = json!({ field: format!("A{c}nn"), "data": "kept?" });
+            h.put_with_token("Profile", &body, &token)
+                .await
+                .assert_error(400, &format!("`{field}`"));
+        }
+    }
+    let profile = h.get_with_token(&h.path("Profile"), &token).await;
+    let profile = profile.data();
+    assert_eq!(
+        (&profile["nickName"], &profile["avatar"], &profile["data"]),
+        (&json!("Ann"), &json!("a.png"), &Value::Null),
+        "rejected updates changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_standard_app_refuses_weak_passwords() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let cases = [
+        ("123456", "`pwd` must be 8 to 64 characters"),
+        ("seven77", "`pwd` must be 8 to 64 characters"),
+        ("password1", "`pwd` is one of the 10,000 most common passwords"),
+        ("qwerty123", "`pwd` is one of the 10,000 most common passwords"),
+        ("iloveyou", "`pwd` is one of the 10,000 most common passwords"),
+        ("Mallory.K", "`pwd` must not be the user name"),
+    ];
+    for (pwd, message) in cases {
+        let body = sign_up_body(json!({"userName": "mallory.k", "pwd": pwd}));
+        h.post("SignUp", &body).await.assert_error(400, message);
+        let body = json!({"platform": "web", "unionID": "u-weak", "userName": "mallory.k", "pwd": pwd});
+        h.post("UnionIDSignUp", &body).await.assert_error(400, message);
+    }
+    assert_eq!(h.user_count().await, 0, "no weak password made a user");
+    let body = sign_up_body(json!({"userName": "mallory.k", "pwd": GOOD_PASSWORD}));
+    h.post("SignUp", &body).await.token();
+    h.sign_in("mallory.k", GOOD_PASSWORD).await.token();
+}
+
+#[tokio::test]
+async fn app_ids_in_paths_are_canonical_decimals() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let token = h.sign_up("canonical", GOOD_PASSWORD).await;
+    let id = h.app.id;
+    let profile = |raw: String| format!("/api/AppUsers/{raw}/Profile");
+    assert_eq!(
+        h.get_with_token(&profile(id.to_string()), &token).await.status,
+        200
+    );
+    for raw in [
+        format!("+{id}"),
+        format!("0{id}"),
+        format!("000{id}"),
+        format!("{id}%20"),
+    ] {
+        h.get_with_token(&profile(raw.clone()), &token)
+            .await
+            .assert_error(404, "no app with id");
+    }
+}
+
+#[tokio::test]
+async fn a_legacy_app_keeps_the_seed_rule() {
+    let h = Harness::new(UnionIdProof::None).await;
+    h.set_password_policy(PasswordPolicy::Legacy).await;
+    h.post("SignUp", &sign_up_body(json!({"pwd": "12345"})))
+        .await
+        .assert_error(400, "`pwd` must be 6 to 64");
+    h.post(
+        "SignUp",
+        &sign_up_body(json!({"userName": "wwwwww", "pwd": "wwwwww"})),
+    )
+    .await
+    .token();
 }

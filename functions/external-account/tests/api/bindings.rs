@@ -187,6 +187,42 @@ async fn users_cannot_see_change_or_remove_each_others_bindings() {
 }
 
 #[tokio::test]
+async fn binding_ids_in_paths_are_canonical_decimals() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let token = h.password_user("canonical", "secret-1").await;
+    assert_eq!(h.bind(&token, "github", "canonical-gh").await.status, 200);
+    let before = h.stored_bindings(&token).await;
+    let id = before[0].id;
+    for raw in [format!("0{id}"), format!("+{id}"), format!("000{id}")] {
+        let path = h.external(&format!("/{raw}"));
+        h.with_token("PUT", &path, Some(&json!({"enable": false})), &token)
+            .await
+            .assert_error(404, "no external account");
+        h.with_token("DELETE", &path, None, &token)
+            .await
+            .assert_error(404, "no external account");
+    }
+    assert_eq!(h.stored_bindings(&token).await, before);
+}
+
+#[tokio::test]
+async fn platform_names_refuse_format_characters() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let token = h.password_user("namer", "secret-1").await;
+    for c in ['\u{202E}', '\u{200B}', '\u{FEFF}'] {
+        let body = json!({"unionID": "gh-1", "platform": "github", "platformName": format!("Git{c}Hub")});
+        h.with_token("POST", &h.external(""), Some(&body), &token)
+            .await
+            .assert_error(400, "`platformName`");
+        let body = json!({"unionID": "gh-1", "platform": "github", "avatar": format!("a{c}.png")});
+        h.with_token("POST", &h.external(""), Some(&body), &token)
+            .await
+            .assert_error(400, "`avatar`");
+    }
+    assert!(h.stored_bindings(&token).await.is_empty(), "nothing was bound");
+}
+
+#[tokio::test]
 async fn a_token_of_another_app_is_refused() {
     let h = Harness::new(UnionIdProof::None).await;
     let elsewhere = Harness::new(UnionIdProof::None).await;

@@ -1,6 +1,7 @@
 //! The qr-auth function's integration tests, one binary, against DynamoDB
 //! Local through `testkit::Harness`.
 
+mod card_text;
 mod common;
 mod flow;
 mod request_counts;
