@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use oauthapp_shared::domain::{
-    App, AppCard, Secret, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
+    App, AppCard, QrMode, Secret, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
 use serde_json::{Value, json};
@@ -37,6 +37,10 @@ pub enum Command {
         /// How users prove a union id: none, signature or wechat_code.
         #[arg(long, group = "fields")]
         union_id_proof: Option<UnionIdProof>,
+        /// QR sign-in: strict (PKCE-bound page, first scan claims the key;
+        /// new apps) or legacy (the seed's flow).
+        #[arg(long, group = "fields")]
+        qr_mode: Option<QrMode>,
         #[command(flatten)]
         wechat: Box<WechatArgs>,
         #[command(flatten)]
@@ -101,6 +105,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             app_id,
             name,
             union_id_proof,
+            qr_mode,
             wechat,
             fields,
         } => {
@@ -148,6 +153,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 tenant_id: fields.tenant_id,
                 tenant_name: fields.tenant_name,
                 union_id_proof,
+                qr_mode,
             };
             let app = store
                 .update_app(app_id, changes)
@@ -226,6 +232,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "tags": app.card.tags,
         "scopes": app.card.scopes,
         "unionIdProof": app.union_id_proof.as_str(),
+        "qrMode": app.qr_mode.as_str(),
         "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
     })

@@ -249,6 +249,7 @@ mod tests {
             tenant_name: String::new(),
             card: app_card,
             union_id_proof: Default::default(),
+            qr_mode: Default::default(),
             wechat: Default::default(),
             created_at: 0,
         };

@@ -7,7 +7,7 @@ use super::write::SetGiven;
 use super::{
     App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
 };
-use crate::domain::Secret;
+use crate::domain::{QrMode, Secret};
 
 /// How many app keys an instance reads when it starts: every key of a studio
 /// with dozens of apps, in one small page (about 5 KB).
@@ -44,6 +44,7 @@ pub struct AppChanges {
     pub tenant_id: Option<String>,
     pub tenant_name: Option<String>,
     pub union_id_proof: Option<UnionIdProof>,
+    pub qr_mode: Option<QrMode>,
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
     pub js_api_list: Option<Vec<String>>,
@@ -77,6 +78,7 @@ impl Store {
             tenant_name: new.tenant_name,
             card: new.card,
             union_id_proof: UnionIdProof::default(),
+            qr_mode: QrMode::default(),
             wechat: WechatSettings::default(),
             created_at: now,
         };
@@ -182,6 +184,7 @@ impl Store {
                 "unionIdProof",
                 changes.union_id_proof.map(|proof| text(proof.as_str())),
             )
+            .field("qrMode", changes.qr_mode.map(|mode| text(mode.as_str())))
             .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
             .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
             .field(

@@ -5,14 +5,17 @@
 //! read; only the poll that finds the key confirmed adds the conditional
 //! write that hands out the token (a read costs a fifth of a write).
 
-use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::{QrMode, UnionIdProof};
 use serde_json::json;
 
 use crate::common::Harness;
 
 #[tokio::test]
 async fn each_step_stays_within_its_request_budget() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let (_, token) = h.user_with_token("counted").await;
     let mut budget = testkit::RequestBudget::new(&h.requests, "step");
 
