@@ -365,7 +365,7 @@ async fn a_thousand_keys_are_distinct_and_unpredictable() {
 }
 
 #[tokio::test]
-async fn a_poll_costs_one_read_and_redemption_one_write() {
+async fn a_poll_costs_one_read_and_redemption_a_read_and_one_write() {
     let h = Harness::new(UnionIdProof::None)
         .await
         .in_qr_mode(QrMode::Legacy)
@@ -379,7 +379,7 @@ async fn a_poll_costs_one_read_and_redemption_one_write() {
     h.poll(key).await.token();
     assert_eq!(
         h.requests.take(),
-        2,
-        "the redeeming poll: its read and one conditional write"
+        3,
+        "the redeeming poll: its read, the app and user to mint the token, and one conditional write"
     );
 }

@@ -5,4 +5,5 @@ mod common;
 mod flow;
 mod request_counts;
 mod store_failures;
+mod strict;
 mod wechat_code;

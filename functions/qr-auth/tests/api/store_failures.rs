@@ -22,7 +22,10 @@ async fn single_write_steps_are_whole_or_absent() {
     let (reply, _) = h.fail_each_operation(|| h.confirm_login(key, &token)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     let (reply, operations) = h.fail_each_operation(|| h.poll(key)).await;
-    assert_eq!(operations, 2, "the read, then the write that redeems");
+    assert_eq!(
+        operations, 3,
+        "the read, the app and user to mint the token, then the write that redeems"
+    );
     assert_eq!(h.user_id(&reply.token()), h.user_id(&token));
 }
 
