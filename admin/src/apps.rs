@@ -2,7 +2,8 @@
 
 use clap::{Args, Subcommand};
 use oauthapp_shared::domain::{
-    App, AppCard, PasswordPolicy, Secret, UnionIdProof, WechatAccount, WechatSettings, clock, validate,
+    App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatSettings, clock,
+    validate,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
 use serde_json::{Value, json};
@@ -41,6 +42,10 @@ pub enum Command {
         /// not a common one, not the user name) or legacy (the seed's 6–64).
         #[arg(long, group = "fields")]
         password_policy: Option<PasswordPolicy>,
+        /// QR sign-in: strict (PKCE-bound page, first scan claims the key;
+        /// new apps) or legacy (the seed's flow).
+        #[arg(long, group = "fields")]
+        qr_mode: Option<QrMode>,
         #[command(flatten)]
         wechat: Box<WechatArgs>,
         #[command(flatten)]
@@ -106,6 +111,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             name,
             union_id_proof,
             password_policy,
+            qr_mode,
             wechat,
             fields,
         } => {
@@ -154,6 +160,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 tenant_name: fields.tenant_name,
                 union_id_proof,
                 password_policy,
+                qr_mode,
             };
             let app = store
                 .update_app(app_id, changes)
@@ -233,6 +240,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "scopes": app.card.scopes,
         "unionIdProof": app.union_id_proof.as_str(),
         "passwordPolicy": app.password_policy.as_str(),
+        "qrMode": app.qr_mode.as_str(),
         "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
     })

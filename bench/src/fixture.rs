@@ -5,7 +5,7 @@
 use oauthapp_shared::Services;
 use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::domain::qr::QrRequest;
-use oauthapp_shared::domain::{AppCard, Secret, WechatAccount, clock};
+use oauthapp_shared::domain::{AppCard, QrMode, Secret, WechatAccount, clock};
 use oauthapp_shared::store::{AppChanges, NewApp, NewUser, schema};
 use testkit::fake_wechat::vector_b;
 
@@ -49,6 +49,9 @@ impl Fixture {
                 // Decrypt never calls WeChat.
                 secret: Secret::new("unused"),
             }),
+            // The scan benchmark scans one key again and again, as a legacy
+            // app allows; a strict app's first scan claims it.
+            qr_mode: Some(QrMode::Legacy),
             ..AppChanges::default()
         };
         let app = store
@@ -75,7 +78,7 @@ impl Fixture {
             scheme: "app".into(),
         };
         let qr_key = store
-            .create_qr_key(app.id, qr_request, now, QR_KEY_LIFETIME)
+            .create_qr_key(app.id, qr_request, None, now, QR_KEY_LIFETIME)
             .await?
             .key;
         Ok(Self {

@@ -105,6 +105,18 @@ impl Harness {
         }
     }
 
+    /// Changes the harness's app (e.g. its QR mode), as the operator would.
+    pub async fn change_app(&mut self, changes: AppChanges) {
+        self.fixture.app = self
+            .fixture
+            .store
+            .update_app(self.fixture.app.id, changes)
+            .await
+            .expect("app changes")
+            .expect("the app");
+        self.fixture.requests.take();
+    }
+
     pub fn services(&self) -> &Services {
         &self.function.services
     }

@@ -1,19 +1,19 @@
 //! Confirming a scanned key for a user: `QR-Auth/Confirm-Login` for a user
 //! signed in on the mini-program, `QRCodeSignUp` / `QR-Auth/Confirm-Register`
 //! to register (or, for a known unionID, sign in) and confirm in one step.
-//! Either way the web page's token is stored with the key, and the response
-//! is a token for the mini-program side.
+//! Either way the key stores the confirming user (the web page's poll mints
+//! its token), and the response is a token for the mini-program side. A key
+//! claimed by a scan is confirmed only with that scan's ticket.
 
-use oauthapp_shared::Services;
 use oauthapp_shared::auth::signature::Signed;
 use oauthapp_shared::auth::token::{GrantType, TokenModel};
-use oauthapp_shared::domain::qr::{QrState, SignInKey};
+use oauthapp_shared::domain::qr::{Holding, QrState, ScanTicket, SignInKey};
 use oauthapp_shared::domain::{App, Error, UnionIdOwner, User, clock, validate};
 use oauthapp_shared::flows::proof::UnionIdClaim;
 use oauthapp_shared::flows::registration::{ProfileFields, creation_error};
 use oauthapp_shared::flows::sign_in::{disabled_binding, remember_open_id};
 use oauthapp_shared::http::{Bearer, Ctx, Json, UnionIdProof};
-use oauthapp_shared::store::CreateUserError;
+use oauthapp_shared::store::{Confirmation, CreateUserError, Store};
 use serde::Deserialize;
 
 use crate::key::{KeyRequest, refused};
@@ -25,6 +25,7 @@ const MINI_PROGRAM: &str = "wxminip";
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     sign_in_key: SignInKey,
+    scan_ticket: Option<ScanTicket>,
     #[serde(rename = "unionID")]
     union_id: Option<String>,
     /// A `wx.login` code, for apps that prove union ids with one.
@@ -39,27 +40,51 @@ pub struct RegisterRequest {
     phone_code: Option<String>,
 }
 
-/// Binds the key to `user` with a token for the web page.
-async fn confirm(services: &Services, app: &App, key: SignInKey, user: &User) -> Result<(), Error> {
-    let web_token = services.tokens.issue(app, user, GrantType::UnionId)?;
-    services
-        .store
-        .confirm_qr_key(key.0, app.id, user.id, &web_token.access_token, clock::now())
+/// Binds the key to its confirmation, if `ticket` is the key's.
+async fn confirm(
+    store: &Store,
+    app: &App,
+    key: SignInKey,
+    ticket: Option<&ScanTicket>,
+    confirmation: Confirmation,
+) -> Result<(), Error> {
+    let hash = ticket.map(ScanTicket::hash);
+    store
+        .confirm_qr_key(key.0, app.id, clock::now(), hash.as_ref(), confirmation)
         .await
         .map_err(refused)
 }
 
 /// `QR-Auth/Confirm-Login`: the Bearer token's user signs the web page in.
+/// Both tokens this yields (the mini-program's now, the page's at its poll)
+/// inherit the presented token's sign-in time and expire no later than it,
+/// so presenting a token never renews it.
 pub async fn confirm_login(ctx: Ctx<'_, Bearer>, Json(body): Json<KeyRequest>) -> Result<TokenModel, Error> {
     let services = ctx.services;
-    let app = &ctx.app.load(&services.store).await?;
-    let user = services
+    let (app, user) = services
         .store
-        .user(app.id, ctx.caller.user_id)
-        .await?
-        .ok_or_else(|| Error::unauthenticated("The user of this token no longer exists."))?;
-    confirm(services, app, body.sign_in_key, &user).await?;
-    services.tokens.issue(app, &user, GrantType::UnionId)
+        .app_and_user(ctx.app.id, ctx.caller.user_id)
+        .await?;
+    let app = &ctx.app.known(app)?;
+    let user = user.ok_or_else(|| Error::unauthenticated("The user of this token no longer exists."))?;
+    let inherited = ctx.caller.inherited;
+    // Minted first: a token expired within the leeway confirms nothing.
+    let mini = services
+        .tokens
+        .issue_inheriting(app, &user, GrantType::UnionId, inherited)?;
+    let confirmation = Confirmation {
+        user_id: user.id,
+        inherits: Some((inherited.auth_time, inherited.expires_at)),
+    };
+    confirm(
+        &services.store,
+        app,
+        body.sign_in_key,
+        body.scan_ticket.as_ref(),
+        confirmation,
+    )
+    .await?;
+    Ok(mini)
 }
 
 fn check_code(field: &str, code: &Option<String>) -> Result<(), Error> {
@@ -114,8 +139,15 @@ pub async fn confirm_register(
     let store = &services.store;
     // Refuse a key that cannot be confirmed before creating anyone, or
     // spending a login code.
+    let hash = body.scan_ticket.as_ref().map(ScanTicket::hash);
     store
-        .qr_key_in_state(body.sign_in_key.0, app.id, now, QrState::Scanned)
+        .qr_key_in_state(
+            body.sign_in_key.0,
+            app.id,
+            now,
+            QrState::Scanned,
+            Holding::ScanTicket(hash.as_ref()),
+        )
         .await
         .map_err(refused)?;
     let proven = ctx.caller.prove(app, claim).await?;
@@ -144,7 +176,18 @@ pub async fn confirm_register(
             }
         }
     };
-    confirm(services, app, body.sign_in_key, &user).await?;
+    let confirmation = Confirmation {
+        user_id: user.id,
+        inherits: None,
+    };
+    confirm(
+        store,
+        app,
+        body.sign_in_key,
+        body.scan_ticket.as_ref(),
+        confirmation,
+    )
+    .await?;
     remember_open_id(services, &user, &proven).await?;
     services.tokens.issue(app, &user, GrantType::UnionId)
 }

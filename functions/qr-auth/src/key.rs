@@ -2,24 +2,41 @@
 //! (`QRCodeSignIn`), and what every endpoint shares about keys: reading
 //! `signInKey` and explaining refusals.
 
-use oauthapp_shared::auth::token::{TOKEN_LIFETIME_SECONDS, TokenModel};
-use oauthapp_shared::domain::qr::{QrRefusal, QrRequest, QrState, SignInKey};
-use oauthapp_shared::domain::{Error, clock, validate};
+use oauthapp_shared::auth::token::{GrantType, Inherited, TokenModel};
+use oauthapp_shared::domain::qr::{
+    CodeChallenge, CodeChallengeMethod, CodeVerifier, Holding, QrRefusal, QrRequest, QrState, ScanTicket,
+    SignInKey,
+};
+use oauthapp_shared::domain::{Error, QrMode, clock, validate};
 use oauthapp_shared::http::{Anyone, Ctx, Json};
 use oauthapp_shared::store::QrError;
 use serde::Deserialize;
 
+/// A key, and the scan ticket of the device that claimed it, if any.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyRequest {
     pub sign_in_key: SignInKey,
+    pub scan_ticket: Option<ScanTicket>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct InitiateRequest {
     scopes: Option<String>,
     remark: Option<String>,
     scheme: Option<String>,
+    code_challenge: Option<CodeChallenge>,
+    /// Only `S256`, the method of every `CodeChallenge`: read to refuse others.
+    #[serde(rename = "codeChallengeMethod")]
+    _code_challenge_method: Option<CodeChallengeMethod>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollRequest {
+    sign_in_key: SignInKey,
+    code_verifier: Option<CodeVerifier>,
 }
 
 /// The answer for a key that cannot take the step asked of it.
@@ -41,6 +58,13 @@ pub fn refused(err: QrError) -> Error {
         QrError::Refused(QrRefusal::WrongState(QrState::Redeemed)) => {
             Error::invalid("The signInKey has been used already; the web page must request a new one.")
         }
+        QrError::Refused(QrRefusal::WrongScanTicket) => Error::forbidden(
+            "The scanTicket is missing or is not the one the scan of this signInKey answered: only the device \
+             that scanned the code may confirm it.",
+        ),
+        QrError::Refused(QrRefusal::WrongCodeVerifier) => Error::unauthenticated(
+            "The codeVerifier is missing or does not match the codeChallenge the signInKey was issued with.",
+        ),
         QrError::Store(err) => err.into(),
     }
 }
@@ -51,10 +75,17 @@ fn optional(value: Option<String>, check: impl Fn(&str) -> Result<(), Error>) ->
     Ok(value)
 }
 
-/// Issues a key for the web page to show as a QR code.
+/// Issues a key for the web page to show as a QR code. A strict app's page
+/// binds the key to itself with a code challenge; a legacy app's page may.
 pub async fn initiate(ctx: Ctx<'_, Anyone>, Json(body): Json<InitiateRequest>) -> Result<u64, Error> {
     let services = ctx.services;
     let app = ctx.app.load(&services.store).await?;
+    if app.qr_mode == QrMode::Strict && body.code_challenge.is_none() {
+        return Err(Error::invalid(
+            "`codeChallenge` is required: the base64url (no padding) SHA-256 of a codeVerifier the web page \
+             keeps for QRCodeSignIn (PKCE, S256).",
+        ));
+    }
     let request = QrRequest {
         scopes: optional(body.scopes, |s| validate::SCOPES.check("scopes", s))?,
         remark: optional(body.remark, |s| validate::text("remark", s, 200))?,
@@ -63,29 +94,52 @@ pub async fn initiate(ctx: Ctx<'_, Anyone>, Json(body): Json<InitiateRequest>) -
     let lifetime = services.config.qr_key_lifetime.as_secs() as i64;
     let key = services
         .store
-        .create_qr_key(app.id, request, clock::now(), lifetime)
+        .create_qr_key(app.id, request, body.code_challenge, clock::now(), lifetime)
         .await?;
     Ok(key.key)
 }
 
-/// The web page's poll: the token of the user who confirmed, exactly once.
-/// A poll is one strongly consistent read; only a confirmed key costs the
-/// conditional write that redeems it.
-/// It needs only the app id, which the key item checks: no app read.
+/// The web page's poll: a token for the user who confirmed, exactly once,
+/// to the page holding the key's code verifier (if it was issued with a
+/// challenge). A poll is one strongly consistent read, which needs only the
+/// app id (the key item checks it); only a confirmed key costs the read of
+/// the app and user and the conditional write that redeems it. The token is
+/// minted here, so none is ever stored.
 pub async fn qr_code_sign_in(
     ctx: Ctx<'_, Anyone>,
-    Json(body): Json<KeyRequest>,
+    Json(body): Json<PollRequest>,
 ) -> Result<TokenModel, Error> {
     let (key, now, app_id) = (body.sign_in_key.0, clock::now(), ctx.app.id);
-    let store = &ctx.services.store;
-    store
-        .qr_key_in_state(key, app_id, now, QrState::Confirmed)
+    let services = ctx.services;
+    let store = &services.store;
+    let challenge = body.code_verifier.as_ref().map(CodeVerifier::challenge);
+    let holding = Holding::CodeVerifier(challenge.as_ref());
+    let confirmed = store
+        .qr_key_in_state(key, app_id, now, QrState::Confirmed, holding)
         .await
         .map_err(refused)?;
-    let access_token = store.redeem_qr_key(key, app_id, now).await.map_err(refused)?;
-    Ok(TokenModel {
-        access_token,
-        token_type: "Bearer".to_owned(),
-        expires_in: TOKEN_LIFETIME_SECONDS,
-    })
+    let user_id = confirmed
+        .user_id
+        .ok_or_else(|| Error::internal(format!("confirmed QR key {key} has no user")))?;
+    let (app, user) = store.app_and_user(app_id, user_id).await?;
+    let app = ctx.app.known(app)?;
+    let user =
+        user.ok_or_else(|| Error::not_found("The user who confirmed this signInKey no longer exists."))?;
+    store
+        .redeem_qr_key(key, app_id, now, challenge.as_ref())
+        .await
+        .map_err(refused)?;
+    match (confirmed.auth_time, confirmed.token_expires_at) {
+        // Confirmed by presenting a token: the page's token lives no longer.
+        (Some(auth_time), Some(expires_at)) => services.tokens.issue_inheriting(
+            &app,
+            &user,
+            GrantType::UnionId,
+            Inherited {
+                auth_time,
+                expires_at,
+            },
+        ),
+        _ => services.tokens.issue(&app, &user, GrantType::UnionId),
+    }
 }

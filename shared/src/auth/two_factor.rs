@@ -250,6 +250,7 @@ mod tests {
             card: app_card,
             union_id_proof: Default::default(),
             password_policy: Default::default(),
+            qr_mode: Default::default(),
             wechat: Default::default(),
             created_at: 0,
         };

@@ -14,7 +14,7 @@ pub mod validate;
 
 pub use error::{Error, ErrorKind};
 pub use models::{
-    App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, TwoFactorState, UnionIdOwner,
+    App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, QrMode, TwoFactorState, UnionIdOwner,
     UnionIdProof, User, WechatAccount, WechatSettings,
 };
 pub use password_policy::PasswordPolicy;

@@ -44,6 +44,39 @@ impl std::str::FromStr for UnionIdProof {
     }
 }
 
+/// How an app's QR sign-in guards its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QrMode {
+    /// The web page proves it started the sign-in (a PKCE code verifier)
+    /// and the first device to scan a key is the only one that may confirm it.
+    #[default]
+    Strict,
+    /// The seed's flow: whoever knows the key may scan, confirm and poll it.
+    Legacy,
+}
+
+impl QrMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QrMode::Strict => "strict",
+            QrMode::Legacy => "legacy",
+        }
+    }
+}
+
+impl std::str::FromStr for QrMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "strict" => Ok(Self::Strict),
+            "legacy" => Ok(Self::Legacy),
+            other => Err(format!("unknown QR mode {other:?}: use strict or legacy")),
+        }
+    }
+}
+
 /// The app card shown to users, as the operator sets it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -71,6 +104,9 @@ pub struct App {
     pub union_id_proof: UnionIdProof,
     #[serde(default)]
     pub password_policy: PasswordPolicy,
+    /// Apps stored before QR modes existed read as strict.
+    #[serde(default)]
+    pub qr_mode: QrMode,
     #[serde(flatten)]
     pub wechat: WechatSettings,
     pub created_at: i64,

@@ -1,8 +1,18 @@
 //! The life of a QR sign-in key: created → scanned → confirmed (bound to
 //! one user) → redeemed, within a lifetime. The store makes each step one
-//! conditional write; these are the states and the reasons a step is refused.
+//! conditional write; these are the states, what a step asks the caller to
+//! hold, and the reasons a step is refused.
+//!
+//! In strict mode the web page proves it started the sign-in with a PKCE
+//! code verifier (RFC 7636, S256), and the first scan claims the key for its
+//! device with a scan ticket. The key item holds neither secret: only the
+//! verifier's challenge and the ticket's hash.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngExt;
 use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
 
 /// Keys stay below 2^53 so JavaScript reads them exactly.
 pub const KEY_LIMIT: u64 = 1 << 53;
@@ -47,10 +57,170 @@ pub struct QrKey {
     #[serde(flatten)]
     pub request: QrRequest,
     pub expires_at: i64,
-    /// The confirming user, once confirmed.
+    /// The challenge of the web page's code verifier, if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge: Option<CodeChallenge>,
+    /// The hash of the scan ticket of the device that claimed the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_ticket_hash: Option<ScanTicketHash>,
+    /// The confirming user, once confirmed. The web page's token is minted
+    /// when the key is redeemed: no token is stored.
     pub user_id: Option<u64>,
-    /// The web page's token, from confirmation until redemption.
-    pub token: Option<String>,
+    /// For a key confirmed by presenting a token (Confirm-Login): that
+    /// token's sign-in time and expiry, which the web page's token inherits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at: Option<i64>,
+}
+
+/// What a step asks the caller to hold, besides the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding<'a> {
+    Nothing,
+    /// The ticket of the device that claimed the key (by its hash); `None`:
+    /// the caller has none, which does only for a key nobody claimed.
+    ScanTicket(Option<&'a ScanTicketHash>),
+    /// The web page's code verifier (by its challenge); `None`: it has
+    /// none, which does only for a key issued without a challenge.
+    CodeVerifier(Option<&'a CodeChallenge>),
+}
+
+impl QrKey {
+    /// Whether a step from one of `from` holding `holding` may be taken:
+    /// the rule the store's conditional write enforces, for explaining a
+    /// refusal and for steps that only read.
+    pub fn admits(&self, app_id: u64, now: i64, from: &[QrState], holding: Holding) -> Result<(), QrRefusal> {
+        if self.app_id != app_id {
+            // Another app's key is no key of this app.
+            return Err(QrRefusal::Unknown);
+        }
+        if self.expires_at <= now {
+            return Err(QrRefusal::Expired);
+        }
+        match holding {
+            Holding::ScanTicket(held) if held != self.scan_ticket_hash.as_ref() => {
+                return Err(QrRefusal::WrongScanTicket);
+            }
+            Holding::CodeVerifier(held) if held != self.code_challenge.as_ref() => {
+                return Err(QrRefusal::WrongCodeVerifier);
+            }
+            _ => {}
+        }
+        if !from.contains(&self.state) {
+            return Err(QrRefusal::WrongState(self.state));
+        }
+        Ok(())
+    }
+}
+
+/// The S256 challenge of a PKCE code verifier: the base64url (no padding)
+/// SHA-256 of the verifier, 43 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CodeChallenge(String);
+
+impl TryFrom<String> for CodeChallenge {
+    type Error = &'static str;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match URL_SAFE_NO_PAD.decode(&text) {
+            Ok(digest) if digest.len() == 32 => Ok(Self(text)),
+            _ => Err(
+                "`codeChallenge` must be the base64url (no padding) SHA-256 of the code verifier, 43 characters",
+            ),
+        }
+    }
+}
+
+impl From<CodeChallenge> for String {
+    fn from(challenge: CodeChallenge) -> String {
+        challenge.0
+    }
+}
+
+impl CodeChallenge {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The only `codeChallengeMethod`: a `plain` challenge would be the
+/// verifier itself, shown to whoever sees the page's request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum CodeChallengeMethod {
+    S256,
+}
+
+/// A PKCE code verifier (RFC 7636 section 4.1): 43 to 128 characters of
+/// `[A-Za-z0-9._~-]`, kept by the web page.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct CodeVerifier(String);
+
+impl TryFrom<String> for CodeVerifier {
+    type Error = &'static str;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let unreserved = |c: char| c.is_ascii_alphanumeric() || "._~-".contains(c);
+        if (43..=128).contains(&text.len()) && text.chars().all(unreserved) {
+            Ok(Self(text))
+        } else {
+            Err("`codeVerifier` must be 43 to 128 characters of A-Z, a-z, 0-9, `.`, `_`, `~` and `-`")
+        }
+    }
+}
+
+impl CodeVerifier {
+    /// The S256 challenge of this verifier.
+    pub fn challenge(&self) -> CodeChallenge {
+        CodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+/// What the first scan of a key answers, for that device alone to confirm
+/// the key (and scan it again): 256 random bits, base64url, 43 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ScanTicket(String);
+
+impl TryFrom<String> for ScanTicket {
+    type Error = &'static str;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match URL_SAFE_NO_PAD.decode(&text) {
+            Ok(bytes) if bytes.len() == 32 => Ok(Self(text)),
+            _ => Err("`scanTicket` must be the scanTicket the scan of this key answered"),
+        }
+    }
+}
+
+impl From<ScanTicket> for String {
+    fn from(ticket: ScanTicket) -> String {
+        ticket.0
+    }
+}
+
+impl ScanTicket {
+    pub fn random() -> Self {
+        Self(URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>()))
+    }
+
+    /// What the key item keeps of the ticket. The ticket is random, so a
+    /// plain SHA-256 leaves nothing to guess.
+    pub fn hash(&self) -> ScanTicketHash {
+        ScanTicketHash(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScanTicketHash(String);
+
+impl ScanTicketHash {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Why a key cannot take the step asked of it.
@@ -62,21 +232,10 @@ pub enum QrRefusal {
     Expired,
     #[error("the key is in state {0:?}")]
     WrongState(QrState),
-}
-
-/// Why a step was refused, from the key as it was (`None`: no such key).
-pub fn refusal(old: Option<QrKey>, app_id: u64, now: i64) -> QrRefusal {
-    match old {
-        // Another app's key is no key of this app.
-        Some(key) if key.app_id == app_id => {
-            if key.expires_at <= now {
-                QrRefusal::Expired
-            } else {
-                QrRefusal::WrongState(key.state)
-            }
-        }
-        _ => QrRefusal::Unknown,
-    }
+    #[error("the scan ticket is missing or not this key's")]
+    WrongScanTicket,
+    #[error("the code verifier is missing or does not match")]
+    WrongCodeVerifier,
 }
 
 /// A `signInKey`: a positive integer below 2^53. The seed's sign-up sample
@@ -113,6 +272,30 @@ impl<'de> Deserialize<'de> for SignInKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_s256_challenge_is_the_base64url_sha256_of_the_verifier() {
+        let verifier =
+            CodeVerifier::try_from("dBjftJeZ4CVP-mJ92ZQu2Nd8gm5FYzXD9y1ue3MuFcI".to_owned()).unwrap();
+        assert_eq!(
+            verifier.challenge().as_str(),
+            "SoedHVq6LzH5cOYOptjBvSMlRTRSaqgYOuiWBBOPZAQ"
+        );
+        assert!(CodeVerifier::try_from("a".repeat(42)).is_err());
+        assert!(CodeVerifier::try_from("a".repeat(129)).is_err());
+        assert!(CodeVerifier::try_from(format!("{}+", "a".repeat(42))).is_err());
+        assert!(CodeChallenge::try_from("SoedHVq6LzH5cOYOptjBvSMlRTRSaqgYOuiWBBOPZA".to_owned()).is_err());
+    }
+
+    #[test]
+    fn scan_tickets_are_random_and_read_back() {
+        let (a, b) = (ScanTicket::random(), ScanTicket::random());
+        assert_ne!(a, b);
+        assert_ne!(a.hash(), b.hash());
+        let text: String = a.clone().into();
+        assert_eq!(ScanTicket::try_from(text).unwrap(), a);
+        assert!(ScanTicket::try_from("short".to_owned()).is_err());
+    }
 
     #[test]
     fn a_whole_float_is_exactly_its_key() {

@@ -7,7 +7,7 @@ use super::write::SetGiven;
 use super::{
     App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
 };
-use crate::domain::{PasswordPolicy, Secret};
+use crate::domain::{PasswordPolicy, QrMode, Secret};
 
 /// How many app keys an instance reads when it starts: every key of a studio
 /// with dozens of apps, in one small page (about 5 KB).
@@ -45,6 +45,7 @@ pub struct AppChanges {
     pub tenant_name: Option<String>,
     pub union_id_proof: Option<UnionIdProof>,
     pub password_policy: Option<PasswordPolicy>,
+    pub qr_mode: Option<QrMode>,
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
     pub js_api_list: Option<Vec<String>>,
@@ -79,6 +80,7 @@ impl Store {
             card: new.card,
             union_id_proof: UnionIdProof::default(),
             password_policy: PasswordPolicy::default(),
+            qr_mode: QrMode::default(),
             wechat: WechatSettings::default(),
             created_at: now,
         };
@@ -188,6 +190,7 @@ impl Store {
                 "passwordPolicy",
                 changes.password_policy.map(|policy| text(policy.as_str())),
             )
+            .field("qrMode", changes.qr_mode.map(|mode| text(mode.as_str())))
             .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
             .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
             .field(

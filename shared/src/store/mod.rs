@@ -32,7 +32,7 @@ pub use apps::{AppChanges, CreateAppError, NewApp};
 pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBinding};
 pub use keys::{Item, Key};
 pub use points::{ChangePointsError, PointPage};
-pub use qr::QrError;
+pub use qr::{Confirmation, QrError, Scanner};
 pub use two_factor::EnrolmentStart;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
 pub use wechat::SharedCredential;

@@ -1,7 +1,10 @@
-//! QR sign-in keys: created → scanned → confirmed (bound to one user, with
-//! the web page's token) → redeemed. Every transition is one conditional
-//! write, so a key is confirmed at most once and redeemed at most once. A
-//! key lives a configured time, enforced on every write as well as by TTL.
+//! QR sign-in keys: created → scanned (claimed by one device, in strict
+//! mode) → confirmed (bound to one user) → redeemed. Every transition is one
+//! conditional write, whose condition holds the whole rule (`QrKey::admits`),
+//! the scan ticket's hash and the code challenge included: a key is claimed,
+//! confirmed and redeemed at most once, and only by whoever holds what the
+//! step asks. A key lives a configured time, enforced on every write as well
+//! as by TTL. No token is stored: the poll that redeems a key mints it.
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -9,7 +12,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use rand::RngExt;
 
 use super::{Store, StoreError, item_of, keys, number, text};
-use crate::domain::qr::{KEY_FLOOR, KEY_LIMIT, QrKey, QrRefusal, QrRequest, QrState, refusal};
+use crate::domain::qr::{
+    CodeChallenge, Holding, KEY_FLOOR, KEY_LIMIT, QrKey, QrRefusal, QrRequest, QrState, ScanTicketHash,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
@@ -19,13 +24,42 @@ pub enum QrError {
     Store(#[from] StoreError),
 }
 
-/// One step of a key's life: from which states to which, and what it
-/// writes or removes on the way.
+/// Who scans a key.
+#[derive(Debug, Clone, Copy)]
+pub enum Scanner<'a> {
+    /// Legacy mode: anyone, as often as they like, until it is confirmed.
+    Anyone,
+    /// Strict mode, a first scan: claims an unscanned key for the device
+    /// given this ticket.
+    Claiming(&'a ScanTicketHash),
+    /// Strict mode, the claiming device again, presenting its ticket.
+    Claimant(&'a ScanTicketHash),
+}
+
+/// A confirmation: the user, and for a confirmation by a token the sign-in
+/// time and expiry of that token (`QrKey::auth_time`, `token_expires_at`).
+#[derive(Debug, Clone, Copy)]
+pub struct Confirmation {
+    pub user_id: u64,
+    pub inherits: Option<(i64, i64)>,
+}
+
+/// One step of a key's life: from which states to which, what the caller
+/// must hold, and what it writes on the way.
 struct Transition<'a> {
     from: &'a [QrState],
     to: QrState,
+    holding: Holding<'a>,
     set: &'a [(&'a str, AttributeValue)],
-    remove: &'a [&'a str],
+}
+
+/// The attribute a holding is checked against, and the value held.
+fn held<'a>(holding: Holding<'a>) -> Option<(&'static str, Option<&'a str>)> {
+    match holding {
+        Holding::Nothing => None,
+        Holding::ScanTicket(hash) => Some(("scanTicketHash", hash.map(ScanTicketHash::as_str))),
+        Holding::CodeVerifier(challenge) => Some(("codeChallenge", challenge.map(CodeChallenge::as_str))),
+    }
 }
 
 impl Store {
@@ -34,6 +68,7 @@ impl Store {
         &self,
         app_id: u64,
         request: QrRequest,
+        code_challenge: Option<CodeChallenge>,
         now: i64,
         lifetime: i64,
     ) -> Result<QrKey, StoreError> {
@@ -45,8 +80,11 @@ impl Store {
                 state: QrState::Created,
                 request: request.clone(),
                 expires_at: now + lifetime,
+                code_challenge: code_challenge.clone(),
+                scan_ticket_hash: None,
                 user_id: None,
-                token: None,
+                auth_time: None,
+                token_expires_at: None,
             };
             let mut item = item_of(&keys::qr_key(key.key), &key, &[])?;
             item.insert(keys::TTL.to_owned(), number(key.expires_at));
@@ -71,8 +109,8 @@ impl Store {
         Err(StoreError::Failed("five QR key collisions in a row".to_owned()))
     }
 
-    /// Applies `step` to the key if it belongs to `app_id`, has not expired
-    /// and is in one of `step.from`; returns the key as it was before.
+    /// Applies `step` to the key if it admits it (`QrKey::admits`); returns
+    /// the key as it was before.
     async fn advance_qr_key(
         &self,
         key: u64,
@@ -83,17 +121,17 @@ impl Store {
         let Transition {
             from,
             to,
+            holding,
             set: extra,
-            remove,
         } = step;
         let allowed: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        let mut condition = format!(
+            "appId = :app AND expiresAt > :now AND #state IN ({})",
+            allowed.join(", ")
+        );
         let mut update = "SET #state = :to".to_owned();
         let mut request = self
             .update(&keys::qr_key(key))
-            .condition_expression(format!(
-                "appId = :app AND expiresAt > :now AND #state IN ({})",
-                allowed.join(", ")
-            ))
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":to", text(to.as_str()))
             .expression_attribute_values(":app", number(app_id))
@@ -109,88 +147,148 @@ impl Store {
                 .expression_attribute_names(format!("#set{i}"), *name)
                 .expression_attribute_values(format!(":set{i}"), value.clone());
         }
-        for (i, name) in remove.iter().enumerate() {
-            update.push_str(if i == 0 { " REMOVE " } else { ", " });
-            update.push_str(&format!("#remove{i}"));
-            request = request.expression_attribute_names(format!("#remove{i}"), *name);
+        if let Some((name, value)) = held(holding) {
+            request = request.expression_attribute_names("#held", name);
+            match value {
+                Some(value) => {
+                    condition.push_str(" AND #held = :held");
+                    request = request.expression_attribute_values(":held", text(value));
+                }
+                None => condition.push_str(" AND attribute_not_exists(#held)"),
+            }
         }
-        match request.update_expression(update).send().await {
+        let sent = request
+            .condition_expression(condition)
+            .update_expression(update)
+            .send()
+            .await;
+        match sent {
             Ok(output) => {
                 Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())
                     .map_err(StoreError::from)?)
             }
             Err(err) => match err.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    let old = failed
+                    let old: Option<QrKey> = failed
                         .item
                         .clone()
                         .map(serde_dynamo::from_item)
                         .transpose()
                         .map_err(StoreError::from)?;
-                    Err(refusal(old, app_id, now).into())
+                    Err(refusal(old, app_id, now, from, holding).into())
                 }
                 _ => Err(StoreError::from(err).into()),
             },
         }
     }
 
-    /// The key, if it belongs to `app_id`, has not expired and is in `state`.
+    /// The key, if it would admit a step from `state` holding `holding`.
     pub async fn qr_key_in_state(
         &self,
         key: u64,
         app_id: u64,
         now: i64,
         state: QrState,
+        holding: Holding<'_>,
     ) -> Result<QrKey, QrError> {
-        match self.get::<QrKey>(&keys::qr_key(key)).await? {
-            Some(found) if found.app_id == app_id && found.expires_at > now && found.state == state => {
-                Ok(found)
-            }
-            found => Err(refusal(found, app_id, now).into()),
+        let found = self.get::<QrKey>(&keys::qr_key(key)).await?;
+        match found {
+            Some(found) if found.admits(app_id, now, &[state], holding).is_ok() => Ok(found),
+            found => Err(refusal(found, app_id, now, &[state], holding).into()),
         }
     }
 
-    /// The mini-program scanned the code: created or scanned → scanned.
-    pub async fn scan_qr_key(&self, key: u64, app_id: u64, now: i64) -> Result<QrKey, QrError> {
-        let step = Transition {
-            from: &[QrState::Created, QrState::Scanned],
-            to: QrState::Scanned,
-            set: &[],
-            remove: &[],
+    /// The mini-program scanned the code: → scanned, as `scanner` may.
+    pub async fn scan_qr_key(
+        &self,
+        key: u64,
+        app_id: u64,
+        now: i64,
+        scanner: Scanner<'_>,
+    ) -> Result<QrKey, QrError> {
+        let claim;
+        let step = match scanner {
+            Scanner::Anyone => Transition {
+                from: &[QrState::Created, QrState::Scanned],
+                to: QrState::Scanned,
+                holding: Holding::Nothing,
+                set: &[],
+            },
+            Scanner::Claiming(hash) => {
+                claim = [("scanTicketHash", text(hash.as_str()))];
+                Transition {
+                    from: &[QrState::Created],
+                    to: QrState::Scanned,
+                    holding: Holding::Nothing,
+                    set: &claim,
+                }
+            }
+            Scanner::Claimant(hash) => Transition {
+                from: &[QrState::Scanned],
+                to: QrState::Scanned,
+                holding: Holding::ScanTicket(Some(hash)),
+                set: &[],
+            },
         };
         self.advance_qr_key(key, app_id, now, step).await
     }
 
-    /// A user confirmed: scanned → confirmed, with the web page's token.
+    /// A user confirmed: scanned → confirmed, by the device holding the
+    /// key's scan ticket (if it has one).
     pub async fn confirm_qr_key(
         &self,
         key: u64,
         app_id: u64,
-        user_id: u64,
-        web_token: &str,
         now: i64,
+        ticket: Option<&ScanTicketHash>,
+        confirmation: Confirmation,
     ) -> Result<(), QrError> {
-        let set = [("userId", number(user_id)), ("token", text(web_token))];
+        let mut set = vec![("userId", number(confirmation.user_id))];
+        if let Some((auth_time, expires_at)) = confirmation.inherits {
+            set.extend([
+                ("authTime", number(auth_time)),
+                ("tokenExpiresAt", number(expires_at)),
+            ]);
+        }
         let step = Transition {
             from: &[QrState::Scanned],
             to: QrState::Confirmed,
+            holding: Holding::ScanTicket(ticket),
             set: &set,
-            remove: &[],
         };
         self.advance_qr_key(key, app_id, now, step).await.map(|_| ())
     }
 
-    /// The web page's poll: confirmed → redeemed, handing out the token
-    /// exactly once. One conditional write, whatever the key's state.
-    pub async fn redeem_qr_key(&self, key: u64, app_id: u64, now: i64) -> Result<String, QrError> {
+    /// The web page's poll: confirmed → redeemed, exactly once, by the page
+    /// holding the verifier of the key's challenge (if it has one). Returns
+    /// the confirmed key, for the caller to mint the page's token.
+    pub async fn redeem_qr_key(
+        &self,
+        key: u64,
+        app_id: u64,
+        now: i64,
+        challenge: Option<&CodeChallenge>,
+    ) -> Result<QrKey, QrError> {
         let step = Transition {
             from: &[QrState::Confirmed],
             to: QrState::Redeemed,
+            holding: Holding::CodeVerifier(challenge),
             set: &[],
-            remove: &["token"],
         };
-        let old = self.advance_qr_key(key, app_id, now, step).await?;
-        old.token
-            .ok_or_else(|| StoreError::Failed(format!("confirmed QR key {key} had no token")).into())
+        self.advance_qr_key(key, app_id, now, step).await
+    }
+}
+
+/// Why a step was refused, from the key as it was (`None`: no such key).
+fn refusal(old: Option<QrKey>, app_id: u64, now: i64, from: &[QrState], holding: Holding) -> QrRefusal {
+    match old {
+        // DynamoDB returns the very item that failed the condition, so
+        // `admits` refuses it too; were the two rules ever to differ, the
+        // state is the best explanation.
+        Some(key) => key
+            .admits(app_id, now, from, holding)
+            .err()
+            .unwrap_or(QrRefusal::WrongState(key.state)),
+        None => QrRefusal::Unknown,
     }
 }

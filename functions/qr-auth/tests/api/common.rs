@@ -1,12 +1,28 @@
 //! The qr-auth function over `testkit::Harness`, with the steps of its
 //! QR-code flow.
 
+use oauthapp_shared::domain::QrMode;
+use oauthapp_shared::store::AppChanges;
 use serde_json::{Value, json};
 use testkit::Reply;
 
 testkit::function_harness!(qr_auth::routes);
 
+/// The web page's PKCE code verifier and its S256 challenge (computed with Python's hashlib).
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mJ92ZQu2Nd8gm5FYzXD9y1ue3MuFcI";
+pub const CHALLENGE: &str = "SoedHVq6LzH5cOYOptjBvSMlRTRSaqgYOuiWBBOPZAQ";
+
 impl Harness {
+    /// The harness with its app in QR mode `mode` (new apps are strict).
+    pub async fn in_qr_mode(mut self, mode: QrMode) -> Self {
+        let changes = AppChanges {
+            qr_mode: Some(mode),
+            ..AppChanges::default()
+        };
+        self.0.change_app(changes).await;
+        self
+    }
+
     /// `/Wechat/{appKey}/QR-Auth/` followed by `endpoint`.
     pub fn v1(&self, endpoint: &str) -> String {
         self.0.v1("Wechat", &format!("/QR-Auth/{endpoint}"))
@@ -25,14 +41,41 @@ impl Harness {
         reply.data().as_u64().expect("an integer signInKey")
     }
 
+    /// A key bound to `VERIFIER`, as a strict app's page asks for one.
+    pub async fn strict_key(&self) -> u64 {
+        let body = json!({"scopes": "s", "codeChallenge": CHALLENGE, "codeChallengeMethod": "S256"});
+        let reply = self.post(&self.legacy("QRCodePreSignIn"), &body, &[]).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.data().as_u64().expect("an integer signInKey")
+    }
+
     pub async fn scan(&self, key: u64) -> Reply {
-        self.post(&self.legacy("QRCodeScan"), &json!({"signInKey": key}), &[])
-            .await
+        self.scan_with(key, None).await
+    }
+
+    /// A scan presenting the scan ticket of an earlier scan, if any.
+    pub async fn scan_with(&self, key: u64, ticket: Option<&str>) -> Reply {
+        let body = json!({"signInKey": key, "scanTicket": ticket});
+        self.post(&self.legacy("QRCodeScan"), &body, &[]).await
+    }
+
+    /// The scan ticket a scan answered.
+    pub fn scan_ticket(&self, scan: &Reply) -> String {
+        assert_eq!(scan.status, 200, "{scan:?}");
+        scan.data()["scanTicket"]
+            .as_str()
+            .expect("a scanTicket")
+            .to_owned()
     }
 
     pub async fn poll(&self, key: u64) -> Reply {
-        self.post(&self.legacy("QRCodeSignIn"), &json!({"signInKey": key}), &[])
-            .await
+        self.poll_with(key, None).await
+    }
+
+    /// The web page's poll, with its code verifier if any.
+    pub async fn poll_with(&self, key: u64, verifier: Option<&str>) -> Reply {
+        let body = json!({"signInKey": key, "codeVerifier": verifier});
+        self.post(&self.legacy("QRCodeSignIn"), &body, &[]).await
     }
 
     /// A mini-program user of the app and a token for them.
@@ -42,12 +85,14 @@ impl Harness {
 
     /// `QR-Auth/Confirm-Login` of `key` as the user of `token`.
     pub async fn confirm_login(&self, key: u64, token: &str) -> Reply {
-        self.post(
-            &self.v1("Confirm-Login"),
-            &json!({"signInKey": key}),
-            &[testkit::bearer(token)],
-        )
-        .await
+        self.confirm_login_with(key, token, None).await
+    }
+
+    /// `QR-Auth/Confirm-Login`, presenting the scan ticket if any.
+    pub async fn confirm_login_with(&self, key: u64, token: &str, ticket: Option<&str>) -> Reply {
+        let body = json!({"signInKey": key, "scanTicket": ticket});
+        self.post(&self.v1("Confirm-Login"), &body, &[testkit::bearer(token)])
+            .await
     }
 
     /// Scans `key` and confirms it for a new user with `union_id`.

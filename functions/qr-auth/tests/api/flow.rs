@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::{QrMode, UnionIdProof};
 use oauthapp_shared::store::{BindingChange, NewBinding};
 use serde_json::{Value, json};
 use testkit::decode_claims;
@@ -20,7 +20,10 @@ fn register_body(key: Value, union_id: &str) -> Value {
 
 #[tokio::test]
 async fn legacy_flow_with_the_seed_bodies() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::new(UnionIdProof::Signature)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let key = h.new_key().await;
     assert!(
         (1u64 << 52..1u64 << 53).contains(&key),
@@ -70,7 +73,10 @@ async fn legacy_flow_with_the_seed_bodies() {
 
 #[tokio::test]
 async fn v1_flow_with_confirm_login_redeemed_by_the_legacy_poll() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::new(UnionIdProof::Signature)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let initiate = h
         .post(
             &h.v1("Initiate"),
@@ -101,7 +107,10 @@ async fn v1_flow_with_confirm_login_redeemed_by_the_legacy_poll() {
 
 #[tokio::test]
 async fn confirm_register_signs_in_a_returning_union_id() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let (user_id, _) = h.user_with_token("known-union").await;
     let key = h.new_key().await;
     h.scan(key).await;
@@ -119,7 +128,10 @@ async fn confirm_register_signs_in_a_returning_union_id() {
 
 #[tokio::test]
 async fn confirm_register_does_not_bypass_two_factor_or_a_disabled_binding() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let body = |key: u64, union_id: &str| {
         json!({"signInKey": key, "unionID": union_id, "nickName": "n", "avatar": "", "data": "",
                "email": "", "emailCode": "", "phone": "", "phoneCode": ""})
@@ -169,7 +181,10 @@ async fn confirm_register_does_not_bypass_two_factor_or_a_disabled_binding() {
 
 #[tokio::test]
 async fn refused_steps_change_nothing() {
-    let h = Harness::new(UnionIdProof::Signature).await;
+    let h = Harness::new(UnionIdProof::Signature)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let key = h.new_key().await;
     // Confirming before the scan.
     let (_, token) = h.user_with_token("early").await;
@@ -213,7 +228,10 @@ async fn refused_steps_change_nothing() {
 
 #[tokio::test]
 async fn a_key_sent_as_a_whole_json_float_is_the_same_key() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let key = h.new_key().await;
     // Keys are below 2^53, so a float holds them exactly: `….0` on the wire.
     let scanned = h
@@ -227,8 +245,14 @@ async fn a_key_sent_as_a_whole_json_float_is_the_same_key() {
 
 #[tokio::test]
 async fn unknown_foreign_and_malformed_keys() {
-    let a = Harness::new(UnionIdProof::None).await;
-    let b = Harness::new(UnionIdProof::None).await;
+    let a = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
+    let b = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let key = a.new_key().await;
     b.scan(key).await.assert_error(404, "no such signInKey");
     b.poll(key).await.assert_error(404, "no such signInKey");
@@ -272,7 +296,10 @@ async fn unknown_foreign_and_malformed_keys() {
 
 #[tokio::test]
 async fn keys_expire() {
-    let h = Harness::with_env(UnionIdProof::None, &[("QR_KEY_LIFETIME_SECONDS", "1")]).await;
+    let h = Harness::with_env(UnionIdProof::None, &[("QR_KEY_LIFETIME_SECONDS", "1")])
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let key = h.new_key().await;
     let scanned = h.new_key().await;
     h.scan(scanned).await;
@@ -291,7 +318,12 @@ async fn keys_expire() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_polls_redeem_once() {
-    let h = Arc::new(Harness::new(UnionIdProof::None).await);
+    let h = Arc::new(
+        Harness::new(UnionIdProof::None)
+            .await
+            .in_qr_mode(QrMode::Legacy)
+            .await,
+    );
     let key = h.new_key().await;
     h.confirm_for_new_user(key, "poller").await;
     let polls: Vec<_> = (0..20)
@@ -313,7 +345,10 @@ async fn twenty_concurrent_polls_redeem_once() {
 
 #[tokio::test]
 async fn a_thousand_keys_are_distinct_and_unpredictable() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let mut keys = Vec::new();
     for _ in 0..1000 {
         let reply = h.post(&h.v1("Initiate"), &json!({}), &[]).await;
@@ -330,8 +365,11 @@ async fn a_thousand_keys_are_distinct_and_unpredictable() {
 }
 
 #[tokio::test]
-async fn a_poll_costs_one_read_and_redemption_one_write() {
-    let h = Harness::new(UnionIdProof::None).await;
+async fn a_poll_costs_one_read_and_redemption_a_read_and_one_write() {
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let key = h.new_key().await;
     h.requests.take();
     h.poll(key).await.assert_error(409, "请扫码");
@@ -341,7 +379,7 @@ async fn a_poll_costs_one_read_and_redemption_one_write() {
     h.poll(key).await.token();
     assert_eq!(
         h.requests.take(),
-        2,
-        "the redeeming poll: its read and one conditional write"
+        3,
+        "the redeeming poll: its read, the app and user to mint the token, and one conditional write"
     );
 }

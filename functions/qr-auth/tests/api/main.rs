@@ -6,4 +6,5 @@ mod common;
 mod flow;
 mod request_counts;
 mod store_failures;
+mod strict;
 mod wechat_code;

@@ -1,14 +1,17 @@
 //! DynamoDB throttling that outlasts the SDK's retries, at each step of the
 //! QR flow: a 503 envelope, and a state the client's retry completes from.
 
-use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::{QrMode, UnionIdProof};
 use serde_json::json;
 
 use crate::common::Harness;
 
 #[tokio::test]
 async fn single_write_steps_are_whole_or_absent() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let (_, token) = h.user_with_token("stepwise").await;
     let pre_sign_in = json!({"scopes": "s", "remark": "r", "scheme": "app"});
     let path = h.legacy("QRCodePreSignIn");
@@ -19,7 +22,10 @@ async fn single_write_steps_are_whole_or_absent() {
     let (reply, _) = h.fail_each_operation(|| h.confirm_login(key, &token)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     let (reply, operations) = h.fail_each_operation(|| h.poll(key)).await;
-    assert_eq!(operations, 2, "the read, then the write that redeems");
+    assert_eq!(
+        operations, 3,
+        "the read, the app and user to mint the token, then the write that redeems"
+    );
     assert_eq!(h.user_id(&reply.token()), h.user_id(&token));
 }
 
@@ -28,7 +34,10 @@ async fn single_write_steps_are_whole_or_absent() {
 /// and confirms, so no step leaves a second user or a stuck key.
 #[tokio::test]
 async fn confirm_register_completes_on_retry_whichever_step_failed() {
-    let h = Harness::new(UnionIdProof::None).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let mut step = 0;
     loop {
         step += 1;

@@ -2,14 +2,17 @@
 //! registration exchanges the code with the fake WeChat and uses the
 //! unionid WeChat returns.
 
-use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::{QrMode, UnionIdProof};
 use serde_json::json;
 
 use crate::common::Harness;
 
 #[tokio::test]
 async fn qr_registration_proves_the_scanner_with_a_code() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
+    let h = Harness::with_wechat(UnionIdProof::WechatCode)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
     let initiate = json!({"scopes": "profile", "remark": "web", "scheme": "https"});
     let key = h
         .post(&h.legacy("QRCodePreSignIn"), &initiate, &[])
