@@ -212,6 +212,26 @@ mod tests {
     }
 
     #[test]
+    fn signs_the_worked_example_of_the_api_docs() {
+        // The example of docs/api.md, computed there with openssl.
+        let covered = Covered {
+            method: "POST",
+            target: "/ExternalAccount/demo",
+            authorization: b"Bearer token-of-the-user",
+            body: br#"{"unionID":"gh-4711","platform":"github"}"#,
+        };
+        assert_eq!(
+            sign(
+                &secret("app-secret"),
+                "1700000000",
+                "3f9c1a7e5b2d4c6f8a0b1c2d3e4f5a6b",
+                &covered
+            ),
+            "bbeaa1a3eb610846d6982a98de5beb2e67b6379c8e0ae3e6a00429f0e45648ef"
+        );
+    }
+
+    #[test]
     fn accepts_a_good_signature_and_rejects_the_rest() {
         let now = 1_700_000_000;
         let ts = now.to_string();
