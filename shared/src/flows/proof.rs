@@ -43,9 +43,9 @@ pub struct ProvenUnionId {
 }
 
 /// What proves a union id on a route that takes one: the request's
-/// signature headers and what they cover, the store that spends their
-/// nonce, and WeChat to exchange a login code with. The route table hands it only to routes declared to take a
-/// union-id proof.
+/// signature headers and what they cover, the store where their nonce is
+/// spent, and WeChat to exchange a login code with. The route table hands
+/// it only to routes declared to take a union-id proof.
 pub struct UnionIdProver<'a> {
     pub store: &'a Store,
     pub wechat: &'a Wechat,
@@ -55,54 +55,64 @@ pub struct UnionIdProver<'a> {
 impl UnionIdProver<'_> {
     /// Checks the proof the app demands and returns the union id it proves.
     pub async fn prove(&self, app: &App, claim: UnionIdClaim<'_>) -> Result<ProvenUnionId, Error> {
-        let now = clock::now();
-        let signed = || signature::verify(self.store, app, &self.request, now);
-        let claimed = || {
-            claim
-                .union_id
-                .map(str::to_owned)
-                .ok_or_else(|| Error::invalid("`unionID` is required: 1 to 50 letters, digits, _ or -."))
-        };
-        match app.union_id_proof {
-            UnionIdProof::Signature => match signed().await? {
-                Signed::Yes => Ok(ProvenUnionId {
-                    union_id: claimed()?,
-                    signed: Signed::Yes,
-                    wechat_open_id: None,
-                }),
-                Signed::No => Err(Error::unauthenticated(
-                    "This app accepts a unionID only from its own backend: sign the request with the app secret \
-                 (headers X-OAuthApp-Timestamp, X-OAuthApp-Nonce and X-OAuthApp-Signature).",
-                )),
-            },
-            // The client's word is taken; a signature, if sent, must still verify.
-            UnionIdProof::None => Ok(ProvenUnionId {
-                signed: signed().await?,
+        prove_union_id(self.store, self.wechat, &self.request, app, claim).await
+    }
+}
+
+async fn prove_union_id(
+    store: &Store,
+    wechat: &Wechat,
+    req: &SignedRequest<'_>,
+    app: &App,
+    claim: UnionIdClaim<'_>,
+) -> Result<ProvenUnionId, Error> {
+    let now = clock::now();
+    let signed = || signature::verify(store, app, req, now);
+    let claimed = || {
+        claim
+            .union_id
+            .map(str::to_owned)
+            .ok_or_else(|| Error::invalid("`unionID` is required: 1 to 50 letters, digits, _ or -."))
+    };
+    match app.union_id_proof {
+        UnionIdProof::Signature => match signed().await? {
+            Signed::Yes => Ok(ProvenUnionId {
                 union_id: claimed()?,
+                signed: Signed::Yes,
                 wechat_open_id: None,
             }),
-            UnionIdProof::WechatCode => {
-                let code = claim.code.ok_or_else(|| {
-                    Error::invalid(
-                        "`code` is required: this app proves unionIDs with a WeChat login code (wx.login).",
-                    )
-                })?;
-                let signed = signed().await?;
-                let mini_program = wechat::mini_program(app)?;
-                let (session, _) = self.wechat.code_to_session(mini_program, code).await?;
-                let union_id = session.union_id().to_owned();
-                if claim.union_id.is_some_and(|claimed| claimed != union_id) {
-                    return Err(Error::unauthenticated(
-                        "The unionID does not belong to the WeChat user of this login code; omit it or send the \
+            Signed::No => Err(Error::unauthenticated(
+                "This app accepts a unionID only from its own backend: sign the request with the app secret \
+                 (headers X-OAuthApp-Timestamp, X-OAuthApp-Nonce and X-OAuthApp-Signature).",
+            )),
+        },
+        // The client's word is taken; a signature, if sent, must still verify.
+        UnionIdProof::None => Ok(ProvenUnionId {
+            signed: signed().await?,
+            union_id: claimed()?,
+            wechat_open_id: None,
+        }),
+        UnionIdProof::WechatCode => {
+            let code = claim.code.ok_or_else(|| {
+                Error::invalid(
+                    "`code` is required: this app proves unionIDs with a WeChat login code (wx.login).",
+                )
+            })?;
+            let signed = signed().await?;
+            let mini_program = wechat::mini_program(app)?;
+            let (session, _) = wechat.code_to_session(mini_program, code).await?;
+            let union_id = session.union_id().to_owned();
+            if claim.union_id.is_some_and(|claimed| claimed != union_id) {
+                return Err(Error::unauthenticated(
+                    "The unionID does not belong to the WeChat user of this login code; omit it or send the \
                      one WeChat knows.",
-                    ));
-                }
-                Ok(ProvenUnionId {
-                    union_id,
-                    signed,
-                    wechat_open_id: Some(session.openid),
-                })
+                ));
             }
+            Ok(ProvenUnionId {
+                union_id,
+                signed,
+                wechat_open_id: Some(session.openid),
+            })
         }
     }
 }

@@ -250,3 +250,14 @@ async fn nonces_are_per_app() {
         .await
         .assert_error(401, "replayed");
 }
+
+#[tokio::test]
+async fn a_nonce_past_its_expiry_that_ttl_has_not_deleted_counts_as_gone() {
+    let h = Harness::new(UnionIdProof::Signature).await;
+    let now = clock::now();
+    let nonce = "expired-nonce-0123456789";
+    let spend = |expires_at| h.store.spend_nonce(h.app.id, nonce, expires_at, now);
+    assert!(spend(now - 1).await.unwrap());
+    assert!(spend(now + 660).await.unwrap(), "the item had expired");
+    assert!(!spend(now + 660).await.unwrap(), "the item is live");
+}
