@@ -3,12 +3,13 @@
 import hashlib
 import hmac
 import os
+import secrets
 import time
 
 import requests
 import schemathesis
 
-SIGNATURE_HEADERS = {"x-oauthapp-timestamp", "x-oauthapp-signature"}
+SIGNATURE_HEADERS = {"x-oauthapp-timestamp", "x-oauthapp-nonce", "x-oauthapp-signature"}
 
 
 class AppBackendSignature(requests.auth.AuthBase):
@@ -20,23 +21,39 @@ class AppBackendSignature(requests.auth.AuthBase):
 
     def __call__(self, request):
         timestamp = str(int(time.time()))
+        nonce = secrets.token_hex(16)
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        signed = b"\n".join([timestamp.encode(), request.method.encode(), request.path_url.encode(), body])
+        # http.client sends header values as Latin-1.
+        authorization = request.headers.get("Authorization", "")
+        if isinstance(authorization, str):
+            authorization = authorization.encode("latin-1")
+        signed = b"\n".join(
+            [
+                timestamp.encode(),
+                nonce.encode(),
+                request.method.encode(),
+                request.path_url.encode(),
+                hashlib.sha256(authorization).hexdigest().encode(),
+                body,
+            ]
+        )
         request.headers["X-OAuthApp-Timestamp"] = timestamp
+        request.headers["X-OAuthApp-Nonce"] = nonce
         request.headers["X-OAuthApp-Signature"] = hmac.new(self.secret, signed, hashlib.sha256).hexdigest()
         return request
 
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
-    """Signs requests that carry both signature headers.
+    """Signs requests that carry all three signature headers.
 
     Generated signatures are never valid, so every such request would stop
     at the 401 of the signature check (which the integration tests cover);
-    signed properly, it reaches what the app's backend may do. Requests with
-    one of the two headers still get their 401.
+    signed properly (with a new nonce each time), it reaches what the app's
+    backend may do. Requests with only some of the headers still get their
+    401.
     """
     if SIGNATURE_HEADERS <= {name.lower() for name in case.headers or {}}:
         kwargs["auth"] = AppBackendSignature(os.environ["FUZZ_APP_SECRET"])

@@ -316,7 +316,7 @@ fn openapi_paths_match_functions() {
 /// body, or the client's word), so the document cannot require a scheme.
 fn security_of(presents: Presents) -> BTreeSet<BTreeSet<&'static str>> {
     let bearer = BTreeSet::from(["bearerAuth"]);
-    let signature = BTreeSet::from(["appSignature", "appSignatureTimestamp"]);
+    let signature = BTreeSet::from(["appSignature", "appSignatureNonce", "appSignatureTimestamp"]);
     match presents {
         Presents::Nothing | Presents::UnionIdProof => BTreeSet::new(),
         Presents::Bearer | Presents::BearerAndUnionIdProof => BTreeSet::from([bearer]),

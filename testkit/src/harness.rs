@@ -195,7 +195,8 @@ impl Harness {
         format!("/{group}/{}{rest}", self.app.key)
     }
 
-    /// Signature headers of the app's backend for `method target body` at `timestamp`.
+    /// Signature headers of the app's backend for `method target body`,
+    /// sent without an `Authorization` header, at `timestamp`.
     pub fn signature_headers(
         &self,
         method: &str,
@@ -203,10 +204,11 @@ impl Harness {
         body: &str,
         timestamp: i64,
     ) -> Vec<(&'static str, String)> {
-        crate::signature_headers(&self.app.secret, method, target, body, timestamp)
+        crate::signature_headers(&self.app.secret, method, target, body, None, timestamp)
     }
 
-    /// Signature headers of the app's backend for `method target body`, now.
+    /// Signature headers of the app's backend for `method target body`,
+    /// sent without an `Authorization` header, now.
     pub fn signed(&self, method: &str, target: &str, body: Option<&Value>) -> Vec<(&'static str, String)> {
         let body = body.map(Value::to_string).unwrap_or_default();
         self.signature_headers(method, target, &body, clock::now())
@@ -215,9 +217,19 @@ impl Harness {
     /// POSTs `body` signed with the app secret, as the app's backend would,
     /// with `token` if given.
     pub async fn post_signed(&self, target: &str, body: &Value, token: Option<&str>) -> Reply {
-        let mut headers = self.signed("POST", target, Some(body));
-        headers.extend(token.map(crate::bearer));
-        self.send_json("POST", target, Some(body), &headers).await
+        let bearer = token.map(crate::bearer);
+        let authorization = bearer.as_ref().map(|(_, value)| value.as_str());
+        let text = body.to_string();
+        let mut headers = crate::signature_headers(
+            &self.app.secret,
+            "POST",
+            target,
+            &text,
+            authorization,
+            clock::now(),
+        );
+        headers.extend(bearer);
+        self.send("POST", target, Some(&text), &headers).await
     }
 
     /// As a signed-in user.

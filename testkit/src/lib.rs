@@ -25,6 +25,7 @@ use oauthapp_shared::config::Secrets;
 use oauthapp_shared::domain::clock;
 use oauthapp_shared::domain::{App, AppCard, Secret, UnionIdProof};
 use oauthapp_shared::store::{AppChanges, NewApp, Store, schema};
+use rand::RngExt;
 use serde_json::{Value, json};
 
 pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-thirty-two-bytes!";
@@ -279,18 +280,29 @@ pub fn binary_request(method: &str, target: &str, body: &[u8]) -> Request {
     request
 }
 
-/// Signature headers for a request from the app's backend.
+/// Signature headers for a request from the app's backend, sent with
+/// `authorization` as its `Authorization` header's value (`None`: without
+/// one), at `timestamp`, with a new nonce: timestamp, nonce, signature.
 pub fn signature_headers(
     secret: &Secret,
     method: &str,
     path: &str,
     body: &str,
+    authorization: Option<&str>,
     timestamp: i64,
 ) -> Vec<(&'static str, String)> {
     let timestamp = timestamp.to_string();
-    let signature = signature::sign(secret, &timestamp, method, path, body.as_bytes());
+    let nonce = format!("{:032x}", rand::rng().random::<u128>());
+    let covered = signature::Covered {
+        method,
+        target: path,
+        authorization: authorization.unwrap_or_default().as_bytes(),
+        body: body.as_bytes(),
+    };
+    let signature = signature::sign(secret, &timestamp, &nonce, &covered);
     vec![
         ("X-OAuthApp-Timestamp", timestamp),
+        ("X-OAuthApp-Nonce", nonce),
         ("X-OAuthApp-Signature", signature),
     ]
 }

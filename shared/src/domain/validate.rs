@@ -99,6 +99,9 @@ pub const WECHAT_CODE: Rule = visible_ascii(1, 128);
 /// A WeChat openid: 28 characters today.
 pub const OPEN_ID: Rule = name(1, 64);
 pub const PLATFORM: Rule = alphanumeric(1, 20);
+/// The `X-OAuthApp-Nonce` of a signed request: room for a UUID or 128
+/// random bits in base64url; it only has to be new.
+pub const SIGNATURE_NONCE: Rule = name(16, 64);
 /// An app key: it appears in client configuration and URLs.
 pub const APP_KEY: Rule = name(3, 64);
 /// A WeChat appid: `wx` and 16 hex digits today.

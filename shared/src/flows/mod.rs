@@ -1,8 +1,10 @@
 //! What several functions' handlers share once they know the app: proving
-//! a union id as the app demands, signing a user in through a credential's
-//! lockout and second factor, and registering a user.
+//! a union id as the app demands, accepting a signed request once, signing
+//! a user in through a credential's lockout and second factor, and
+//! registering a user.
 
 pub mod app;
 pub mod proof;
 pub mod registration;
 pub mod sign_in;
+pub mod signature;

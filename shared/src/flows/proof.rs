@@ -3,8 +3,10 @@
 //! or a WeChat login code exchanged here. Union-id sign-up and sign-in, QR
 //! registration and external accounts all ask here.
 
-use crate::auth::signature::{self, Signed, SignedRequest};
+use crate::auth::signature::{Signed, SignedRequest};
 use crate::domain::{App, Error, UnionIdProof, clock, validate};
+use crate::flows::signature;
+use crate::store::Store;
 use crate::wechat::{self, Wechat};
 
 /// What a body offers: the `unionID` it names and a `wx.login` `code`,
@@ -41,10 +43,11 @@ pub struct ProvenUnionId {
 }
 
 /// What proves a union id on a route that takes one: the request's
-/// signature headers and what they cover, and WeChat to exchange a login
-/// code with. The route table hands it only to routes declared to take a
-/// union-id proof.
+/// signature headers and what they cover, the store where their nonce is
+/// spent, and WeChat to exchange a login code with. The route table hands
+/// it only to routes declared to take a union-id proof.
 pub struct UnionIdProver<'a> {
+    pub store: &'a Store,
     pub wechat: &'a Wechat,
     pub request: SignedRequest<'a>,
 }
@@ -52,17 +55,19 @@ pub struct UnionIdProver<'a> {
 impl UnionIdProver<'_> {
     /// Checks the proof the app demands and returns the union id it proves.
     pub async fn prove(&self, app: &App, claim: UnionIdClaim<'_>) -> Result<ProvenUnionId, Error> {
-        prove_union_id(self.wechat, &self.request, app, claim).await
+        prove_union_id(self.store, self.wechat, &self.request, app, claim).await
     }
 }
 
 async fn prove_union_id(
+    store: &Store,
     wechat: &Wechat,
     req: &SignedRequest<'_>,
     app: &App,
     claim: UnionIdClaim<'_>,
 ) -> Result<ProvenUnionId, Error> {
     let now = clock::now();
+    let signed = || signature::verify(store, app, req, now);
     let claimed = || {
         claim
             .union_id
@@ -70,7 +75,7 @@ async fn prove_union_id(
             .ok_or_else(|| Error::invalid("`unionID` is required: 1 to 50 letters, digits, _ or -."))
     };
     match app.union_id_proof {
-        UnionIdProof::Signature => match signature::check(req, &app.secret, now)? {
+        UnionIdProof::Signature => match signed().await? {
             Signed::Yes => Ok(ProvenUnionId {
                 union_id: claimed()?,
                 signed: Signed::Yes,
@@ -78,12 +83,12 @@ async fn prove_union_id(
             }),
             Signed::No => Err(Error::unauthenticated(
                 "This app accepts a unionID only from its own backend: sign the request with the app secret \
-                 (headers X-OAuthApp-Timestamp and X-OAuthApp-Signature).",
+                 (headers X-OAuthApp-Timestamp, X-OAuthApp-Nonce and X-OAuthApp-Signature).",
             )),
         },
         // The client's word is taken; a signature, if sent, must still verify.
         UnionIdProof::None => Ok(ProvenUnionId {
-            signed: signature::check(req, &app.secret, now)?,
+            signed: signed().await?,
             union_id: claimed()?,
             wechat_open_id: None,
         }),
@@ -93,7 +98,7 @@ async fn prove_union_id(
                     "`code` is required: this app proves unionIDs with a WeChat login code (wx.login).",
                 )
             })?;
-            let signed = signature::check(req, &app.secret, now)?;
+            let signed = signed().await?;
             let mini_program = wechat::mini_program(app)?;
             let (session, _) = wechat.code_to_session(mini_program, code).await?;
             let union_id = session.union_id().to_owned();

@@ -5,10 +5,10 @@
 use std::future::Future;
 
 use crate::Services;
-use crate::auth::signature;
 use crate::auth::token::Subject;
 use crate::domain::{App, Error, User, clock};
 use crate::flows::proof::UnionIdProver;
+use crate::flows::signature;
 use crate::http::request;
 use crate::http::route::{Ctx, Incoming};
 
@@ -83,6 +83,7 @@ pub struct UnionIdProof;
 
 fn prover<'a>(services: &'a Services, incoming: &'a Incoming<'a>) -> UnionIdProver<'a> {
     UnionIdProver {
+        store: &services.store,
         wechat: &services.wechat,
         request: request::signed_request(incoming.request),
     }
@@ -144,8 +145,8 @@ impl Requirement for BearerOrSignature {
         let signed = request::signed_request(incoming.request);
         if signed.present() {
             let app = app_ref.load(store).await?;
-            // Headers that are present either verify or are refused.
-            signature::check(&signed, &app.secret, clock::now())?;
+            // Headers that are present either verify (once) or are refused.
+            signature::verify(store, &app, &signed, clock::now()).await?;
             return Ok(OnBehalf {
                 app,
                 caller: Caller::Backend,
@@ -154,7 +155,7 @@ impl Requirement for BearerOrSignature {
         let bearer = request::bearer_token(incoming.request);
         let subject = services.tokens.authenticate(bearer, app_ref.id).map_err(|err| {
             Error::unauthenticated(format!(
-                "{} The app's backend may instead sign the request (X-OAuthApp-Timestamp, X-OAuthApp-Signature).",
+                "{} The app's backend may instead sign the request (X-OAuthApp-Timestamp, X-OAuthApp-Nonce, X-OAuthApp-Signature).",
                 err.message()
             ))
         })?;

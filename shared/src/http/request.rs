@@ -6,7 +6,7 @@ use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request};
 use serde::de::DeserializeOwned;
 
-use crate::auth::signature::{SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER};
+use crate::auth::signature::{Covered, NONCE_HEADER, SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER};
 use crate::http::error::ApiError;
 
 /// Larger bodies are refused before parsing; no endpoint needs more.
@@ -87,13 +87,20 @@ fn header_text<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
 /// What the app backend's signature covers, and the signature headers.
 pub fn signed_request(req: &Request) -> SignedRequest<'_> {
     SignedRequest {
-        method: req.method().as_str(),
-        target: req
-            .uri()
-            .path_and_query()
-            .map_or(req.uri().path(), |target| target.as_str()),
-        body: body_bytes(req),
+        covered: Covered {
+            method: req.method().as_str(),
+            target: req
+                .uri()
+                .path_and_query()
+                .map_or(req.uri().path(), |target| target.as_str()),
+            authorization: req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .map_or(&[], |value| value.as_bytes()),
+            body: body_bytes(req),
+        },
         timestamp: header_text(req, TIMESTAMP_HEADER),
+        nonce: header_text(req, NONCE_HEADER),
         signature: header_text(req, SIGNATURE_HEADER),
     }
 }

@@ -132,6 +132,15 @@ pub fn qr_key(key: u64) -> Key {
     }
 }
 
+/// A nonce of a signed request to the app, spent once; the item expires
+/// through TTL once the request's timestamp is out of the window.
+pub fn nonce(app_id: u64, nonce: &str) -> Key {
+    Key {
+        pk: format!("NONCE#{app_id}#{nonce}"),
+        sk: "NONCE".to_owned(),
+    }
+}
+
 /// A WeChat credential (access token, jsapi ticket) of one WeChat appid,
 /// shared by every function instance; `name` says which.
 pub fn wechat_credential(name: &str, wechat_app_id: &str) -> Key {

@@ -5,6 +5,7 @@ mod apps;
 mod bindings;
 pub mod keys;
 mod lockout;
+mod nonces;
 mod points;
 mod qr;
 pub mod schema;

@@ -32,6 +32,11 @@ async fn each_endpoint_stays_within_its_request_budget() {
         .post("UnionIDSignIn", &json!({"platform": "web", "unionID": "counted"}))
         .await;
     budget.record("POST UnionIDSignIn", 2, reply.status, 200);
+    let reply = h
+        .post_signed("UnionIDSignIn", &json!({"platform": "web", "unionID": "counted"}))
+        .await;
+    // The nonce's conditional write is the third.
+    budget.record("POST UnionIDSignIn, signed by the backend", 3, reply.status, 200);
     let reply = h.get_with_token(&h.path("Profile"), &token).await;
     budget.record("GET Profile", 1, reply.status, 200);
     let reply = h

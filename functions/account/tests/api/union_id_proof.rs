@@ -1,6 +1,7 @@
 //! Each union-id proof mode: a good signature, a stale timestamp, a bad
 //! signature, a tampered body; what the flags become; nothing written on refusal.
 
+use oauthapp_shared::auth::signature::{self, Covered};
 use oauthapp_shared::domain::{UnionIdProof, clock};
 use serde_json::json;
 
@@ -31,7 +32,7 @@ async fn signature_mode_accepts_only_signed_requests() {
         .await
         .assert_error(401, "more than 300 seconds");
     let mut wrong = h.signature_headers("POST", &path, &body, now);
-    wrong[1].1 = "0".repeat(64);
+    wrong[2].1 = "0".repeat(64);
     h.send("POST", &path, Some(&body), &wrong)
         .await
         .assert_error(401, "does not match");
@@ -76,7 +77,7 @@ async fn none_mode_takes_the_clients_word_but_not_its_flags() {
     body["unionID"] = json!("second");
     let path = h.path("UnionIDSignUp");
     let mut bad = h.signature_headers("POST", &path, &body.to_string(), clock::now());
-    bad[1].1 = "f".repeat(64);
+    bad[2].1 = "f".repeat(64);
     h.send("POST", &path, Some(&body.to_string()), &bad)
         .await
         .assert_error(401, "does not match");
@@ -107,4 +108,156 @@ async fn unknown_union_ids_do_not_sign_in() {
     h.post_signed("UnionIDSignIn", &json!({"platform": "web", "unionID": "nobody"}))
         .await
         .assert_error(404, "sign up with UnionIDSignUp");
+}
+
+fn union_id_sign_in() -> String {
+    json!({"platform": "web", "unionID": "replayed-backend-user"}).to_string()
+}
+
+#[tokio::test]
+async fn a_signed_sign_in_replayed_verbatim_is_refused() {
+    let h = Harness::new(UnionIdProof::Signature).await;
+    h.union_id_user("web", "replayed-backend-user").await;
+    let path = h.path("UnionIDSignIn");
+    let body = union_id_sign_in();
+    let headers = h.signature_headers("POST", &path, &body, clock::now());
+    assert_eq!(h.send("POST", &path, Some(&body), &headers).await.status, 200);
+    let replay = h.send("POST", &path, Some(&body), &headers).await;
+    replay.assert_error(401, "replayed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_signed_sign_in_sent_to_two_instances_at_once_signs_in_once() {
+    let h = Harness::new(UnionIdProof::Signature).await;
+    h.union_id_user("web", "replayed-backend-user").await;
+    let path = h.path("UnionIDSignIn");
+    let body = union_id_sign_in();
+    let headers = h.signature_headers("POST", &path, &body, clock::now());
+    let other = h.another_instance();
+    let (first, second) = tokio::join!(
+        h.send("POST", &path, Some(&body), &headers),
+        other.answer(testkit::request("POST", &path, Some(&body), &headers)),
+    );
+    let second = testkit::Reply::from_response(second);
+    let (won, lost) = if first.status == 200 {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    assert_eq!(won.status, 200, "{won:?}");
+    lost.assert_error(401, "replayed");
+}
+
+#[tokio::test]
+async fn timestamps_at_the_ends_of_i64_are_refused_not_a_panic() {
+    let h = Harness::new(UnionIdProof::Signature).await;
+    let path = h.path("UnionIDSignIn");
+    let body = union_id_sign_in();
+    for timestamp in [i64::MIN, i64::MAX] {
+        let headers = h.signature_headers("POST", &path, &body, timestamp);
+        h.send("POST", &path, Some(&body), &headers)
+            .await
+            .assert_error(401, "more than 300 seconds");
+    }
+}
+
+/// A backend's signature of `body` to `path` with a nonce of its choosing.
+fn signed_with_nonce(h: &Harness, path: &str, body: &str, nonce: &str) -> Vec<(&'static str, String)> {
+    let timestamp = clock::now().to_string();
+    let covered = Covered {
+        method: "POST",
+        target: path,
+        authorization: b"",
+        body: body.as_bytes(),
+    };
+    let signature = signature::sign(&h.app.secret, &timestamp, nonce, &covered);
+    vec![
+        ("X-OAuthApp-Timestamp", timestamp),
+        ("X-OAuthApp-Nonce", nonce.to_owned()),
+        ("X-OAuthApp-Signature", signature),
+    ]
+}
+
+#[tokio::test]
+async fn a_signed_request_without_a_good_nonce_is_refused() {
+    let h = Harness::new(UnionIdProof::Signature).await;
+    let path = h.path("UnionIDSignUp");
+    let body = sign_up_body().to_string();
+    // What a backend signing as before sends: no nonce.
+    let mut without_nonce = h.signature_headers("POST", &path, &body, clock::now());
+    without_nonce.remove(1);
+    h.send("POST", &path, Some(&body), &without_nonce)
+        .await
+        .assert_error(
+            401,
+            "needs X-OAuthApp-Timestamp, X-OAuthApp-Nonce and X-OAuthApp-Signature",
+        );
+    for bad in ["too-short", "with space 0123456789", &"n".repeat(65)] {
+        h.send(
+            "POST",
+            &path,
+            Some(&body),
+            &signed_with_nonce(&h, &path, &body, bad),
+        )
+        .await
+        .assert_error(
+            401,
+            "X-OAuthApp-Nonce must be 16 to 64 characters of letters, digits, _ and -",
+        );
+    }
+    // A nonce header the signature does not cover: the message says what it covers.
+    let mut unsigned_nonce = h.signature_headers("POST", &path, &body, clock::now());
+    unsigned_nonce[1].1 = "another-nonce-0123456789".to_owned();
+    h.send("POST", &path, Some(&body), &unsigned_nonce)
+        .await
+        .assert_error(
+            401,
+            "HMAC-SHA256, keyed with the app secret, of timestamp, nonce, METHOD, path with its query as sent, \
+             the lowercase hex SHA-256 of the Authorization header",
+        );
+    assert_eq!(h.user_count().await, 0, "no refused request wrote anything");
+}
+
+#[tokio::test]
+async fn nonces_are_per_app() {
+    let (first, second) = tokio::join!(
+        Harness::new(UnionIdProof::Signature),
+        Harness::new(UnionIdProof::Signature)
+    );
+    let nonce = format!("shared-nonce-{}", clock::now());
+    for h in [&first, &second] {
+        let path = h.path("UnionIDSignUp");
+        let body = sign_up_body().to_string();
+        let reply = h
+            .send(
+                "POST",
+                &path,
+                Some(&body),
+                &signed_with_nonce(h, &path, &body, &nonce),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+    }
+    let path = first.path("UnionIDSignIn");
+    let body = union_id_sign_in();
+    first
+        .send(
+            "POST",
+            &path,
+            Some(&body),
+            &signed_with_nonce(&first, &path, &body, &nonce),
+        )
+        .await
+        .assert_error(401, "replayed");
+}
+
+#[tokio::test]
+async fn a_nonce_past_its_expiry_that_ttl_has_not_deleted_counts_as_gone() {
+    let h = Harness::new(UnionIdProof::Signature).await;
+    let now = clock::now();
+    let nonce = "expired-nonce-0123456789";
+    let spend = |expires_at| h.store.spend_nonce(h.app.id, nonce, expires_at, now);
+    assert!(spend(now - 1).await.unwrap());
+    assert!(spend(now + 660).await.unwrap(), "the item had expired");
+    assert!(!spend(now + 660).await.unwrap(), "the item is live");
 }

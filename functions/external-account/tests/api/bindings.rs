@@ -457,3 +457,38 @@ async fn an_app_created_after_its_key_was_asked_for_is_found() {
     // The same instance asks the guard again: an unknown key is not remembered.
     h.send("GET", &path, None, &[]).await.assert_error(401, "");
 }
+
+#[tokio::test]
+async fn a_signed_bind_replayed_with_another_users_token_is_refused() {
+    let h = Harness::new(UnionIdProof::Signature).await;
+    let alice = h.password_user("alice-signed", "secret-1").await;
+    let bob = h.password_user("bob-signed", "secret-1").await;
+    let target = h.external("");
+    let body = json!({"unionID": "alice-gh", "platform": "github"}).to_string();
+    let alices_bearer = testkit::bearer(&alice);
+    let signed_for_alice = testkit::signature_headers(
+        &h.app.secret,
+        "POST",
+        &target,
+        &body,
+        Some(&alices_bearer.1),
+        clock::now(),
+    );
+    // Captured before Alice's own request arrives, so its nonce is still new.
+    let mut as_bob = signed_for_alice.clone();
+    as_bob.push(testkit::bearer(&bob));
+    h.send("POST", &target, Some(&body), &as_bob)
+        .await
+        .assert_error(401, "SHA-256 of the Authorization header");
+    assert!(
+        h.stored_bindings(&bob).await.is_empty(),
+        "Bob got Alice's GitHub account"
+    );
+
+    let mut as_alice = signed_for_alice;
+    as_alice.push(alices_bearer);
+    let reply = h.send("POST", &target, Some(&body), &as_alice).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(h.stored_bindings(&alice).await.len(), 1);
+    assert!(h.stored_bindings(&bob).await.is_empty());
+}

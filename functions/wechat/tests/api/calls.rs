@@ -113,7 +113,7 @@ async fn calls_need_a_user_of_the_app_or_the_backend_signature() {
         .await
         .assert_error(401, "Bearer");
     let mut forged = h.signed("POST", &target, Some(&body));
-    forged[1].1 = "00".repeat(32);
+    forged[2].1 = "00".repeat(32);
     h.send_json("POST", &target, Some(&body), &forged)
         .await
         .assert_error(401, "does not match");

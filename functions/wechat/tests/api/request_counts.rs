@@ -1,7 +1,7 @@
 //! DynamoDB requests per WeChat endpoint, counted by an SDK interceptor.
 //! Prints the table docs/measurements.md shows (`scripts/measure.sh`) and holds each
 //! call to its budget. WeChat calls are on a warm instance unless the row
-//! says otherwise.
+//! says otherwise; each signed call counts the write spending its nonce.
 
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
@@ -23,14 +23,14 @@ async fn each_call_stays_within_its_request_budget() {
     let reply = h.backend("POST", &link, Some(&body)).await;
     budget.record(
         "POST UrlLinkGenerate, first call ever (token fetched)",
-        4,
+        5,
         reply.status,
         200,
     );
     let reply = h.backend("POST", &link, Some(&body)).await;
     budget.record(
         "POST UrlLinkGenerate, signed by the backend",
-        1,
+        2,
         reply.status,
         200,
     );
@@ -50,7 +50,7 @@ async fn each_call_stays_within_its_request_budget() {
     let status = cold.answer(request).await.status().as_u16();
     budget.record(
         "POST UrlLinkGenerate, cold instance (token shared)",
-        3,
+        4,
         status,
         200,
     );
@@ -59,12 +59,12 @@ async fn each_call_stays_within_its_request_budget() {
     let reply = h.backend("GET", &config, None).await;
     budget.record(
         "GET JSConfig, first call ever (token and ticket fetched)",
-        7,
+        8,
         reply.status,
         200,
     );
     let reply = h.backend("GET", &config, None).await;
-    budget.record("GET JSConfig", 1, reply.status, 200);
+    budget.record("GET JSConfig", 2, reply.status, 200);
 
     budget.finish();
 }

@@ -1,0 +1,29 @@
+//! A signed request from the app's backend: its signature checked, then
+//! its nonce spent, so each signed request is accepted once.
+
+use crate::auth::signature::{self, MAX_SKEW_SECONDS, Signed, SignedRequest};
+use crate::domain::{App, Error};
+use crate::store::Store;
+
+/// How long past the window a spent nonce is kept, for instances whose
+/// clocks differ a little.
+const NONCE_MARGIN_SECONDS: i64 = 60;
+
+/// `Signed::No` without signature headers; `Signed::Yes` when they verify
+/// against the app secret and the nonce is new to the app. Anything else
+/// is refused; the nonce is written only for a signature that verified.
+pub async fn verify(store: &Store, app: &App, req: &SignedRequest<'_>, now: i64) -> Result<Signed, Error> {
+    let Some(verified) = signature::check(req, &app.secret, now)? else {
+        return Ok(Signed::No);
+    };
+    // The timestamp is within the window of now, so this cannot overflow.
+    let expires_at = verified.timestamp + MAX_SKEW_SECONDS as i64 + NONCE_MARGIN_SECONDS;
+    if store.spend_nonce(app.id, verified.nonce, expires_at, now).await? {
+        Ok(Signed::Yes)
+    } else {
+        Err(Error::unauthenticated(
+            "This signed request was replayed: X-OAuthApp-Nonce was used already. Sign each request with a \
+             new nonce.",
+        ))
+    }
+}
