@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use oauthapp_shared::Services;
 use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::auth::two_factor;
-use oauthapp_shared::domain::{PasswordPolicy, Secret, UnionIdProof, User, WechatAccount, clock};
+use oauthapp_shared::domain::{Secret, UnionIdProof, User, WechatAccount, clock};
 use oauthapp_shared::http::Routes;
 use oauthapp_shared::http::function::Function;
 use oauthapp_shared::store::{AppChanges, EnrolmentStart, NewUser};
@@ -119,18 +119,6 @@ impl Harness {
 
     pub fn services(&self) -> &Services {
         &self.function.services
-    }
-
-    /// Sets the stored app's password policy, which sign-ups read from the
-    /// store (the seed's samples need `Legacy`).
-    pub async fn set_password_policy(&self, policy: PasswordPolicy) {
-        let changes = AppChanges {
-            password_policy: Some(policy),
-            ..AppChanges::default()
-        };
-        let updated = self.store.update_app(self.app.id, changes).await.expect("policy");
-        assert!(updated.is_some(), "the app exists");
-        self.requests.take();
     }
 
     /// The app's WeChat accounts; the harness must be `with_wechat`.

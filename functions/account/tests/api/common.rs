@@ -1,6 +1,8 @@
 //! The account function on a fresh app of its own, over `testkit::Harness`:
 //! what is left here is the account's own shorthand, by legacy endpoint name.
 
+use oauthapp_shared::domain::PasswordPolicy;
+use oauthapp_shared::store::AppChanges;
 use serde_json::{Value, json};
 use testkit::Reply;
 
@@ -10,6 +12,17 @@ testkit::function_harness!(account::routes);
 pub const GOOD_PASSWORD: &str = "sunlit-meadow-42";
 
 impl Harness {
+    /// The harness with its app on password policy `policy` (new apps are
+    /// standard; the seed's sample password needs legacy).
+    pub async fn on_password_policy(mut self, policy: PasswordPolicy) -> Self {
+        let changes = AppChanges {
+            password_policy: Some(policy),
+            ..AppChanges::default()
+        };
+        self.0.change_app(changes).await;
+        self
+    }
+
     /// The legacy path of `endpoint`, e.g. `path("SignIn")`.
     pub fn path(&self, endpoint: &str) -> String {
         self.legacy(endpoint)

@@ -10,9 +10,10 @@ use crate::common::Harness;
 /// A fresh app on the seed's password rule, which its sample password
 /// "123456" needs.
 async fn seed_app(proof: UnionIdProof) -> Harness {
-    let h = Harness::new(proof).await;
-    h.set_password_policy(PasswordPolicy::Legacy).await;
-    h
+    Harness::new(proof)
+        .await
+        .on_password_policy(PasswordPolicy::Legacy)
+        .await
 }
 
 fn assert_token_model(data: &Value) {

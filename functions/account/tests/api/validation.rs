@@ -292,8 +292,10 @@ async fn app_ids_in_paths_are_canonical_decimals() {
 
 #[tokio::test]
 async fn a_legacy_app_keeps_the_seed_rule() {
-    let h = Harness::new(UnionIdProof::None).await;
-    h.set_password_policy(PasswordPolicy::Legacy).await;
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .on_password_policy(PasswordPolicy::Legacy)
+        .await;
     h.post("SignUp", &sign_up_body(json!({"pwd": "12345"})))
         .await
         .assert_error(400, "`pwd` must be 6 to 64");
