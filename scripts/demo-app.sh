@@ -48,10 +48,6 @@ create() {
 reuse || create
 
 id="$(field appId <"$FILE")"
-# The README's walkthrough and docs/guide.md send the seed's sample bodies,
-# whose password "123456" only the seed's (legacy) password policy takes;
-# an app made before the setting existed reads as standard, so set it each run.
-admin apps set "$id" --password-policy legacy >/dev/null
 key="$(field appKey <"$FILE")"
 secret="$(field appSecret <"$FILE")"
 base="http://127.0.0.1:$WATCH_PORT"
