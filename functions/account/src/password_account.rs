@@ -60,16 +60,20 @@ pub async fn sign_in(ctx: Ctx<'_, Anyone>, Json(body): Json<SignInRequest>) -> R
     );
     let app = ctx.app.known(app?)?;
     let (attempt, login) = reserved?;
-    // With no such user the decoy hash is checked, so both failures take as long.
-    let (matches, ()) = tokio::try_join!(
-        password::verify_blocking(body.pwd, login.password_hash),
-        attempt.expire_unless_registered(login.user_id.is_some())
-    )?;
-    let user_id = match login.user_id {
-        Some(user_id) if matches => user_id,
+    // While the hash is checked the user is read, or for a name nobody
+    // registered the decoy hash checked and the attempts' expiry written:
+    // both failures take as long, and a success waits for no further read.
+    let user = async {
+        match login.user_id {
+            Some(user_id) => Ok(store.user(app_id, user_id).await?),
+            None => attempt.expire_unregistered().await.map(|()| None),
+        }
+    };
+    let (matches, user) = tokio::try_join!(password::verify_blocking(body.pwd, login.password_hash), user)?;
+    let user = match user {
+        Some(user) if matches => user,
         _ => return Err(bad_credentials()),
     };
-    let user = store.user(app_id, user_id).await?.ok_or_else(bad_credentials)?;
     attempt.succeed(&user, code.as_deref()).await?;
     services.tokens.issue(&app, &user, GrantType::Account)
 }

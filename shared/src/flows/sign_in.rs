@@ -63,13 +63,11 @@ impl<'a> SignInAttempt<'a> {
         }
     }
 
-    /// For a user name nobody registered (`registered` false): lets its
-    /// attempts expire a window after the current one ends. Written once per
-    /// window, alongside the decoy hash, so that an unknown name takes as
-    /// long as a known one.
-    pub async fn expire_unless_registered(&self, registered: bool) -> Result<(), Error> {
+    /// For a user name nobody registered: lets its attempts expire a window
+    /// after the current one ends, written once per window.
+    pub async fn expire_unregistered(&self) -> Result<(), Error> {
         match self.credential {
-            Credential::UserName(name) if !registered && self.first => {
+            Credential::UserName(name) if self.first => {
                 let at = self.services.config.lockout.expiry(self.since);
                 Ok(self
                     .services
