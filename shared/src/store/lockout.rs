@@ -24,8 +24,8 @@ fn lockout_key(credential: &Credential<'_>, app_id: u64) -> Key {
 /// How reserving an attempt went.
 #[derive(Debug)]
 pub enum Reservation<T> {
-    /// The attempt counts in the window starting at `since`; `item` is
-    /// the item it was reserved on, as it now stands.
+    /// The attempt counts in `state`'s window; `item` is the item it was
+    /// reserved on, as it now stands.
     Reserved {
         item: T,
         state: LockoutState,

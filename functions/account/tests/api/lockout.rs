@@ -232,3 +232,42 @@ async fn the_right_password_without_the_code_counts() {
         .await
         .assert_error(429, "Too many failed sign-ins");
 }
+
+/// An unknown name's attempts are kept on an item that expires and names
+/// no user; registering the name replaces it with a credential that never
+/// expires.
+#[tokio::test]
+async fn an_unknown_names_attempts_expire_and_never_make_a_credential() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let login = || async {
+        h.store
+            .client()
+            .get_item()
+            .table_name(h.store.table())
+            .set_key(Some(
+                oauthapp_shared::store::keys::login(h.app.id, "nobody-yet").item(),
+            ))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap()
+    };
+    h.sign_in("nobody-yet", "whatever")
+        .await
+        .assert_error(401, "incorrect");
+    let item = login().await;
+    let expiry: i64 = item["ttl"].as_n().unwrap().parse().unwrap();
+    assert!(expiry > clock::now() + 900, "{item:?}");
+    assert!(
+        !item.contains_key("userId") && !item.contains_key("passwordHash"),
+        "{item:?}"
+    );
+    h.sign_up("nobody-yet", "123456").await;
+    let item = login().await;
+    assert!(
+        item.contains_key("userId") && !item.contains_key("ttl"),
+        "{item:?}"
+    );
+    assert_eq!(h.sign_in("nobody-yet", "123456").await.status, 200);
+}
