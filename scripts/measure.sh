@@ -6,6 +6,8 @@
 #     cold-start  init, first and warm invocations of each function next to a
 #                 hello world, against a Lambda Runtime API stand-in
 #     overhead    warm handler time outside DynamoDB
+#     sign-in     a password sign-in's time as a ratio to one argon2id
+#                 verification timed in the same run (target <= 1.2)
 #     size        stripped arm64 release binaries (cargo lambda build)
 #     sam-size    what `make deploy` ships: `sam build` as scripts/deploy.sh
 #                 runs it, then each .aws-sam/build/<Function>/bootstrap
@@ -19,13 +21,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 use_local_stack
 export TABLE_NAME="${TEST_TABLE_NAME:-oauthapp-test}"
 
-PARTS=(argon2 requests cold-start overhead size)
+PARTS=(argon2 requests cold-start overhead sign-in size)
 (($# > 0)) || set -- "${PARTS[@]}"
 needs_ddb=
 for part in "$@"; do
   case "$part" in
     argon2 | size | sam-size) ;;
-    requests | cold-start | overhead) needs_ddb=1 ;;
+    requests | cold-start | overhead | sign-in) needs_ddb=1 ;;
     *) die "unknown part '$part' (expected ${PARTS[*]} sam-size)" ;;
   esac
 done
@@ -68,6 +70,11 @@ measure_cold_start() {
 measure_overhead() {
   log "warm handler time outside DynamoDB (profile measure)"
   cargo run -q --profile measure -p bench --bin handler-overhead
+}
+
+measure_sign_in() {
+  log "password sign-in next to one argon2id verification (profile measure)"
+  cargo run -q --profile measure -p bench --bin sign-in-cost
 }
 
 # size_row NAME BOOTSTRAP [COLUMN...]: one row of a size table.

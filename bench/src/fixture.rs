@@ -1,8 +1,10 @@
 //! What the measured requests need in the table, made directly through the
 //! store: an app with a mini-program, a user with a union id, a few point
-//! entries and a QR key. No password is hashed: argon2 is measured on its own.
+//! entries, a QR key, and a user with a password (the one hash of the
+//! fixture, for the sign-in's timing).
 
 use oauthapp_shared::Services;
+use oauthapp_shared::auth::password;
 use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::domain::qr::QrRequest;
 use oauthapp_shared::domain::{AppCard, QrMode, Secret, WechatAccount, clock};
@@ -15,12 +17,17 @@ use crate::event::Event;
 /// Seconds the QR key lives: longer than any run, so it never expires mid-way.
 const QR_KEY_LIFETIME: i64 = 6 * 3600;
 
+/// The password user's name and password.
+pub const PASSWORD_USER: (&str, &str) = ("bench-password", "bench-password-1");
+
 /// The provisioned app, its user's token and a QR key of the app.
 pub struct Fixture {
     app_id: String,
     app_key: String,
     token: String,
     qr_key: u64,
+    /// The PHC string of the password user's password.
+    pub password_hash: String,
 }
 
 impl Fixture {
@@ -68,6 +75,14 @@ impl Fixture {
         for (amount, remark) in [(100, "welcome"), (-30, "spent"), (50, "bonus")] {
             store.change_points(app.id, user.id, amount, remark, now).await?;
         }
+        let password_hash = password::hash(PASSWORD_USER.1);
+        let password_user = NewUser {
+            platform: "web".into(),
+            user_name: Some(PASSWORD_USER.0.into()),
+            password_hash: Some(password_hash.clone()),
+            ..NewUser::default()
+        };
+        store.create_user(app.id, password_user, now).await?;
         let token = services
             .tokens
             .issue(&app, &user, GrantType::UnionId)?
@@ -86,7 +101,16 @@ impl Fixture {
             app_key: app.key,
             token,
             qr_key,
+            password_hash,
         })
+    }
+
+    /// `POST /api/AppUsers/{appId}/SignIn` of the password user, right password.
+    pub fn sign_in(&self) -> Event {
+        let (user_name, pwd) = PASSWORD_USER;
+        Event::recorded(include_str!("../../events/account-signin.json"))
+            .at(&[("appId", &self.app_id)])
+            .body(&serde_json::json!({"userName": user_name, "pwd": pwd}).to_string())
     }
 
     /// `GET /api/AppUsers/{appId}/Profile`: one read.

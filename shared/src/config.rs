@@ -61,6 +61,9 @@ pub struct Config {
     pub table_name: String,
     pub token: TokenSettings,
     pub lockout: LockoutPolicy,
+    /// How recent a token's sign-in must be for changes to two-factor
+    /// sign-in without the password.
+    pub recent_sign_in: Duration,
     /// How long a QR sign-in key may be scanned, confirmed and redeemed.
     pub qr_key_lifetime: Duration,
     /// The offset at which response bodies show times.
@@ -132,6 +135,7 @@ impl Config {
                 threshold: parse_number(&lookup, "LOCKOUT_THRESHOLD", 5)?,
                 window: Duration::from_secs(parse_number(&lookup, "LOCKOUT_WINDOW_SECONDS", 900)?),
             },
+            recent_sign_in: Duration::from_secs(parse_number(&lookup, "RECENT_SIGN_IN_SECONDS", 300)?),
             qr_key_lifetime: Duration::from_secs(parse_number(&lookup, "QR_KEY_LIFETIME_SECONDS", 300)?),
             display_offset: UtcOffset::parse(&offset, &Iso8601::DEFAULT).map_err(|err| {
                 ConfigError::Invalid {
@@ -242,6 +246,7 @@ mod tests {
         .unwrap();
         assert_eq!(config.lockout.threshold, 3);
         assert_eq!(config.lockout.window, Duration::from_secs(900));
+        assert_eq!(config.recent_sign_in, Duration::from_secs(300));
         assert_eq!(config.token.audience, "https://auth.example/");
         assert_eq!(config.display_offset, UtcOffset::from_hms(8, 0, 0).unwrap());
         assert!(!format!("{:?}", config.token).contains("7, 7"));

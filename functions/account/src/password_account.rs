@@ -3,7 +3,7 @@
 use oauthapp_shared::auth::password;
 use oauthapp_shared::auth::token::{GrantType, TokenModel};
 use oauthapp_shared::domain::lockout::Credential;
-use oauthapp_shared::domain::{Error, validate};
+use oauthapp_shared::domain::{Error, Login, validate};
 use oauthapp_shared::flows::registration::{ProfileFields, register};
 use oauthapp_shared::flows::sign_in::{SignInAttempt, two_factor_code};
 use oauthapp_shared::http::{Anyone, Ctx, Json};
@@ -51,25 +51,29 @@ pub async fn sign_in(ctx: Ctx<'_, Anyone>, Json(body): Json<SignInRequest>) -> R
     }
     let code = two_factor_code(body.two_factor_code)?;
     let store = &services.store;
-    let (app, login) = store.app_and_login(app_id, &body.user_name).await?;
-    let app = ctx.app.known(app)?;
-    let (user_id, hash, lockout) = match login {
-        Some(login) => (login.user_id, login.password_hash, Some(login.lockout)),
-        None => (None, None, None),
-    };
+    let bad_credentials = || Error::unauthenticated(BAD_CREDENTIALS);
+    // The attempt is reserved (and the credential read) while the app is read.
     let credential = Credential::UserName(&body.user_name);
-    let attempt = SignInAttempt::start(services, app_id, credential, lockout, user_id.is_some())?;
-    // With no such user the decoy hash is checked, so both failures take as long.
-    let matches = password::verify_blocking(body.pwd, hash).await?;
-    let user_id = match user_id {
-        Some(user_id) if matches => user_id,
-        _ => return attempt.fail(Error::unauthenticated(BAD_CREDENTIALS)).await,
+    let (app, reserved) = tokio::join!(
+        store.app(app_id),
+        SignInAttempt::reserve::<Login>(services, app_id, credential, bad_credentials)
+    );
+    let app = ctx.app.known(app?)?;
+    let (attempt, login) = reserved?;
+    // While the hash is checked the user is read, or for a name nobody
+    // registered the decoy hash checked and the attempts' expiry written:
+    // both failures take as long, and a success waits for no further read.
+    let user = async {
+        match login.user_id {
+            Some(user_id) => Ok(store.user(app_id, user_id).await?),
+            None => attempt.expire_unregistered().await.map(|()| None),
+        }
     };
-    let user = store
-        .user(app_id, user_id)
-        .await?
-        .ok_or_else(|| Error::unauthenticated(BAD_CREDENTIALS))?;
-    attempt.second_factor(&user, code.as_deref()).await?;
-    attempt.succeed().await?;
+    let (matches, user) = tokio::try_join!(password::verify_blocking(body.pwd, login.password_hash), user)?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(bad_credentials()),
+    };
+    attempt.succeed(&user, code.as_deref()).await?;
     services.tokens.issue(&app, &user, GrantType::Account)
 }

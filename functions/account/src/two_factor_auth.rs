@@ -2,9 +2,17 @@
 //! two-factor sign-in, and turning it off. GET hands out a new secret, POST
 //! turns sign-in with it on once a code proves the app holds it, DELETE
 //! turns it off with a current code.
+//!
+//! A token alone is not enough for any of them: it must come from a recent
+//! sign-in (`RECENT_SIGN_IN_SECONDS`), or POST and DELETE carry the user's
+//! password in `pwd`. Their wrong codes and passwords count on the user's own
+//! lockout (`Credential::User`), each attempt reserved before it is checked.
 
+use oauthapp_shared::auth::password;
 use oauthapp_shared::auth::two_factor::{self, CODE_DIGITS, Enrolment};
-use oauthapp_shared::domain::{Error, clock};
+use oauthapp_shared::domain::lockout::Credential;
+use oauthapp_shared::domain::{Error, User, clock};
+use oauthapp_shared::flows::sign_in::SignInAttempt;
 use oauthapp_shared::http::{Bearer, Ctx, Json};
 use oauthapp_shared::store::EnrolmentStart;
 use serde::Deserialize;
@@ -12,6 +20,8 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct CodeRequest {
     code: String,
+    /// The user's password, when the token's sign-in is not recent.
+    pwd: Option<String>,
 }
 
 fn already_on() -> Error {
@@ -20,10 +30,27 @@ fn already_on() -> Error {
     )
 }
 
+/// The refusal of a token whose sign-in is not recent; `password_helps`:
+/// the route takes `pwd` instead, and the user has a password.
+fn needs_recent_sign_in(password_helps: bool) -> Error {
+    let needs = "Changing two-factor sign-in needs a recent sign-in: sign in again for a new token";
+    Error::unauthenticated(if password_helps {
+        format!("{needs}, or send your password in `pwd`.")
+    } else {
+        format!("{needs}.")
+    })
+}
+
+/// Whether the token's sign-in is recent enough on its own.
+fn recent(ctx: &Ctx<'_, Bearer>) -> bool {
+    ctx.caller
+        .signed_in_within(ctx.services.config.recent_sign_in, clock::now())
+}
+
 /// The 6-digit `code` of a POST or DELETE body.
-fn code(body: CodeRequest) -> Result<String, Error> {
+fn code(body: &CodeRequest) -> Result<&str, Error> {
     if two_factor::is_code(&body.code) {
-        Ok(body.code)
+        Ok(&body.code)
     } else {
         Err(Error::invalid(format!(
             "`code` must be the {CODE_DIGITS}-digit code the authenticator app shows."
@@ -31,9 +58,38 @@ fn code(body: CodeRequest) -> Result<String, Error> {
     }
 }
 
+/// An attempt at a change, reserved on the user's lockout (which reads the
+/// user), its password checked unless the token's sign-in is recent.
+async fn attempt<'a>(ctx: &Ctx<'a, Bearer>, pwd: Option<String>) -> Result<(SignInAttempt<'a>, User), Error> {
+    let pwd = match (recent(ctx), pwd.filter(|pwd| !pwd.is_empty())) {
+        (true, _) => None,
+        (false, Some(pwd)) => Some(pwd),
+        (false, None) => return Err(needs_recent_sign_in(true)),
+    };
+    let (services, app_id) = (ctx.services, ctx.app.id);
+    let credential = Credential::User(ctx.caller.user_id);
+    let (attempt, user) =
+        SignInAttempt::reserve::<User>(services, app_id, credential, Error::user_gone).await?;
+    if let Some(pwd) = pwd {
+        let Some(user_name) = user.user_name.as_deref() else {
+            return Err(needs_recent_sign_in(false));
+        };
+        let login = services.store.login(app_id, user_name).await?;
+        if !password::verify_blocking(pwd, login.and_then(|login| login.password_hash)).await? {
+            return Err(Error::unauthenticated(
+                "The password is incorrect; two-factor sign-in is unchanged.",
+            ));
+        }
+    }
+    Ok((attempt, user))
+}
+
 /// GET: a new pending secret, replacing any earlier unconfirmed one. The
 /// app is read with the user: the authenticator entry carries its name.
 pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<Enrolment, Error> {
+    if !recent(&ctx) {
+        return Err(needs_recent_sign_in(false));
+    }
     let services = ctx.services;
     let (app, user) = services
         .store
@@ -58,10 +114,11 @@ pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<Enrolment, Error> {
 }
 
 /// POST: turns two-factor sign-in on if `code` matches the pending secret.
+/// The write that does it gives the attempt back.
 pub async fn post(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Result<bool, Error> {
-    let code = code(body)?;
-    let (services, app_id) = (ctx.services, ctx.app.id);
-    let user = ctx.signed_in_user().await?;
+    let code = code(&body)?;
+    let (_attempt, user) = attempt(&ctx, body.pwd.clone()).await?;
+    let services = ctx.services;
     if user.two_factor.is_on() {
         return Err(already_on());
     }
@@ -69,7 +126,7 @@ pub async fn post(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Result
         Error::conflict("No enrolment is pending; GET TwoFactorAuth first to receive a secret.")
     })?;
     let secret = services.totp_secrets.open(&user, pending)?;
-    let step = two_factor::matching_step(secret, &code, clock::now())?.ok_or_else(|| {
+    let step = two_factor::matching_step(secret, code, clock::now())?.ok_or_else(|| {
         Error::invalid(
             "The code does not match the secret handed out; check the authenticator app's entry and clock, \
              and send the code it shows now.",
@@ -77,7 +134,7 @@ pub async fn post(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Result
     })?;
     if services
         .store
-        .turn_on_two_factor(app_id, user.id, pending, step)
+        .turn_on_two_factor(ctx.app.id, user.id, pending, step)
         .await?
     {
         Ok(true)
@@ -88,11 +145,12 @@ pub async fn post(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Result
     }
 }
 
-/// DELETE: turns two-factor sign-in off, given a current, unused code.
+/// DELETE: turns two-factor sign-in off, given a current, unused code. The
+/// write that does it gives the attempt back.
 pub async fn delete(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Result<bool, Error> {
-    let code = code(body)?;
-    let (services, app_id) = (ctx.services, ctx.app.id);
-    let user = ctx.signed_in_user().await?;
+    let code = code(&body)?;
+    let (_attempt, user) = attempt(&ctx, body.pwd.clone()).await?;
+    let services = ctx.services;
     let sealed = user
         .two_factor
         .totp_secret
@@ -100,11 +158,11 @@ pub async fn delete(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Resu
         .ok_or_else(|| Error::conflict("Two-factor sign-in is off already."))?;
     let secret = services.totp_secrets.open(&user, sealed)?;
     let refused = |what: &str| Error::forbidden(format!("{what}; two-factor sign-in stays on."));
-    let step = two_factor::matching_step(secret, &code, clock::now())?
+    let step = two_factor::matching_step(secret, code, clock::now())?
         .ok_or_else(|| refused("The code is wrong or expired"))?;
     if services
         .store
-        .turn_off_two_factor(app_id, user.id, sealed, step)
+        .turn_off_two_factor(ctx.app.id, user.id, sealed, step)
         .await?
     {
         Ok(true)

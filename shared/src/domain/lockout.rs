@@ -1,40 +1,68 @@
-//! Sign-in lockout per credential, as rules: `threshold` failures within
-//! `window` lock the credential until `window` after the failure that
-//! reached the threshold. The store keeps the state on the credential's item.
+//! Sign-in lockout, as rules: at most `threshold` attempts are checked per
+//! `window`, which starts with the first attempt after the last one passed.
+//! An attempt is reserved before its password or code is checked, so however
+//! many arrive at once, no more than `threshold` are checked; a success gives
+//! its own attempt back, a failure keeps it until the window ends. The store keeps the
+//! state on the item of whatever the attempts are counted on.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// What a sign-in names, and whose failures are counted together.
+use super::Error;
+
+/// Whose attempts are counted together.
 #[derive(Debug, Clone, Copy)]
 pub enum Credential<'a> {
     /// A user name with its password (the `LOGIN` item).
     UserName(&'a str),
     /// A (platform, unionID) binding (its guard item).
     UnionId { platform: &'a str, union_id: &'a str },
+    /// The user (its item), for changes a Bearer token asks for, which name
+    /// no credential: changing two-factor sign-in.
+    User(u64),
 }
 
-/// Sign-in lockout per account: `threshold` failures within `window` lock the
-/// account until `window` after the last of them.
+/// At most `threshold` attempts are checked per `window`.
 #[derive(Debug, Clone, Copy)]
 pub struct LockoutPolicy {
     pub threshold: u32,
     pub window: Duration,
 }
 
-/// Recent failed sign-ins of one account, for the lockout.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+impl LockoutPolicy {
+    fn window_secs(self) -> i64 {
+        self.window.as_secs() as i64
+    }
+
+    /// Windows starting at or before this have passed at `now`.
+    pub fn passed_before(self, now: i64) -> i64 {
+        now - self.window_secs()
+    }
+
+    /// How long an unknown user name's attempts are kept: a window past the
+    /// end of the one starting at `now`.
+    pub fn expiry(self, now: i64) -> i64 {
+        now + 2 * self.window_secs()
+    }
+}
+
+/// The attempts in the current window, as stored with what they count on.
+/// Written with nothing in it, it writes no attributes: the reservation
+/// takes an absent window start (never a null one) for none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LockoutState {
-    /// Unix seconds of recent failures, oldest first.
-    #[serde(default)]
-    pub failures: Vec<i64>,
-    #[serde(default)]
-    pub locked_until: Option<i64>,
-    /// Bumped by every write, for optimistic concurrency.
-    #[serde(default)]
-    pub lock_version: u64,
+    /// Attempts reserved in the window, checked or still being checked.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u32,
+    /// Unix seconds the window started; none without attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_since: Option<i64>,
+}
+
+fn is_zero(attempts: &u32) -> bool {
+    *attempts == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,34 +71,24 @@ pub enum LockStatus {
     Locked { until: i64 },
 }
 
-pub fn lock_status(state: &LockoutState, now: i64) -> LockStatus {
-    match state.locked_until {
-        Some(until) if until > now => LockStatus::Locked { until },
+/// Whether one more attempt may be reserved at `now`.
+pub fn lock_status(state: &LockoutState, policy: LockoutPolicy, now: i64) -> LockStatus {
+    match state.attempts_since {
+        Some(since) if since > policy.passed_before(now) && state.attempts >= policy.threshold => {
+            LockStatus::Locked {
+                until: since + policy.window_secs(),
+            }
+        }
         _ => LockStatus::Open,
     }
 }
 
-/// The state after one more failure at `now`.
-pub fn after_failure(state: &LockoutState, policy: LockoutPolicy, now: i64) -> LockoutState {
-    let window = policy.window.as_secs() as i64;
-    let mut failures: Vec<i64> = state
-        .failures
-        .iter()
-        .copied()
-        .filter(|at| now - at < window)
-        .collect();
-    failures.push(now);
-    let locked_until = if failures.len() >= policy.threshold as usize {
-        failures.clear();
-        Some(now + window)
-    } else {
-        state.locked_until.filter(|until| *until > now)
-    };
-    LockoutState {
-        failures,
-        locked_until,
-        lock_version: state.lock_version + 1,
-    }
+/// The refusal while locked, with the minutes left.
+pub fn locked(until: i64, now: i64) -> Error {
+    let minutes = (until - now + 59) / 60;
+    Error::too_many_attempts(format!(
+        "Too many failed sign-ins for this account; try again in {minutes} minute(s)."
+    ))
 }
 
 #[cfg(test)]
@@ -82,30 +100,35 @@ mod tests {
         window: Duration::from_secs(900),
     };
 
-    fn fail_at(times: &[i64]) -> LockoutState {
-        times.iter().fold(LockoutState::default(), |state, at| {
-            after_failure(&state, POLICY, *at)
-        })
+    fn state(attempts: u32, since: i64) -> LockoutState {
+        LockoutState {
+            attempts,
+            attempts_since: Some(since),
+        }
     }
 
     #[test]
-    fn five_failures_within_the_window_lock_until_window_after_the_fifth() {
-        let state = fail_at(&[0, 10, 20, 30, 40]);
-        assert_eq!(lock_status(&state, 41), LockStatus::Locked { until: 940 });
-        assert_eq!(lock_status(&state, 939), LockStatus::Locked { until: 940 });
-        assert_eq!(lock_status(&state, 940), LockStatus::Open);
+    fn the_threshold_of_attempts_locks_until_the_window_ends() {
+        assert_eq!(
+            lock_status(&state(5, 0), POLICY, 41),
+            LockStatus::Locked { until: 900 }
+        );
+        assert_eq!(
+            lock_status(&state(5, 0), POLICY, 899),
+            LockStatus::Locked { until: 900 }
+        );
+        assert_eq!(lock_status(&state(5, 0), POLICY, 900), LockStatus::Open);
     }
 
     #[test]
-    fn failures_spread_beyond_the_window_do_not_lock() {
-        let state = fail_at(&[0, 300, 600, 899, 900]);
-        assert_eq!(lock_status(&state, 901), LockStatus::Open);
-        assert_eq!(state.failures, vec![300, 600, 899, 900]);
-        assert_eq!(state.lock_version, 5);
+    fn fewer_attempts_or_none_leave_it_open() {
+        assert_eq!(lock_status(&state(4, 0), POLICY, 1), LockStatus::Open);
+        assert_eq!(lock_status(&LockoutState::default(), POLICY, 1), LockStatus::Open);
     }
 
     #[test]
-    fn four_failures_leave_the_account_open() {
-        assert_eq!(lock_status(&fail_at(&[0, 1, 2, 3]), 4), LockStatus::Open);
+    fn the_refusal_rounds_the_minutes_up() {
+        assert!(locked(900, 41).message().contains("try again in 15 minute(s)"));
+        assert!(locked(900, 899).message().contains("try again in 1 minute(s)"));
     }
 }

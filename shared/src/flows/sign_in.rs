@@ -1,77 +1,94 @@
 //! What every sign-in shares once it knows which credential it names: that
-//! credential's lockout, the second factor of users who turned it on, and
-//! forgetting earlier failures on success. Password, union-id and external
+//! credential's lockout, whose attempt is reserved before anything is
+//! checked, the second factor of users who turned it on, and giving the
+//! attempts back on success. Password, union-id and external
 //! account sign-ins all go through `SignInAttempt`.
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::Services;
 use crate::auth::token::{GrantType, TokenModel};
 use crate::auth::two_factor::{self, CODE_DIGITS};
-use crate::domain::lockout::{Credential, LockStatus, LockoutState, lock_status};
-use crate::domain::{Error, User, clock, validate};
+use crate::domain::lockout::{Credential, locked};
+use crate::domain::{Error, UnionIdOwner, User, clock, validate};
 use crate::flows::app::AppRef;
 use crate::flows::proof::{ProvenUnionId, UnionIdClaim, UnionIdProver};
+use crate::store::Reservation;
 
-/// One sign-in with one credential of one app.
+/// One attempt with one credential of one app, reserved before anything is
+/// checked (see `domain::lockout`). Dropped without `succeed`, it counts as
+/// a failure: nothing needs writing for that.
 pub struct SignInAttempt<'a> {
     services: &'a Services,
     app_id: u64,
     credential: Credential<'a>,
-    lockout: Option<LockoutState>,
-    registered: bool,
+    /// The start of the window the attempt counts in.
+    since: i64,
+    /// Whether it is the window's first attempt.
+    first: bool,
     now: i64,
 }
 
 impl<'a> SignInAttempt<'a> {
-    /// Starts a sign-in with `credential`, whose lockout state was read as
-    /// `lockout` (`None`: it has no item yet); `registered` says whether it
-    /// belongs to a user. Refused while the credential is locked.
-    pub fn start(
+    /// Reserves an attempt with `credential` and reads the item it counts
+    /// on (a `Login`, `UnionIdOwner` or `User`) with the same write;
+    /// `missing` when a binding or user does not exist. Refused, with
+    /// nothing checked, while the credential is locked.
+    pub async fn reserve<T: DeserializeOwned>(
         services: &'a Services,
         app_id: u64,
         credential: Credential<'a>,
-        lockout: Option<LockoutState>,
-        registered: bool,
-    ) -> Result<Self, Error> {
+        missing: impl FnOnce() -> Error,
+    ) -> Result<(Self, T), Error> {
         let now = clock::now();
-        if let Some(LockStatus::Locked { until }) = lockout.as_ref().map(|state| lock_status(state, now)) {
-            let minutes = (until - now + 59) / 60;
-            return Err(Error::too_many_attempts(format!(
-                "Too many failed sign-ins for this account; try again in {minutes} minute(s)."
-            )));
-        }
-        Ok(Self {
-            services,
-            app_id,
-            credential,
-            lockout,
-            registered,
-            now,
-        })
-    }
-
-    /// Counts a failed attempt; answers with `refusal`.
-    pub async fn fail<T>(&self, refusal: Error) -> Result<T, Error> {
-        self.services
+        let reservation = services
             .store
-            .record_sign_in_failure(
-                self.app_id,
-                self.credential,
-                self.lockout.clone(),
-                self.registered,
-                self.services.config.lockout,
-                self.now,
-            )
+            .reserve_attempt(app_id, credential, services.config.lockout, now)
             .await?;
-        Err(refusal)
+        match reservation {
+            Reservation::Reserved { item, state } => {
+                let attempt = Self {
+                    services,
+                    app_id,
+                    credential,
+                    since: state.attempts_since.unwrap_or(now),
+                    first: state.attempts == 1,
+                    now,
+                };
+                Ok((attempt, item))
+            }
+            Reservation::Locked { until } => Err(locked(until, now)),
+            Reservation::Missing => Err(missing()),
+        }
     }
 
-    /// Checks `code` when `user` has two-factor sign-in on, and spends it:
-    /// each code signs in once. A wrong or spent code counts as a failure.
-    pub async fn second_factor(&self, user: &User, code: Option<&str>) -> Result<(), Error> {
+    /// For a user name nobody registered: lets its attempts expire a window
+    /// after the current one ends, written once per window.
+    pub async fn expire_unregistered(&self) -> Result<(), Error> {
+        match self.credential {
+            Credential::UserName(name) if self.first => {
+                let at = self.services.config.lockout.expiry(self.since);
+                Ok(self
+                    .services
+                    .store
+                    .expire_unregistered(self.app_id, name, at)
+                    .await?)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Succeeds for `user`. With two-factor sign-in on, `code` must be
+    /// right and unused: it is spent in the same transaction that gives the
+    /// attempt back, so each code signs in once. A missing, wrong
+    /// or spent code fails the attempt.
+    pub async fn succeed(self, user: &User, code: Option<&str>) -> Result<(), Error> {
+        let store = &self.services.store;
         let Some(sealed) = user.two_factor.totp_secret.as_deref() else {
-            return Ok(());
+            return Ok(store
+                .release_attempts(self.app_id, self.credential, self.since)
+                .await?);
         };
         let Some(code) = code else {
             return Err(Error::unauthenticated(
@@ -81,38 +98,20 @@ impl<'a> SignInAttempt<'a> {
         };
         let secret = self.services.totp_secrets.open(user, sealed)?;
         let Some(step) = two_factor::matching_step(secret, code, self.now)? else {
-            return self
-                .fail(Error::unauthenticated(
-                    "The two-factor code is wrong or expired; send the code the authenticator app shows now.",
-                ))
-                .await;
+            return Err(Error::unauthenticated(
+                "The two-factor code is wrong or expired; send the code the authenticator app shows now.",
+            ));
         };
-        let store = &self.services.store;
-        if !store
-            .use_two_factor_code(self.app_id, user.id, sealed, step)
+        if store
+            .sign_in_with_code(self.app_id, user.id, (sealed, step), self.credential)
             .await?
         {
-            return self
-                .fail(Error::unauthenticated(
-                    "This two-factor code was used already; wait for the authenticator app's next code.",
-                ))
-                .await;
+            Ok(())
+        } else {
+            Err(Error::unauthenticated(
+                "This two-factor code was used already; wait for the authenticator app's next code.",
+            ))
         }
-        Ok(())
-    }
-
-    /// The sign-in succeeded: earlier failures no longer count.
-    pub async fn succeed(self) -> Result<(), Error> {
-        let failed_before = self
-            .lockout
-            .is_some_and(|state| !state.failures.is_empty() || state.locked_until.is_some());
-        if failed_before {
-            self.services
-                .store
-                .clear_sign_in_failures(self.app_id, self.credential)
-                .await?;
-        }
-        Ok(())
     }
 }
 
@@ -177,11 +176,6 @@ pub async fn union_id_sign_in(
         }
     };
     let owner = owner.ok_or_else(|| Error::not_found(not_bound))?;
-    let credential = Credential::UnionId {
-        platform: &body.platform,
-        union_id: &proven.union_id,
-    };
-    let attempt = SignInAttempt::start(services, app_id, credential, Some(owner.lockout), true)?;
     if !owner.enable {
         return Err(disabled_binding());
     }
@@ -189,8 +183,21 @@ pub async fn union_id_sign_in(
         .user(app_id, owner.user_id)
         .await?
         .ok_or_else(|| Error::not_found(not_bound))?;
-    attempt.second_factor(&user, code.as_deref()).await?;
-    attempt.succeed().await?;
+    // The proof is the app's or WeChat's: only a second factor is guessed here.
+    if user.two_factor.is_on() {
+        let credential = Credential::UnionId {
+            platform: &body.platform,
+            union_id: &proven.union_id,
+        };
+        let (attempt, owner) = SignInAttempt::reserve::<UnionIdOwner>(services, app_id, credential, || {
+            Error::not_found(not_bound)
+        })
+        .await?;
+        if !owner.enable {
+            return Err(disabled_binding());
+        }
+        attempt.succeed(&user, code.as_deref()).await?;
+    }
     remember_open_id(services, &user, &proven).await?;
     services.tokens.issue(&app, &user, GrantType::UnionId)
 }

@@ -32,6 +32,7 @@ use crate::domain::{
 pub use apps::{AppChanges, CreateAppError, NewApp};
 pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBinding};
 pub use keys::{Item, Key};
+pub use lockout::Reservation;
 pub use points::{ChangePointsError, PointPage};
 pub use qr::{Confirmation, QrError, Scanner};
 pub use two_factor::EnrolmentStart;

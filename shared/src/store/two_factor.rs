@@ -1,6 +1,7 @@
 //! Two-factor state on the user item. Every change is one conditional
 //! UpdateItem on the sealed secret as read, so a concurrent enrolment or a
-//! second use of the same code cannot slip in between read and write.
+//! second use of the same code cannot slip in between read and write. A
+//! sign-in spends its code with the lockout's writes (`lockout.rs`).
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
@@ -18,7 +19,7 @@ pub enum EnrolmentStart {
 }
 
 /// A time step is accepted only if it is newer than the last accepted one.
-const NEWER_STEP: &str = "(attribute_not_exists(totpLastStep) OR totpLastStep < :step)";
+pub(super) const NEWER_STEP: &str = "(attribute_not_exists(totpLastStep) OR totpLastStep < :step)";
 
 impl Store {
     /// Keeps `sealed` as the user's pending secret, replacing any earlier
@@ -53,8 +54,9 @@ impl Store {
     }
 
     /// Turns two-factor sign-in on with the pending secret `pending` (as
-    /// read), whose code of `step` the user just gave. `Ok(false)`: the
-    /// enrolment changed meanwhile.
+    /// read), whose code of `step` the user just gave, and gives back the
+    /// user's attempts (`Credential::User`). `Ok(false)`: the enrolment
+    /// changed meanwhile.
     pub async fn turn_on_two_factor(
         &self,
         app_id: u64,
@@ -65,7 +67,7 @@ impl Store {
         self.update_two_factor(
             app_id,
             user_id,
-            "SET totpSecret = :pending, totpLastStep = :step REMOVE totpPending",
+            "SET totpSecret = :pending, totpLastStep = :step REMOVE totpPending, attempts, attemptsSince",
             "totpPending = :pending AND attribute_not_exists(totpSecret)",
             (":pending", pending),
             step,
@@ -74,8 +76,8 @@ impl Store {
     }
 
     /// Turns two-factor sign-in off, given a fresh code of `step` for the
-    /// secret `secret` (as read). `Ok(false)`: the code was used already or
-    /// the secret changed meanwhile.
+    /// secret `secret` (as read), and gives back the user's attempts.
+    /// `Ok(false)`: the code was used already or the secret changed meanwhile.
     pub async fn turn_off_two_factor(
         &self,
         app_id: u64,
@@ -86,27 +88,7 @@ impl Store {
         self.update_two_factor(
             app_id,
             user_id,
-            "SET totpLastStep = :step REMOVE totpSecret, totpPending",
-            &format!("totpSecret = :secret AND {NEWER_STEP}"),
-            (":secret", secret),
-            step,
-        )
-        .await
-    }
-
-    /// Spends the code of `step` for the secret `secret` (as read) on a
-    /// sign-in. `Ok(false)`: that code (or a newer one) was used already.
-    pub async fn use_two_factor_code(
-        &self,
-        app_id: u64,
-        user_id: u64,
-        secret: &str,
-        step: u64,
-    ) -> Result<bool, StoreError> {
-        self.update_two_factor(
-            app_id,
-            user_id,
-            "SET totpLastStep = :step",
+            "SET totpLastStep = :step REMOVE totpSecret, totpPending, attempts, attemptsSince",
             &format!("totpSecret = :secret AND {NEWER_STEP}"),
             (":secret", secret),
             step,

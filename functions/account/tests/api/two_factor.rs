@@ -3,6 +3,7 @@
 //! are computed here from the key the enrolment hands out, as an
 //! authenticator app would.
 
+use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::domain::{UnionIdProof, clock};
 use oauthapp_shared::store::keys;
 use serde_json::json;
@@ -237,4 +238,107 @@ async fn turning_it_off_needs_a_fresh_code() {
     let again = h.with_token("GET", &path, None, &token).await;
     assert_eq!(again.status, 200);
     assert_ne!(again.data()["manualEntryKey"], key.as_str());
+}
+
+/// A token of the user `token` speaks for, from a sign-in 10 minutes ago
+/// (past the default 5 of `RECENT_SIGN_IN_SECONDS`), still valid.
+async fn old_token(h: &Harness, token: &str) -> String {
+    let user = h.store.user(h.app.id, h.user_id(token)).await.unwrap().unwrap();
+    let tokens = &h.services().tokens;
+    let mut claims = tokens.claims(&h.app, &user, GrantType::Account);
+    claims.auth_time -= 600;
+    tokens.sign(&claims).unwrap().access_token
+}
+
+/// A stolen token is not enough to change two-factor sign-in: every route
+/// wants a recent sign-in, or on POST and DELETE the password.
+#[tokio::test]
+async fn changes_need_a_recent_sign_in_or_the_password() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let fresh = h.password_user("stolen", "secret-1").await;
+    let old = old_token(&h, &fresh).await;
+    let path = h.two_factor_path();
+    h.with_token("GET", &path, None, &old)
+        .await
+        .assert_error(401, "recent sign-in");
+    let enrolment = h.with_token("GET", &path, None, &fresh).await;
+    assert_eq!(enrolment.status, 200, "{enrolment:?}");
+    let key = enrolment.data()["manualEntryKey"].as_str().unwrap().to_owned();
+    let now = clock::now();
+    let confirm = |pwd: Option<&str>| {
+        let mut body = json!({"code": code_at(&key, now)});
+        if let Some(pwd) = pwd {
+            body["pwd"] = json!(pwd);
+        }
+        body
+    };
+    h.with_token("POST", &path, Some(&confirm(None)), &old)
+        .await
+        .assert_error(401, "send your password in `pwd`");
+    h.with_token("POST", &path, Some(&confirm(Some("wrong-pwd"))), &old)
+        .await
+        .assert_error(401, "password is incorrect");
+    assert_eq!(stored_secrets(&h, &fresh).await.len(), 1, "still pending");
+    let on = h
+        .with_token("POST", &path, Some(&confirm(Some("secret-1"))), &old)
+        .await;
+    assert_eq!(on.body, json!({"code": 200, "data": true, "error": ""}));
+
+    let off = |pwd: Option<&str>| {
+        let mut body = json!({"code": code_at(&key, now + 30)});
+        if let Some(pwd) = pwd {
+            body["pwd"] = json!(pwd);
+        }
+        body
+    };
+    h.with_token("DELETE", &path, Some(&off(None)), &old)
+        .await
+        .assert_error(401, "recent sign-in");
+    h.with_token("DELETE", &path, Some(&off(Some("wrong-pwd"))), &old)
+        .await
+        .assert_error(401, "password is incorrect");
+    let turned_off = h
+        .with_token("DELETE", &path, Some(&off(Some("secret-1"))), &old)
+        .await;
+    assert_eq!(turned_off.body, json!({"code": 200, "data": true, "error": ""}));
+}
+
+/// Without a password, a union-id user needs a recent sign-in.
+#[tokio::test]
+async fn a_user_without_a_password_needs_a_recent_sign_in() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let (_, fresh) = h.union_id_user("wxminip", "o-no-password").await;
+    let key = h.turn_on_two_factor(&fresh).await;
+    let old = old_token(&h, &fresh).await;
+    let body = json!({"code": code_at(&key, clock::now() + 30), "pwd": "anything"});
+    h.with_token("DELETE", &h.two_factor_path(), Some(&body), &old)
+        .await
+        .assert_error(401, "recent sign-in");
+    assert_eq!(stored_secrets(&h, &fresh).await.len(), 1, "still on");
+}
+
+/// Wrong codes on DELETE lock the user's two-factor changes, even for the
+/// right code, instead of allowing a guess every 10 ms.
+#[tokio::test]
+async fn wrong_codes_when_turning_it_off_lock() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let token = h.password_user("guessed", "secret-1").await;
+    let key = h.turn_on_two_factor(&token).await;
+    let path = h.two_factor_path();
+    let now = clock::now();
+    let wrong = testkit::wrong_code(&key, now + 30);
+    for _ in 0..5 {
+        h.with_token("DELETE", &path, Some(&json!({"code": wrong})), &token)
+            .await
+            .assert_error(403, "wrong or expired");
+    }
+    h.with_token(
+        "DELETE",
+        &path,
+        Some(&json!({"code": code_at(&key, now + 30)})),
+        &token,
+    )
+    .await
+    .assert_error(429, "try again in 15 minute(s)");
+    assert_eq!(stored_secrets(&h, &token).await.len(), 1, "still on");
 }
