@@ -381,6 +381,13 @@ macro_rules! function_harness {
             pub async fn with_wechat(proof: oauthapp_shared::domain::UnionIdProof) -> Self {
                 Self($crate::Harness::with_wechat($routes, proof).await)
             }
+
+            /// The harness with its app changed as the operator would
+            /// (e.g. its QR mode or password policy).
+            pub async fn changed(mut self, changes: oauthapp_shared::store::AppChanges) -> Self {
+                self.0.change_app(changes).await;
+                self
+            }
         }
     };
 }

@@ -10,6 +10,7 @@ pub mod password_policy;
 pub mod points;
 pub mod qr;
 mod secret;
+mod setting;
 pub mod validate;
 
 pub use error::{Error, ErrorKind};

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::lockout::LockoutState;
+use super::setting::words;
 use super::{PasswordPolicy, Secret};
 
 /// How an app's users prove a union id.
@@ -19,30 +20,11 @@ pub enum UnionIdProof {
     None,
 }
 
-impl UnionIdProof {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnionIdProof::Signature => "signature",
-            UnionIdProof::WechatCode => "wechat_code",
-            UnionIdProof::None => "none",
-        }
-    }
-}
-
-impl std::str::FromStr for UnionIdProof {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "signature" => Ok(Self::Signature),
-            "wechat_code" => Ok(Self::WechatCode),
-            "none" => Ok(Self::None),
-            other => Err(format!(
-                "unknown union-id proof {other:?}: use none, signature or wechat_code"
-            )),
-        }
-    }
-}
+words!(UnionIdProof, "union-id proof", {
+    Signature => "signature",
+    WechatCode => "wechat_code",
+    None => "none",
+});
 
 /// How an app's QR sign-in guards its keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -56,26 +38,10 @@ pub enum QrMode {
     Legacy,
 }
 
-impl QrMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QrMode::Strict => "strict",
-            QrMode::Legacy => "legacy",
-        }
-    }
-}
-
-impl std::str::FromStr for QrMode {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "strict" => Ok(Self::Strict),
-            "legacy" => Ok(Self::Legacy),
-            other => Err(format!("unknown QR mode {other:?}: use strict or legacy")),
-        }
-    }
-}
+words!(QrMode, "QR mode", {
+    Strict => "strict",
+    Legacy => "legacy",
+});
 
 /// The app card shown to users, as the operator sets it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Error;
+use super::setting::words;
 use super::validate::Rule;
 
 /// The 10,000 most common passwords, lowercase, one a line; `shared/data/README.md`
@@ -35,13 +36,6 @@ const fn any_characters(min: usize) -> Rule {
 }
 
 impl PasswordPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PasswordPolicy::Standard => "standard",
-            PasswordPolicy::Legacy => "legacy",
-        }
-    }
-
     /// The 400 naming `pwd`, unless `password` is one the policy lets
     /// `user_name` choose.
     pub fn check(self, password: &str, user_name: &str) -> Result<(), Error> {
@@ -70,19 +64,10 @@ fn is_common(lowercase: &str) -> bool {
     COMMON_PASSWORDS.lines().any(|common| common == lowercase)
 }
 
-impl std::str::FromStr for PasswordPolicy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "standard" => Ok(Self::Standard),
-            "legacy" => Ok(Self::Legacy),
-            other => Err(format!(
-                "unknown password policy {other:?}: use standard or legacy"
-            )),
-        }
-    }
-}
+words!(PasswordPolicy, "password policy", {
+    Standard => "standard",
+    Legacy => "legacy",
+});
 
 #[cfg(test)]
 mod tests {

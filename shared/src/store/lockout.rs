@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure, 
 use serde::de::DeserializeOwned;
 
 use super::two_factor::NEWER_STEP;
+use super::write::condition_held;
 use super::{Item, Key, Store, StoreError, keys, number, text};
 use crate::domain::Login;
 use crate::domain::lockout::{Credential, LockStatus, LockoutPolicy, LockoutState, lock_status};
@@ -135,19 +136,17 @@ impl Store {
         credential: Credential<'_>,
         since: i64,
     ) -> Result<(), StoreError> {
-        self.update(&lockout_key(&credential, app_id))
+        let sent = self
+            .update(&lockout_key(&credential, app_id))
             .update_expression("SET attempts = attempts - :one")
             .condition_expression("attemptsSince = :since AND attempts > :zero")
             .expression_attribute_values(":since", number(since))
             .expression_attribute_values(":one", number(1))
             .expression_attribute_values(":zero", number(0))
             .send()
-            .await
-            .map(|_| ())
-            .or_else(|err| match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-                _ => Err(err.into()),
-            })
+            .await;
+        // Nothing left to change is not a failure.
+        condition_held(sent).map(|_| ())
     }
 
     /// Spends the two-factor code of `step` for the secret `secret` (as
@@ -194,17 +193,15 @@ impl Store {
     /// Lets the attempts on `user_name`, which nobody registered, expire at
     /// `at`; never puts an expiry on a credential registered meanwhile.
     pub async fn expire_unregistered(&self, app_id: u64, user_name: &str, at: i64) -> Result<(), StoreError> {
-        self.update(&keys::login(app_id, user_name))
+        let sent = self
+            .update(&keys::login(app_id, user_name))
             .update_expression("SET #ttl = :ttl")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(userId)")
             .expression_attribute_names("#ttl", keys::TTL)
             .expression_attribute_values(":ttl", number(at))
             .send()
-            .await
-            .map(|_| ())
-            .or_else(|err| match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-                _ => Err(err.into()),
-            })
+            .await;
+        // Nothing left to change is not a failure.
+        condition_held(sent).map(|_| ())
     }
 }

@@ -14,13 +14,12 @@ pub const GOOD_PASSWORD: &str = "sunlit-meadow-42";
 impl Harness {
     /// The harness with its app on password policy `policy` (new apps are
     /// standard; the seed's sample password needs legacy).
-    pub async fn on_password_policy(mut self, policy: PasswordPolicy) -> Self {
-        let changes = AppChanges {
+    pub async fn on_password_policy(self, policy: PasswordPolicy) -> Self {
+        self.changed(AppChanges {
             password_policy: Some(policy),
             ..AppChanges::default()
-        };
-        self.0.change_app(changes).await;
-        self
+        })
+        .await
     }
 
     /// The legacy path of `endpoint`, e.g. `path("SignIn")`.

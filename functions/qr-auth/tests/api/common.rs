@@ -14,13 +14,12 @@ pub const CHALLENGE: &str = "SoedHVq6LzH5cOYOptjBvSMlRTRSaqgYOuiWBBOPZAQ";
 
 impl Harness {
     /// The harness with its app in QR mode `mode` (new apps are strict).
-    pub async fn in_qr_mode(mut self, mode: QrMode) -> Self {
-        let changes = AppChanges {
+    pub async fn in_qr_mode(self, mode: QrMode) -> Self {
+        self.changed(AppChanges {
             qr_mode: Some(mode),
             ..AppChanges::default()
-        };
-        self.0.change_app(changes).await;
-        self
+        })
+        .await
     }
 
     /// `/Wechat/{appKey}/QR-Auth/` followed by `endpoint`.
