@@ -74,7 +74,7 @@ pub async fn confirm_login(ctx: Ctx<'_, Bearer>, Json(body): Json<KeyRequest>) -
         .issue_inheriting(app, &user, GrantType::UnionId, inherited)?;
     let confirmation = Confirmation {
         user_id: user.id,
-        inherits: Some((inherited.auth_time, inherited.expires_at)),
+        inherits: Some(inherited),
     };
     confirm(
         &services.store,

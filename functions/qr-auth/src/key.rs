@@ -2,7 +2,7 @@
 //! (`QRCodeSignIn`), and what every endpoint shares about keys: reading
 //! `signInKey` and explaining refusals.
 
-use oauthapp_shared::auth::token::{GrantType, Inherited, TokenModel};
+use oauthapp_shared::auth::token::{GrantType, TokenModel};
 use oauthapp_shared::domain::qr::{
     CodeChallenge, CodeChallengeMethod, CodeVerifier, Holding, QrRefusal, QrRequest, QrState, ScanTicket,
     SignInKey,
@@ -129,17 +129,11 @@ pub async fn qr_code_sign_in(
         .redeem_qr_key(key, app_id, now, challenge.as_ref())
         .await
         .map_err(refused)?;
-    match (confirmed.auth_time, confirmed.token_expires_at) {
+    match confirmed.inherited() {
         // Confirmed by presenting a token: the page's token lives no longer.
-        (Some(auth_time), Some(expires_at)) => services.tokens.issue_inheriting(
-            &app,
-            &user,
-            GrantType::UnionId,
-            Inherited {
-                auth_time,
-                expires_at,
-            },
-        ),
-        _ => services.tokens.issue(&app, &user, GrantType::UnionId),
+        Some(inherited) => services
+            .tokens
+            .issue_inheriting(&app, &user, GrantType::UnionId, inherited),
+        None => services.tokens.issue(&app, &user, GrantType::UnionId),
     }
 }

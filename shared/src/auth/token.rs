@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::config::TokenSettings;
-use crate::domain::{App, Error, User, clock};
+use crate::domain::{App, Error, Inherited, User, clock};
 
 /// Seconds a token stays valid, as the seed's `expires_in` says.
 pub const TOKEN_LIFETIME_SECONDS: i64 = 86_400;
@@ -85,16 +85,6 @@ pub struct Subject {
     pub app_id: u64,
     pub user_id: u64,
     pub inherited: Inherited,
-}
-
-/// What a token obtained by presenting another token takes from it: the
-/// time of the sign-in behind it, and an expiry no later than its own, so
-/// that presenting a token never outlives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Inherited {
-    pub auth_time: i64,
-    pub expires_at: i64,
 }
 
 impl Subject {

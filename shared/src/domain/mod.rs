@@ -4,6 +4,7 @@
 
 pub mod clock;
 mod error;
+mod inherited;
 pub mod lockout;
 mod models;
 pub mod password_policy;
@@ -14,6 +15,7 @@ mod setting;
 pub mod validate;
 
 pub use error::{Error, ErrorKind};
+pub use inherited::Inherited;
 pub use models::{
     App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, QrMode, TwoFactorState, UnionIdOwner,
     UnionIdProof, User, WechatAccount, WechatSettings,

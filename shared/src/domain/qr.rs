@@ -12,6 +12,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngExt;
 use serde::{Deserialize, Deserializer, Serialize};
+
+use super::Inherited;
 use sha2::{Digest, Sha256};
 
 /// Keys stay below 2^53 so JavaScript reads them exactly.
@@ -87,6 +89,15 @@ pub enum Holding<'a> {
 }
 
 impl QrKey {
+    /// For a key confirmed by presenting a token: what the page's token
+    /// inherits from it.
+    pub fn inherited(&self) -> Option<Inherited> {
+        Some(Inherited {
+            auth_time: self.auth_time?,
+            expires_at: self.token_expires_at?,
+        })
+    }
+
     /// Whether a step from one of `from` holding `holding` may be taken:
     /// the rule the store's conditional write enforces, for explaining a
     /// refusal and for steps that only read.

@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use rand::RngExt;
 
 use super::{Store, StoreError, item_of, keys, number, text};
+use crate::domain::Inherited;
 use crate::domain::qr::{
     CodeChallenge, Holding, KEY_FLOOR, KEY_LIMIT, QrKey, QrRefusal, QrRequest, QrState, ScanTicketHash,
 };
@@ -36,12 +37,12 @@ pub enum Scanner<'a> {
     Claimant(&'a ScanTicketHash),
 }
 
-/// A confirmation: the user, and for a confirmation by a token the sign-in
-/// time and expiry of that token (`QrKey::auth_time`, `token_expires_at`).
+/// A confirmation: the user, and for a confirmation by a token what the
+/// page's token inherits from it (kept as `authTime`, `tokenExpiresAt`).
 #[derive(Debug, Clone, Copy)]
 pub struct Confirmation {
     pub user_id: u64,
-    pub inherits: Option<(i64, i64)>,
+    pub inherits: Option<Inherited>,
 }
 
 /// One step of a key's life: from which states to which, what the caller
@@ -244,10 +245,10 @@ impl Store {
         confirmation: Confirmation,
     ) -> Result<(), QrError> {
         let mut set = vec![("userId", number(confirmation.user_id))];
-        if let Some((auth_time, expires_at)) = confirmation.inherits {
+        if let Some(inherited) = confirmation.inherits {
             set.extend([
-                ("authTime", number(auth_time)),
-                ("tokenExpiresAt", number(expires_at)),
+                ("authTime", number(inherited.auth_time)),
+                ("tokenExpiresAt", number(inherited.expires_at)),
             ]);
         }
         let step = Transition {
