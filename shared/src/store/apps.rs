@@ -1,9 +1,8 @@
 //! Apps: created and changed by the operator, read by every endpoint.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use rand::RngExt;
 
-use super::write::SetGiven;
+use super::write::{SetGiven, applied};
 use super::{
     App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
 };
@@ -207,17 +206,10 @@ impl Store {
             .update(&keys::app(app_id))
             .condition_expression("attribute_exists(pk)")
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
-        match given.on(request).send().await {
-            Ok(output) => Ok(output.attributes.map(serde_dynamo::from_item).transpose()?),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(err.into()),
-        }
+        let output = applied(given.on(request).send().await)?;
+        Ok(output
+            .and_then(|output| output.attributes)
+            .map(serde_dynamo::from_item)
+            .transpose()?)
     }
 }

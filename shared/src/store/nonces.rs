@@ -2,8 +2,7 @@
 //! only if absent, so of any number of requests with one nonce, at any
 //! number of instances, one is accepted.
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-
+use super::write::condition_held;
 use super::{Store, StoreError, keys, number};
 
 impl Store {
@@ -29,17 +28,6 @@ impl Store {
             .expression_attribute_values(":now", number(now))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(err.into()),
-        }
+        condition_held(put)
     }
 }

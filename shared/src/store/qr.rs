@@ -6,11 +6,11 @@
 //! step asks. A key lives a configured time, enforced on every write as well
 //! as by TTL. No token is stored: the poll that redeems a key mints it.
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use rand::RngExt;
 
+use super::write::condition_held;
 use super::{Store, StoreError, item_of, keys, number, text};
 use crate::domain::Inherited;
 use crate::domain::qr::{
@@ -97,14 +97,8 @@ impl Store {
                 .condition_expression("attribute_not_exists(pk)")
                 .send()
                 .await;
-            match put {
-                Ok(_) => return Ok(key),
-                Err(err)
-                    if matches!(
-                        err.as_service_error(),
-                        Some(PutItemError::ConditionalCheckFailedException(_))
-                    ) => {}
-                Err(err) => return Err(err.into()),
+            if condition_held(put)? {
+                return Ok(key);
             }
         }
         Err(StoreError::Failed("five QR key collisions in a row".to_owned()))

@@ -4,9 +4,8 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, TransactWriteItem};
@@ -99,20 +98,30 @@ impl Store {
     }
 }
 
-/// Whether a conditional UpdateItem applied: `Ok(false)` when its condition
-/// failed, an error for anything else.
-pub(super) fn condition_held<O, R>(
-    result: Result<O, SdkError<UpdateItemError, R>>,
-) -> Result<bool, StoreError>
+/// Whether a conditional write (PutItem, UpdateItem) applied: `Ok(false)`
+/// when its condition failed, an error for anything else.
+pub(super) fn condition_held<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<bool, StoreError>
 where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    Ok(applied(result)?.is_some())
+}
+
+/// The output of a conditional write, `None` when its condition failed.
+pub(super) fn applied<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<Option<O>, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
     match result {
-        Ok(_) => Ok(true),
-        Err(err) => match err.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-            _ => Err(err.into()),
-        },
+        Ok(output) => Ok(Some(output)),
+        Err(err)
+            if err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
