@@ -10,6 +10,13 @@ use testkit::code_at;
 
 use crate::common::{GOOD_PASSWORD, Harness};
 
+/// `times` sign-ins of `user` with the wrong `pwd`, each checked and refused.
+async fn wrong_passwords(h: &Harness, user: &str, pwd: &str, times: usize) {
+    for _ in 0..times {
+        h.sign_in(user, pwd).await.assert_error(401, "incorrect");
+    }
+}
+
 #[tokio::test]
 async fn unknown_user_and_wrong_password_fail_identically() {
     let h = Harness::new(UnionIdProof::None).await;
@@ -25,11 +32,7 @@ async fn unknown_user_and_wrong_password_fail_identically() {
 async fn five_failures_lock_the_account_even_for_the_right_password() {
     let h = Harness::new(UnionIdProof::None).await;
     h.sign_up("target", GOOD_PASSWORD).await;
-    for _ in 0..5 {
-        h.sign_in("target", "wrong-password")
-            .await
-            .assert_error(401, "incorrect");
-    }
+    wrong_passwords(&h, "target", "wrong-password", 5).await;
     h.sign_in("target", GOOD_PASSWORD)
         .await
         .assert_error(429, "try again in 15 minute(s)");
@@ -44,11 +47,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
 #[tokio::test]
 async fn unknown_names_lock_the_same_way() {
     let h = Harness::new(UnionIdProof::None).await;
-    for _ in 0..5 {
-        h.sign_in("ghost", "whatever")
-            .await
-            .assert_error(401, "incorrect");
-    }
+    wrong_passwords(&h, "ghost", "whatever", 5).await;
     h.sign_in("ghost", "whatever")
         .await
         .assert_error(429, "Too many failed sign-ins");
@@ -61,11 +60,7 @@ async fn unknown_names_lock_the_same_way() {
 async fn a_success_gives_back_only_its_own_attempt() {
     let h = Harness::new(UnionIdProof::None).await;
     h.sign_up("forgetful", GOOD_PASSWORD).await;
-    for _ in 0..4 {
-        h.sign_in("forgetful", "nope-nope")
-            .await
-            .assert_error(401, "incorrect");
-    }
+    wrong_passwords(&h, "forgetful", "nope-nope", 4).await;
     assert_eq!(h.sign_in("forgetful", GOOD_PASSWORD).await.status, 200);
     assert_eq!(h.sign_in("forgetful", GOOD_PASSWORD).await.status, 200);
     h.sign_in("forgetful", "nope-nope")

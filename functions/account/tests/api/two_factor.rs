@@ -265,13 +265,15 @@ async fn changes_need_a_recent_sign_in_or_the_password() {
     assert_eq!(enrolment.status, 200, "{enrolment:?}");
     let key = enrolment.data()["manualEntryKey"].as_str().unwrap().to_owned();
     let now = clock::now();
-    let confirm = |pwd: Option<&str>| {
-        let mut body = json!({"code": code_at(&key, now)});
+    // The code of the step at `at`, with `pwd` when given.
+    let body = |at: i64, pwd: Option<&str>| {
+        let mut body = json!({"code": code_at(&key, at)});
         if let Some(pwd) = pwd {
             body["pwd"] = json!(pwd);
         }
         body
     };
+    let confirm = |pwd| body(now, pwd);
     h.with_token("POST", &path, Some(&confirm(None)), &old)
         .await
         .assert_error(401, "send your password in `pwd`");
@@ -284,13 +286,7 @@ async fn changes_need_a_recent_sign_in_or_the_password() {
         .await;
     assert_eq!(on.body, json!({"code": 200, "data": true, "error": ""}));
 
-    let off = |pwd: Option<&str>| {
-        let mut body = json!({"code": code_at(&key, now + 30)});
-        if let Some(pwd) = pwd {
-            body["pwd"] = json!(pwd);
-        }
-        body
-    };
+    let off = |pwd| body(now + 30, pwd);
     h.with_token("DELETE", &path, Some(&off(None)), &old)
         .await
         .assert_error(401, "recent sign-in");

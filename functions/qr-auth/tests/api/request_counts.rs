@@ -22,11 +22,7 @@ async fn each_step_in(mode: QrMode, heading: &'static str) {
     budget.record("POST QRCodeSignIn (poll, not scanned)", 1, reply.status, 409);
     let reply = h.scan(key).await;
     budget.record("POST QRCodeScan", 2, reply.status, 200);
-    let ticket = reply
-        .data()
-        .get("scanTicket")
-        .and_then(|t| t.as_str())
-        .map(str::to_owned);
+    let ticket = h.scan_ticket_if_any(&reply);
     let reply = h.poll_with(key, Some(VERIFIER)).await;
     budget.record("POST QRCodeSignIn (poll, scanned)", 1, reply.status, 409);
     let reply = h.confirm_login_with(key, &token, ticket.as_deref()).await;

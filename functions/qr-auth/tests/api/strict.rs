@@ -165,11 +165,7 @@ async fn the_key_item_holds_no_token_ticket_or_verifier() {
         let h = strict().await.in_qr_mode(mode).await;
         let key = h.strict_key().await;
         let scanned = h.scan(key).await;
-        let ticket = scanned
-            .data()
-            .get("scanTicket")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let ticket = h.scan_ticket_if_any(&scanned);
         let (_, token) = h.user_with_token("at-rest").await;
         let mini = h.confirm_login_with(key, &token, ticket.as_deref()).await.token();
         let item = key_item(&h, key).await.to_string();
@@ -200,11 +196,7 @@ async fn confirm_login_tokens_expire_no_later_than_the_presented_token() {
 
         let key = h.strict_key().await;
         let scanned = h.scan(key).await;
-        let ticket = scanned
-            .data()
-            .get("scanTicket")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let ticket = h.scan_ticket_if_any(&scanned);
         let mini = h.confirm_login_with(key, &presented, ticket.as_deref()).await;
         let web = h.poll_with(key, Some(VERIFIER)).await;
         for (side, reply) in [("mini-program", mini), ("web page", web)] {
