@@ -101,15 +101,15 @@ impl Allowance {
     }
 
     /// Whether the `count`-th request of the window is admitted at `now`;
-    /// the refusal says when the window ends.
+    /// the refusal names what was counted (`what`: "sign-in requests from
+    /// this address") and says when the window ends.
     pub fn admits(self, count: u64, window: Window, now: i64, what: &str) -> Result<(), Error> {
         if self.is_unlimited() || count <= u64::from(self.per_minute) {
             return Ok(());
         }
         let seconds = u64::try_from(window.end() - now).unwrap_or(1);
         Err(Error::too_many_attempts(format!(
-            "Too many {what} requests from this address; at most {} a minute are accepted. Retry after {seconds} \
-             second(s).",
+            "Too many {what}; at most {} a minute are accepted. Retry after {seconds} second(s).",
             self.per_minute
         ))
         .retry_after(seconds))
@@ -142,8 +142,8 @@ mod tests {
     fn admits_up_to_the_allowance_and_says_when_to_retry() {
         let allowance = Allowance { per_minute: 3 };
         let window = Window::of(100);
-        assert!(allowance.admits(3, window, 100, "sign-in").is_ok());
-        let refused = allowance.admits(4, window, 100, "sign-in").unwrap_err();
+        assert!(allowance.admits(3, window, 100, "sign-ins").is_ok());
+        let refused = allowance.admits(4, window, 100, "sign-ins").unwrap_err();
         assert_eq!(refused.retry_after_seconds(), Some(20));
         assert!(refused.message().contains("at most 3 a minute"), "{refused}");
         assert!(

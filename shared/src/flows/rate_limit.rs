@@ -26,6 +26,10 @@ impl PerIp<'_> {
         format!("{}#{}", class.as_str(), self.source.as_str())
     }
 
+    fn refused(class: RouteClass) -> String {
+        format!("{} requests from this address", class.as_str())
+    }
+
     /// Counts a request of `class` to `app`; the 429 once the minute's
     /// allowance is spent.
     pub async fn spend(&self, app: &App, class: RouteClass) -> Result<(), Error> {
@@ -39,7 +43,7 @@ impl PerIp<'_> {
             .store
             .count_request(app.id, &self.counted(class), window)
             .await?;
-        allowance.admits(count, window, now, class.as_str())
+        allowance.admits(count, window, now, &Self::refused(class))
     }
 
     /// As `spend`, for the app of a route's path, which is read meanwhile
@@ -57,6 +61,6 @@ impl PerIp<'_> {
             app_ref.load(self.store),
             self.store.count_request(app_ref.id, &counted, window)
         );
-        self.allowance(&app?).admits(count?, window, now, class.as_str())
+        self.allowance(&app?).admits(count?, window, now, &Self::refused(class))
     }
 }
