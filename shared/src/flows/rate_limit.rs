@@ -61,6 +61,7 @@ impl PerIp<'_> {
             app_ref.load(self.store),
             self.store.count_request(app_ref.id, &counted, window)
         );
-        self.allowance(&app?).admits(count?, window, now, &Self::refused(class))
+        self.allowance(&app?)
+            .admits(count?, window, now, &Self::refused(class))
     }
 }
