@@ -112,14 +112,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
 /// index, then drops `gsi1`, which copied every attribute (sealed TOTP
 /// secrets included). DynamoDB takes one index change per UpdateTable.
 async fn replace_gsi1(client: &Client, table: &str) -> Result<(), StoreError> {
-    let described = client.describe_table().table_name(table).send().await?;
-    let indexes: Vec<String> = described
-        .table()
-        .map(|table| table.global_secondary_indexes())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|index| index.index_name().map(str::to_owned))
-        .collect();
+    let indexes = index_names(client, table).await?;
     let has = |name: &str| indexes.iter().any(|index| index == name);
     if !has(keys::USERS_INDEX) {
         let index = users_index()?;
@@ -128,42 +121,67 @@ async fn replace_gsi1(client: &Client, table: &str) -> Result<(), StoreError> {
             .set_key_schema(Some(index.key_schema().to_vec()))
             .set_projection(index.projection().cloned())
             .build()?;
-        client
+        let created = client
             .update_table()
             .table_name(table)
             .attribute_definitions(string_attribute(keys::GSI1_PK)?)
             .attribute_definitions(string_attribute(keys::GSI1_SK)?)
             .global_secondary_index_updates(GlobalSecondaryIndexUpdate::builder().create(create).build())
             .send()
-            .await?;
+            .await;
+        // Another process may be making the same change: its result will do.
+        if let Err(err) = created {
+            tracing::info!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "adding the users index");
+        }
         wait_until_active(client, table).await?;
+        if !index_names(client, table)
+            .await?
+            .iter()
+            .any(|index| index == keys::USERS_INDEX)
+        {
+            return Err(StoreError::Failed(format!(
+                "the users index could not be added to {table}"
+            )));
+        }
     }
     if has(keys::REPLACED_GSI1) {
         let delete = DeleteGlobalSecondaryIndexAction::builder()
             .index_name(keys::REPLACED_GSI1)
             .build()?;
-        client
+        let deleted = client
             .update_table()
             .table_name(table)
             .global_secondary_index_updates(GlobalSecondaryIndexUpdate::builder().delete(delete).build())
             .send()
-            .await?;
+            .await;
+        if let Err(err) = deleted {
+            tracing::info!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "dropping gsi1");
+        }
         wait_until_gone(client, table, keys::REPLACED_GSI1).await?;
     }
     Ok(())
 }
 
+/// The global secondary indexes `table` has now.
+async fn index_names(client: &Client, table: &str) -> Result<Vec<String>, StoreError> {
+    let described = client.describe_table().table_name(table).send().await?;
+    Ok(described
+        .table()
+        .map(|table| table.global_secondary_indexes())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|index| index.index_name().map(str::to_owned))
+        .collect())
+}
+
 /// Waits while DynamoDB deletes index `index` of `table`.
 async fn wait_until_gone(client: &Client, table: &str, index: &str) -> Result<(), StoreError> {
     for _ in 0..240 {
-        let described = client.describe_table().table_name(table).send().await?;
-        let remains = described
-            .table()
-            .map(|table| table.global_secondary_indexes())
-            .unwrap_or_default()
+        if !index_names(client, table)
+            .await?
             .iter()
-            .any(|listed| listed.index_name() == Some(index));
-        if !remains {
+            .any(|listed| listed == index)
+        {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(250)).await;

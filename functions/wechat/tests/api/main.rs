@@ -3,5 +3,6 @@
 
 mod calls;
 mod common;
+mod rate_limits;
 mod request_counts;
 mod token_cache;
