@@ -28,13 +28,6 @@ pub struct WechatAccounts {
     pub official: WechatAccount,
 }
 
-/// What init does before the first request (`http::function::run`): the
-/// function's store reads the app keys. Not counted against any request.
-async fn warm_up(services: &Services, fixture: &Fixture) {
-    services.store.warm_up().await.expect("warming up");
-    fixture.requests.take();
-}
-
 pub struct Harness {
     routes: fn() -> Routes,
     function: Function,
@@ -75,7 +68,6 @@ impl Harness {
     /// As `new`, with configuration variables set (e.g. the lockout window).
     pub async fn with_env(routes: fn() -> Routes, proof: UnionIdProof, vars: &[(&str, &str)]) -> Self {
         let (fixture, services) = crate::fixture(proof, vars).await;
-        warm_up(&services, &fixture).await;
         Self {
             routes,
             function: Function::new(services, routes()),
@@ -104,7 +96,7 @@ impl Harness {
             .await
             .expect("WeChat accounts")
             .expect("the app");
-        warm_up(&services, &fixture).await;
+        fixture.requests.take();
         Self {
             routes,
             function: Function::new(services, routes()),

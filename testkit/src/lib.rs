@@ -212,6 +212,12 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
     )
     .expect("test configuration");
     let store = Store::new(client.clone(), table);
+    let services = Services::new(config, function_client);
+    // What init does before the first request (`http::function::run`),
+    // before the test's app exists: the app is then new to the function,
+    // as every app created after an instance started is, and its first v1
+    // request reads the key's guard.
+    services.store.warm_up().await.expect("warming up");
     let card = AppCard {
         name: "开发文档".into(),
         logo: "https://blob.example/API.png".into(),
@@ -242,7 +248,7 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
         requests,
         faults,
     };
-    (fixture, Services::new(config, function_client))
+    (fixture, services)
 }
 
 /// The services of another instance (a cold start): the same configuration
