@@ -16,6 +16,7 @@ export TABLE_NAME="${FUZZ_TABLE_NAME:-oauthapp-fuzz}"
 # listens on the discard port, so every WeChat call fails at once with the
 # documented 502.
 export WECHAT_API_BASE=http://127.0.0.1:9
+export WECHAT_HTTP_LOOPBACK=true
 use_local_stack
 
 BASE="http://127.0.0.1:$WATCH_PORT"

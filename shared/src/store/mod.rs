@@ -37,7 +37,7 @@ pub use points::{ChangePointsError, PointPage};
 pub use qr::{Confirmation, QrError, Scanner};
 pub use two_factor::EnrolmentStart;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
-pub use wechat::SharedCredential;
+pub use wechat::{CredentialId, SharedCredential};
 
 /// A store failure that is not an expected outcome of the operation.
 #[derive(Debug, thiserror::Error)]

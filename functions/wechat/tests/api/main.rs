@@ -1,7 +1,9 @@
 //! The wechat function's integration tests, one binary, against DynamoDB
 //! Local and a fake WeChat through `testkit::Harness`.
 
+mod budget;
 mod calls;
 mod common;
+mod guards;
 mod request_counts;
 mod token_cache;
