@@ -1,11 +1,13 @@
 //! `apps`: create an app, show it, change it.
 
 use clap::{Args, Subcommand};
+use oauthapp_shared::config;
 use oauthapp_shared::domain::{
     App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatSettings, clock,
     validate,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
+use oauthapp_shared::wechat::Wechat;
 use serde_json::{Value, json};
 use time::UtcOffset;
 
@@ -73,6 +75,10 @@ pub struct WechatArgs {
     /// (e.g. updateAppMessageShareData,chooseImage).
     #[arg(long, value_delimiter = ',', value_parser = js_api_name, group = "fields")]
     js_api_list: Option<Vec<String>>,
+    /// Stores a new appid and secret without first fetching a token with
+    /// them (e.g. from a machine outside the account's IP whitelist).
+    #[arg(long)]
+    no_wechat_check: bool,
 }
 
 /// The fields `create` and `set` share, all optional in both.
@@ -121,6 +127,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 wechat_oa_appid,
                 wechat_oa_secret,
                 js_api_list,
+                no_wechat_check,
             } = *wechat;
             // Only a change of a WeChat account needs the current one.
             let changes_account = [
@@ -162,6 +169,16 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 password_policy,
                 qr_mode,
             };
+            if !no_wechat_check {
+                check_with_wechat(
+                    store,
+                    [
+                        ("mini-program", &changes.wechat_mini_program),
+                        ("official account", &changes.wechat_official_account),
+                    ],
+                )
+                .await?;
+            }
             let app = store
                 .update_app(app_id, changes)
                 .await?
@@ -214,6 +231,27 @@ fn account_change(
             "a new WeChat {which} appid needs its secret as well"
         ))),
     }
+}
+
+/// Fetches one token with each new account (`WECHAT_API_BASE`, as the
+/// functions read it), so a secret WeChat refuses is never stored.
+async fn check_with_wechat(
+    store: &Store,
+    accounts: [(&str, &Option<WechatAccount>); 2],
+) -> Result<(), CliError> {
+    let base = config::wechat_api_base(&config::env)?;
+    let wechat = Wechat::new(&base, store.clone());
+    for (which, account) in accounts {
+        let Some(account) = account else { continue };
+        wechat.check_account(account).await.map_err(|err| {
+            CliError::new(format!(
+                "checking the {which}'s appid and AppSecret with WeChat failed, so nothing was changed: {} \
+                 (--no-wechat-check stores them unchecked)",
+                err.message()
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// The app, or an error naming the id.

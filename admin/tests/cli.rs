@@ -7,11 +7,14 @@ use aws_config::BehaviorVersion;
 use oauthapp_shared::domain::{User, clock};
 use oauthapp_shared::store::{NewUser, Store};
 use serde_json::{Value, json};
+use testkit::fake_wechat::FakeWechat;
 
-/// The CLI pointed at one table; the rest of the environment (endpoint,
-/// credentials, region) is inherited, as the test's own store uses it.
+/// The CLI pointed at one table and a fake WeChat; the rest of the
+/// environment (endpoint, credentials, region) is inherited, as the test's
+/// own store uses it.
 struct Cli {
     table: String,
+    wechat: String,
 }
 
 impl Cli {
@@ -19,6 +22,8 @@ impl Cli {
         Command::new(env!("CARGO_BIN_EXE_oauthapp-admin"))
             .args(args)
             .env("TABLE_NAME", &self.table)
+            .env("WECHAT_API_BASE", &self.wechat)
+            .env("WECHAT_HTTP_LOOPBACK", "true")
             .env("DISPLAY_UTC_OFFSET", "+08:00")
             .output()
             .expect("the CLI runs")
@@ -65,8 +70,10 @@ async fn manages_apps_users_and_points() {
         .duration_since(UNIX_EPOCH)
         .expect("the clock is past 1970")
         .subsec_nanos();
+    let fake = FakeWechat::start().await;
     let cli = Cli {
         table: format!("admin-test-{}-{nanos}", std::process::id()),
+        wechat: fake.uri(),
     };
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
@@ -146,6 +153,30 @@ async fn manages_apps_users_and_points() {
         "mini0secret0123456789abcdef01234",
         "oa0secret0123456789abcdef0123456",
     );
+    let (mini, oa) = ("wx0123456789abcdef", "wxfedcba9876543210");
+    fake.add_app(mini, mini_secret);
+    fake.add_app(oa, oa_secret);
+    // A secret WeChat refuses is not stored.
+    let refused = cli.fails(
+        &[
+            "apps",
+            "set",
+            &app,
+            "--wechat-mini-appid",
+            mini,
+            "--wechat-mini-secret",
+            oa_secret,
+        ],
+        1,
+    );
+    assert!(
+        refused.contains("errcode 40001") && refused.contains("nothing was changed"),
+        "{refused}"
+    );
+    assert_eq!(
+        store.app(app_id).await.unwrap().unwrap().wechat.mini_program,
+        None
+    );
     let wechat = cli.ok(&[
         "apps",
         "set",
@@ -169,6 +200,11 @@ async fn manages_apps_users_and_points() {
             "jsApiList": ["chooseImage", "updateAppMessageShareData"],
         })
     );
+    assert_eq!(
+        (fake.token_fetches(mini), fake.token_fetches(oa)),
+        (1, 1),
+        "one token fetch checks each new secret"
+    );
     let stored = store.app(app_id).await.unwrap().unwrap().wechat;
     assert_eq!(stored.mini_program.unwrap().secret.expose(), mini_secret);
     assert_eq!(stored.official_account.unwrap().secret.expose(), oa_secret);
@@ -183,6 +219,23 @@ async fn manages_apps_users_and_points() {
             1
         )
         .contains("needs its secret")
+    );
+    // Unchecked on request: stored without asking WeChat.
+    let unchecked = "unchecked0secret0123456789abcdef";
+    cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--wechat-oa-secret",
+        unchecked,
+        "--no-wechat-check",
+    ]);
+    let stored = store.app(app_id).await.unwrap().unwrap().wechat;
+    assert_eq!(stored.official_account.unwrap().secret.expose(), unchecked);
+    assert_eq!(
+        fake.calls("/cgi-bin/stable_token"),
+        3,
+        "the refused secret and the two accepted ones only"
     );
     assert!(
         cli.fails(&["apps", "show", "999999"], 1)
