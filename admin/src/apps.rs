@@ -3,8 +3,8 @@
 use clap::{Args, Subcommand};
 use oauthapp_shared::config;
 use oauthapp_shared::domain::{
-    App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatSettings, clock,
-    validate,
+    App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatCallers, WechatSettings,
+    clock, validate,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
 use oauthapp_shared::wechat::Wechat;
@@ -75,6 +75,15 @@ pub struct WechatArgs {
     /// (e.g. updateAppMessageShareData,chooseImage).
     #[arg(long, value_delimiter = ',', value_parser = js_api_name, group = "fields")]
     js_api_list: Option<Vec<String>>,
+    /// Who may make the calls that spend the app's finite WeChat quotas
+    /// (codes, links, content checks, UserInfo, SubscribeMSG): backend (new
+    /// apps: signed requests only) or users (signed-in users too).
+    #[arg(long, group = "fields")]
+    wechat_callers: Option<WechatCallers>,
+    /// How many of those calls each user may make per minute (1-1000; 10
+    /// until set), when users may make them.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), group = "fields")]
+    wechat_user_calls_per_minute: Option<u32>,
     /// Stores a new appid and secret without first fetching a token with
     /// them (e.g. from a machine outside the account's IP whitelist).
     #[arg(long)]
@@ -127,6 +136,8 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 wechat_oa_appid,
                 wechat_oa_secret,
                 js_api_list,
+                wechat_callers,
+                wechat_user_calls_per_minute,
                 no_wechat_check,
             } = *wechat;
             // Only a change of a WeChat account needs the current one.
@@ -157,6 +168,8 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                     wechat_oa_secret,
                 )?,
                 js_api_list,
+                wechat_callers,
+                wechat_user_calls_per_minute,
                 name,
                 logo: fields.logo,
                 website: fields.website,
@@ -295,6 +308,8 @@ fn shown_wechat(wechat: &WechatSettings) -> Value {
         "miniProgram": account(&wechat.mini_program),
         "officialAccount": account(&wechat.official_account),
         "jsApiList": wechat.js_api_list,
+        "callers": wechat.callers.as_str(),
+        "userCallsPerMinute": wechat.user_calls_per_minute(),
     })
 }
 

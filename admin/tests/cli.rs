@@ -198,8 +198,32 @@ async fn manages_apps_users_and_points() {
             "miniProgram": {"appId": "wx0123456789abcdef", "secret": "(set)"},
             "officialAccount": {"appId": "wxfedcba9876543210", "secret": "(set)"},
             "jsApiList": ["chooseImage", "updateAppMessageShareData"],
+            "callers": "backend",
+            "userCallsPerMinute": 10,
         })
     );
+    // Who may spend the app's WeChat quotas.
+    let opened = cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--wechat-callers",
+        "users",
+        "--wechat-user-calls-per-minute",
+        "5",
+    ]);
+    assert_eq!(
+        (
+            &opened["wechat"]["callers"],
+            &opened["wechat"]["userCallsPerMinute"]
+        ),
+        (&json!("users"), &json!(5))
+    );
+    assert!(
+        cli.fails(&["apps", "set", &app, "--wechat-callers", "anyone"], 2)
+            .contains("backend or users")
+    );
+    cli.fails(&["apps", "set", &app, "--wechat-user-calls-per-minute", "0"], 2);
     assert_eq!(
         (fake.token_fetches(mini), fake.token_fetches(oa)),
         (1, 1),

@@ -6,7 +6,7 @@ use super::write::{SetGiven, applied};
 use super::{
     App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
 };
-use crate::domain::{PasswordPolicy, QrMode, Secret};
+use crate::domain::{PasswordPolicy, QrMode, Secret, WechatCallers};
 
 /// How many app keys an instance reads when it starts: every key of a studio
 /// with dozens of apps, in one small page (about 5 KB).
@@ -48,6 +48,8 @@ pub struct AppChanges {
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
     pub js_api_list: Option<Vec<String>>,
+    pub wechat_callers: Option<WechatCallers>,
+    pub wechat_user_calls_per_minute: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +194,14 @@ impl Store {
             .field("qrMode", changes.qr_mode.map(|mode| text(mode.as_str())))
             .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
             .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
+            .field(
+                "wechatCallers",
+                changes.wechat_callers.map(|callers| text(callers.as_str())),
+            )
+            .field(
+                "wechatUserCallsPerMinute",
+                changes.wechat_user_calls_per_minute.map(super::number),
+            )
             .field(
                 "jsApiList",
                 changes

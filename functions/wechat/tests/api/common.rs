@@ -1,13 +1,22 @@
 //! The wechat function over `testkit::Harness`, for an app whose WeChat
 //! accounts live on a fake WeChat server of the test's own.
 
-use oauthapp_shared::domain::WechatAccount;
-use oauthapp_shared::store::NewUser;
+use oauthapp_shared::domain::{WechatAccount, WechatCallers};
+use oauthapp_shared::store::{AppChanges, NewUser};
 use serde_json::Value;
 use testkit::Reply;
 use testkit::fake_wechat::FakeWechat;
 
 testkit::function_harness!(wechat::routes);
+
+/// The change letting the app's users make the quota calls, `per_minute` each.
+pub fn users_may_call(per_minute: u32) -> AppChanges {
+    AppChanges {
+        wechat_callers: Some(WechatCallers::Users),
+        wechat_user_calls_per_minute: Some(per_minute),
+        ..AppChanges::default()
+    }
+}
 
 impl Harness {
     /// `/Wechat/{appKey}/` followed by `rest`.
@@ -48,6 +57,7 @@ impl Harness {
             platform: "wxminip".into(),
             union_id: Some(unionid.into()),
             wechat_open_id: Some(openid.into()),
+            wechat_union_id: Some(unionid.into()),
             nick_name: "微信用户".into(),
             ..NewUser::default()
         };

@@ -2,6 +2,7 @@
 //! Local and a fake WeChat through `testkit::Harness`.
 
 mod budget;
+mod callers;
 mod calls;
 mod common;
 mod guards;
