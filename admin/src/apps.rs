@@ -48,6 +48,11 @@ pub enum Command {
         /// new apps) or legacy (the seed's flow).
         #[arg(long, group = "fields")]
         qr_mode: Option<QrMode>,
+        /// Unauthenticated requests per route class, source address and
+        /// minute (0: no limit); apps never given one follow the
+        /// deployment's RATE_LIMIT_PER_IP_PER_MINUTE.
+        #[arg(long, group = "fields")]
+        rate_limit_per_ip: Option<u32>,
         #[command(flatten)]
         wechat: Box<WechatArgs>,
         #[command(flatten)]
@@ -127,6 +132,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             union_id_proof,
             password_policy,
             qr_mode,
+            rate_limit_per_ip,
             wechat,
             fields,
         } => {
@@ -181,6 +187,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 union_id_proof,
                 password_policy,
                 qr_mode,
+                rate_limit_per_ip,
             };
             if !no_wechat_check {
                 check_with_wechat(
@@ -292,6 +299,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "unionIdProof": app.union_id_proof.as_str(),
         "passwordPolicy": app.password_policy.as_str(),
         "qrMode": app.qr_mode.as_str(),
+        "rateLimitPerIp": app.rate_limit_per_ip.map_or_else(|| json!("deployment default"), |n| json!(n)),
         "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
     })

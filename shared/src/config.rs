@@ -11,6 +11,10 @@ use time::format_description::well_known::Iso8601;
 
 use crate::domain::Secret;
 use crate::domain::lockout::LockoutPolicy;
+use crate::domain::rate_limit::Allowance;
+
+/// Unauthenticated requests per route class, source address and minute.
+pub const DEFAULT_RATE_LIMIT_PER_IP: u32 = 60;
 
 /// Fewer secret bytes than this and a key is guessable offline.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -72,6 +76,9 @@ pub struct Config {
     pub two_factor_key: Secret,
     /// WeChat's server API; tests point it at a fake.
     pub wechat_api_base: String,
+    /// Unauthenticated requests per route class, app, source address and
+    /// minute, for apps without an allowance of their own.
+    pub rate_limit_per_ip: Allowance,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +145,9 @@ impl Config {
             })?,
             two_factor_key: secrets.two_factor,
             wechat_api_base,
+            rate_limit_per_ip: Allowance {
+                per_minute: parse_count(&lookup, "RATE_LIMIT_PER_IP_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_IP)?,
+            },
         })
     }
 }
@@ -182,6 +192,21 @@ fn parse_number<T: std::str::FromStr + PartialOrd + Default>(
                 reason: format!("{raw:?} is not a positive whole number"),
             }),
         },
+    }
+}
+
+/// A count where zero means none (e.g. no limit).
+fn parse_count(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("{raw:?} is not a whole number (0 turns the limit off)"),
+        }),
     }
 }
 
@@ -261,6 +286,7 @@ mod tests {
         assert_eq!(config.lockout.threshold, 3);
         assert_eq!(config.lockout.window, Duration::from_secs(900));
         assert_eq!(config.recent_sign_in, Duration::from_secs(300));
+        assert_eq!(config.rate_limit_per_ip.per_minute, 60);
         assert_eq!(config.token.audience, "https://auth.example/");
         assert_eq!(config.display_offset, UtcOffset::from_hms(8, 0, 0).unwrap());
         assert!(!format!("{:?}", config.token).contains("7, 7"));
@@ -291,5 +317,16 @@ mod tests {
     #[test]
     fn rejects_a_zero_threshold() {
         assert!(Config::from_lookup(lookup(&[("LOCKOUT_THRESHOLD", "0")]), secrets()).is_err());
+    }
+
+    #[test]
+    fn a_zero_rate_limit_turns_it_off() {
+        let config =
+            Config::from_lookup(lookup(&[("RATE_LIMIT_PER_IP_PER_MINUTE", "0")]), secrets()).unwrap();
+        assert!(config.rate_limit_per_ip.is_unlimited());
+        let err = Config::from_lookup(lookup(&[("RATE_LIMIT_PER_IP_PER_MINUTE", "-1")]), secrets())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("RATE_LIMIT_PER_IP_PER_MINUTE"), "{err}");
     }
 }

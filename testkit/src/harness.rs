@@ -150,6 +150,20 @@ impl Harness {
         self.function.answer(request).await
     }
 
+    /// As `send`, from a client at `source_ip`; the response whole, for
+    /// its headers.
+    pub async fn respond_from(
+        &self,
+        source_ip: &str,
+        method: &str,
+        target: &str,
+        body: Option<&str>,
+        headers: &[(&str, String)],
+    ) -> Response<Body> {
+        self.answer(crate::request_from(source_ip, method, target, body, headers))
+            .await
+    }
+
     /// As `respond`, the envelope parsed.
     pub async fn send(
         &self,

@@ -245,6 +245,20 @@ pub fn another_instance(services: &Services) -> Services {
 /// A request as Lambda delivers it from an HTTP API (v2) event. `target` is
 /// the path with any query string; `body` is sent verbatim.
 pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str, String)]) -> Request {
+    request_from(LOCAL_SOURCE_IP, method, target, body, headers)
+}
+
+/// The `sourceIp` of `request`'s events.
+pub const LOCAL_SOURCE_IP: &str = "127.0.0.1";
+
+/// As `request`, from a client at `source_ip` as API Gateway saw it.
+pub fn request_from(
+    source_ip: &str,
+    method: &str,
+    target: &str,
+    body: Option<&str>,
+    headers: &[(&str, String)],
+) -> Request {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut header_map = serde_json::Map::new();
     header_map.insert("content-type".into(), json!("application/json"));
@@ -262,7 +276,7 @@ pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str,
             "apiId": "api",
             "domainName": "localhost",
             "domainPrefix": "localhost",
-            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test" },
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "test" },
             "requestId": "test",
             "routeKey": "$default",
             "stage": "$default",
@@ -273,6 +287,16 @@ pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str,
         "isBase64Encoded": false
     });
     lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event")
+}
+
+/// Waits, when the current minute is about to end, for the next one: a
+/// test counting against a per-minute limit then has its requests in one
+/// window.
+pub async fn wait_for_a_fresh_minute() {
+    let left = 60 - clock::now().rem_euclid(60);
+    if left < 15 {
+        tokio::time::sleep(Duration::from_secs(left as u64)).await;
+    }
 }
 
 /// As `request`, with a body of raw bytes (API Gateway's base64 bodies).

@@ -73,6 +73,10 @@ pub struct App {
     /// Apps stored before QR modes existed read as strict.
     #[serde(default)]
     pub qr_mode: QrMode,
+    /// Unauthenticated requests per route class, source address and minute;
+    /// none: the deployment's `RATE_LIMIT_PER_IP_PER_MINUTE`; zero: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_ip: Option<u32>,
     #[serde(flatten)]
     pub wechat: WechatSettings,
     pub created_at: i64,

@@ -4,7 +4,8 @@ use rand::RngExt;
 
 use super::write::{SetGiven, applied};
 use super::{
-    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
+    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, number,
+    put_if, text,
 };
 use crate::domain::{PasswordPolicy, QrMode, Secret, WechatCallers};
 
@@ -45,6 +46,7 @@ pub struct AppChanges {
     pub union_id_proof: Option<UnionIdProof>,
     pub password_policy: Option<PasswordPolicy>,
     pub qr_mode: Option<QrMode>,
+    pub rate_limit_per_ip: Option<u32>,
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
     pub js_api_list: Option<Vec<String>>,
@@ -82,12 +84,13 @@ impl Store {
             union_id_proof: UnionIdProof::default(),
             password_policy: PasswordPolicy::default(),
             qr_mode: QrMode::default(),
+            rate_limit_per_ip: None,
             wechat: WechatSettings::default(),
             created_at: now,
         };
         let key_guard = keys::app_key(&app.key);
         let mut guard_item = key_guard.item();
-        guard_item.insert("appId".to_owned(), super::number(app.id));
+        guard_item.insert("appId".to_owned(), number(app.id));
         let writes = vec![
             put_if(
                 &self.table,
@@ -192,6 +195,7 @@ impl Store {
                 changes.password_policy.map(|policy| text(policy.as_str())),
             )
             .field("qrMode", changes.qr_mode.map(|mode| text(mode.as_str())))
+            .field("rateLimitPerIp", changes.rate_limit_per_ip.map(number))
             .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
             .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
             .field(
@@ -200,7 +204,7 @@ impl Store {
             )
             .field(
                 "wechatUserCallsPerMinute",
-                changes.wechat_user_calls_per_minute.map(super::number),
+                changes.wechat_user_calls_per_minute.map(number),
             )
             .field(
                 "jsApiList",
