@@ -127,3 +127,42 @@ async fn users_make_quota_calls_when_the_app_lets_them() {
         .await;
     assert_eq!(reply.data(), "oUnionOther", "{reply:?}");
 }
+
+#[tokio::test]
+async fn each_user_makes_at_most_the_apps_allowance_of_quota_calls_a_minute() {
+    let h = Harness::with_wechat(UnionIdProof::WechatCode)
+        .await
+        .changed(users_may_call(2))
+        .await;
+    let first = h.wechat_user("oUser0001", "oUnionUser0001").await;
+    let second = h.wechat_user("oUser0002", "oUnionUser0002").await;
+    let (link, body) = (h.wechat("UrlLinkGenerate"), json!({"path": "a"}));
+    testkit::wait_for_a_fresh_minute().await;
+    for _ in 0..2 {
+        assert_eq!(h.user(&first, "POST", &link, Some(&body)).await.status, 200);
+    }
+    let response = h
+        .respond("POST", &link, Some(&body.to_string()), &[testkit::bearer(&first)])
+        .await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    testkit::Reply::from_response(response).assert_error(429, "by this user");
+    // Every quota call counts on the same allowance.
+    h.user(
+        &first,
+        "POST",
+        &h.wechat("WXACodeGet"),
+        Some(&json!({"path": "p"})),
+    )
+    .await
+    .assert_error(429, "by this user");
+    assert_eq!(h.fake().calls(LINK), 2, "refused calls never reach WeChat");
+    assert_eq!(h.fake().calls("/wxa/getwxacode"), 0);
+    // Other users and the backend have allowances of their own.
+    assert_eq!(h.user(&second, "POST", &link, Some(&body)).await.status, 200);
+    assert_eq!(h.backend("POST", &link, Some(&body)).await.status, 200);
+}

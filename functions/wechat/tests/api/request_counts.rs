@@ -6,11 +6,14 @@
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
 
-use crate::common::Harness;
+use crate::common::{Harness, users_may_call};
 
 #[tokio::test]
 async fn each_call_stays_within_its_request_budget() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
+    let h = Harness::with_wechat(UnionIdProof::WechatCode)
+        .await
+        .changed(users_may_call(10))
+        .await;
     let token = h.wechat_user("oCount01", "oCountUnion01").await;
     let mut budget = testkit::RequestBudget::new(&h.requests, "call");
 
@@ -39,7 +42,13 @@ async fn each_call_stays_within_its_request_budget() {
         .user(&token, "POST", &h.wechat("SubscribeSend"), Some(&message))
         .await;
     budget.record("POST SubscribeSend, Bearer", 1, reply.status, 200);
-
+    let reply = h.user(&token, "POST", &link, Some(&body)).await;
+    budget.record(
+        "POST UrlLinkGenerate, Bearer (the user's per-minute counter)",
+        2,
+        reply.status,
+        200,
+    );
 
     let cold = h.another_instance();
     let request = testkit::request(
