@@ -5,7 +5,7 @@
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
 
-use crate::common::{Harness, users_may_call};
+use crate::common::Harness;
 
 const LINK: &str = "/wxa/generate_urllink";
 
@@ -68,12 +68,11 @@ async fn users_cannot_spend_a_backend_only_quota() {
 
 #[tokio::test]
 async fn a_profile_union_id_proves_no_official_account_openid() {
-    let h = Harness::with_wechat(UnionIdProof::None).await;
+    let h = Harness::letting_users_call(UnionIdProof::None, 10).await;
     h.fake()
         .add_follower(&h.official().app_id, "oOaVictim", Some("oUnionVictim"));
     // Under the `none` proof anyone may sign up claiming the victim's unionID.
     let (_, token) = h.union_id_user("wxminip", "oUnionVictim").await;
-    let h = h.changed(users_may_call(10)).await;
     h.user(&token, "GET", &h.wechat("UserInfo?openid=oOaVictim"), None)
         .await
         .assert_error(403, "a WeChat login");
@@ -87,10 +86,7 @@ async fn a_profile_union_id_proves_no_official_account_openid() {
 
 #[tokio::test]
 async fn users_make_quota_calls_when_the_app_lets_them() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode)
-        .await
-        .changed(users_may_call(10))
-        .await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 10).await;
     let token = h.wechat_user("oUser0001", "oUnionUser0001").await;
     let official = &h.official().app_id;
     h.fake()
@@ -130,10 +126,7 @@ async fn users_make_quota_calls_when_the_app_lets_them() {
 
 #[tokio::test]
 async fn each_user_makes_at_most_the_apps_allowance_of_quota_calls_a_minute() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode)
-        .await
-        .changed(users_may_call(2))
-        .await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 2).await;
     let first = h.wechat_user("oUser0001", "oUnionUser0001").await;
     let second = h.wechat_user("oUser0002", "oUnionUser0002").await;
     let (link, body) = (h.wechat("UrlLinkGenerate"), json!({"path": "a"}));

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use testkit::fake_wechat::FAKE_JPEG;
 use testkit::harness::JS_API_LIST;
 
-use crate::common::{Harness, users_may_call};
+use crate::common::Harness;
 
 // docs/wechat.md test vector A (official demo, appid wx4f4bc4dec97d474b) is
 // reproduced in shared's unit tests; through the endpoint, vector B.
@@ -106,10 +106,7 @@ async fn decrypt_checks_the_watermark_and_refuses_bad_input_with_400() {
 
 #[tokio::test]
 async fn calls_need_a_user_of_the_app_or_the_backend_signature() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode)
-        .await
-        .changed(users_may_call(10))
-        .await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 10).await;
     let body = json!({"path": "pages/index/index", "query": "a=1"});
     let target = h.wechat("UrlLinkGenerate");
     h.send_json("POST", &target, Some(&body), &[])
@@ -241,10 +238,7 @@ async fn only_to_their_own(
 
 #[tokio::test]
 async fn subscribe_messages_go_only_to_the_callers_own_openid() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode)
-        .await
-        .changed(users_may_call(10))
-        .await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 10).await;
     let token = h.wechat_user("oUser0001", "oUnionUser0001").await;
     let message = |to: &str| {
         json!({"touser": to, "template_id": "TPL1", "page": "index?foo=bar",

@@ -6,14 +6,11 @@
 use oauthapp_shared::domain::UnionIdProof;
 use serde_json::json;
 
-use crate::common::{Harness, users_may_call};
+use crate::common::Harness;
 
 #[tokio::test]
 async fn each_call_stays_within_its_request_budget() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode)
-        .await
-        .changed(users_may_call(10))
-        .await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 10).await;
     let token = h.wechat_user("oCount01", "oCountUnion01").await;
     let mut budget = testkit::RequestBudget::new(&h.requests, "call");
 
