@@ -223,6 +223,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn values_are_kept_per_appid_and_secret_without_the_secret() {
+        let account = |secret: &str| WechatAccount {
+            app_id: "wx0123456789abcdef".into(),
+            secret: Secret::new(secret),
+        };
+        let id = |account: &WechatAccount| {
+            CredentialName {
+                name: "access-token",
+                account,
+            }
+            .id()
+        };
+        let (right, wrong) = (account("right-secret"), account("wrong-secret"));
+        assert_eq!(id(&right), id(&account("right-secret")));
+        assert_ne!(id(&right), id(&wrong));
+        assert_eq!(id(&right).secret_fingerprint.len(), 24);
+        assert!(!format!("{:?}", id(&right)).contains("right-secret"));
+    }
+
+    #[test]
     fn stops_using_values_early() {
         assert_eq!(usable_for(7200), 6900);
         assert_eq!(usable_for(600), 300);
