@@ -36,6 +36,7 @@ pub const TOKEN_SECRET: SecretSource = SecretSource {
 
 /// The key that encrypts users' TOTP secrets at rest. Unlike the token key
 /// it must never be lost or replaced: every enrolled authenticator depends on it.
+/// Only the functions that check or enrol authenticators are given it.
 pub const TWO_FACTOR_KEY: SecretSource = SecretSource {
     plain: "TWO_FACTOR_KEY",
     arn: "TWO_FACTOR_KEY_ARN",
@@ -47,7 +48,8 @@ pub const SECRETS: [SecretSource; 2] = [TOKEN_SECRET, TWO_FACTOR_KEY];
 #[derive(Clone)]
 pub struct Secrets {
     pub token: Secret,
-    pub two_factor: Secret,
+    /// None for a function that handles no two-factor secret.
+    pub two_factor: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +74,9 @@ pub struct Config {
     pub qr_key_lifetime: Duration,
     /// The offset at which response bodies show times.
     pub display_offset: UtcOffset,
-    /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`).
-    pub two_factor_key: Secret,
+    /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`); none where the
+    /// deployment gives the function no such key.
+    pub two_factor_key: Option<Secret>,
     /// WeChat's server API; tests point it at a fake.
     pub wechat_api_base: String,
     /// Unauthenticated requests per route class, app, source address and
@@ -92,10 +95,13 @@ impl Config {
     /// Reads the environment; fetches each key from Secrets Manager when its
     /// `…_ARN` variable names a secret, both at once.
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let (token, two_factor) = tokio::try_join!(
-            load_secret(sdk, &env, TOKEN_SECRET),
-            load_secret(sdk, &env, TWO_FACTOR_KEY)
-        )?;
+        let two_factor = async {
+            match env(TWO_FACTOR_KEY.arn).or_else(|| env(TWO_FACTOR_KEY.plain)) {
+                Some(_) => load_secret(sdk, &env, TWO_FACTOR_KEY).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (token, two_factor) = tokio::try_join!(load_secret(sdk, &env, TOKEN_SECRET), two_factor)?;
         Self::from_lookup(env, Secrets { token, two_factor })
     }
 
@@ -110,9 +116,12 @@ impl Config {
         secrets: Secrets,
     ) -> Result<Self, ConfigError> {
         for (source, key) in [
-            (TOKEN_SECRET, &secrets.token),
-            (TWO_FACTOR_KEY, &secrets.two_factor),
-        ] {
+            (TOKEN_SECRET, Some(&secrets.token)),
+            (TWO_FACTOR_KEY, secrets.two_factor.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(source, key)| Some((source, key?)))
+        {
             if key.expose().len() < MIN_SECRET_BYTES {
                 return Err(ConfigError::Invalid {
                     name: source.plain,
@@ -252,7 +261,7 @@ mod tests {
     fn secrets() -> Secrets {
         Secrets {
             token: Secret::new("7".repeat(32)),
-            two_factor: Secret::new("9".repeat(32)),
+            two_factor: Some(Secret::new("9".repeat(32))),
         }
     }
 
@@ -265,7 +274,7 @@ mod tests {
         let err = Config::from_lookup(lookup(&[]), short_token).err().unwrap();
         assert!(err.to_string().contains("JWT_SECRET"), "{err}");
         let short_two_factor = Secrets {
-            two_factor: Secret::new("short"),
+            two_factor: Some(Secret::new("short")),
             ..secrets()
         };
         let err = Config::from_lookup(lookup(&[]), short_two_factor).err().unwrap();

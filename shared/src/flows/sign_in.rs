@@ -96,7 +96,7 @@ impl<'a> SignInAttempt<'a> {
                  authenticator app.",
             ));
         };
-        let secret = self.services.totp_secrets.open(user, sealed)?;
+        let secret = self.services.totp_secrets()?.open(user, sealed)?;
         let Some(step) = two_factor::matching_step(secret, code, self.now)? else {
             return Err(Error::unauthenticated(
                 "The two-factor code is wrong or expired; send the code the authenticator app shows now.",

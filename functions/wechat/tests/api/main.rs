@@ -6,5 +6,6 @@ mod callers;
 mod calls;
 mod common;
 mod guards;
+mod rate_limits;
 mod request_counts;
 mod token_cache;
