@@ -16,6 +16,7 @@ export TABLE_NAME="${FUZZ_TABLE_NAME:-oauthapp-fuzz}"
 # listens on the discard port, so every WeChat call fails at once with the
 # documented 502.
 export WECHAT_API_BASE=http://127.0.0.1:9
+export WECHAT_HTTP_LOOPBACK=true
 use_local_stack
 
 BASE="http://127.0.0.1:$WATCH_PORT"
@@ -55,10 +56,13 @@ FUZZ_APP_SECRET="$(field appSecret <<<"$app")"
 # Union ids taken on the client's word, so generated sign-ups get past the
 # proof into registration; WeChat accounts, so WeChat routes get as far as
 # calling WeChat; no per-IP limit, or generated requests would soon all be
-# 429s (the limits have their own tests).
+# 429s (the limits have their own tests). The accounts are stored unchecked,
+# since nothing answers at WECHAT_API_BASE, and users may make the quota
+# calls, often, so Bearer requests reach WeChat too.
 admin apps set "$FUZZ_APP_ID" --union-id-proof none --rate-limit-per-ip 0 \
   --wechat-mini-appid wxfuzzmini --wechat-mini-secret fuzz-mini-secret \
-  --wechat-oa-appid wxfuzzoa --wechat-oa-secret fuzz-oa-secret --js-api-list chooseImage >/dev/null
+  --wechat-oa-appid wxfuzzoa --wechat-oa-secret fuzz-oa-secret --js-api-list chooseImage \
+  --no-wechat-check --wechat-callers users --wechat-user-calls-per-minute 1000 >/dev/null
 
 log "cargo lambda watch on $BASE, $WATCH_CONCURRENCY instances per function (log: $WATCH_LOG)"
 # --ignore-changes: a file written meanwhile must not restart the functions

@@ -1,11 +1,13 @@
 //! `apps`: create an app, show it, change it.
 
 use clap::{Args, Subcommand};
+use oauthapp_shared::config;
 use oauthapp_shared::domain::{
-    App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatSettings, clock,
-    validate,
+    App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatCallers, WechatSettings,
+    clock, validate,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
+use oauthapp_shared::wechat::Wechat;
 use serde_json::{Value, json};
 use time::UtcOffset;
 
@@ -78,6 +80,19 @@ pub struct WechatArgs {
     /// (e.g. updateAppMessageShareData,chooseImage).
     #[arg(long, value_delimiter = ',', value_parser = js_api_name, group = "fields")]
     js_api_list: Option<Vec<String>>,
+    /// Who may make the calls that spend the app's finite WeChat quotas
+    /// (codes, links, content checks, UserInfo, SubscribeMSG): backend (new
+    /// apps: signed requests only) or users (signed-in users too).
+    #[arg(long, group = "fields")]
+    wechat_callers: Option<WechatCallers>,
+    /// How many of those calls each user may make per minute (1-1000; 10
+    /// until set), when users may make them.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), group = "fields")]
+    wechat_user_calls_per_minute: Option<u32>,
+    /// Stores a new appid and secret without first fetching a token with
+    /// them (e.g. from a machine outside the account's IP whitelist).
+    #[arg(long)]
+    no_wechat_check: bool,
 }
 
 /// The fields `create` and `set` share, all optional in both.
@@ -127,6 +142,9 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 wechat_oa_appid,
                 wechat_oa_secret,
                 js_api_list,
+                wechat_callers,
+                wechat_user_calls_per_minute,
+                no_wechat_check,
             } = *wechat;
             // Only a change of a WeChat account needs the current one.
             let changes_account = [
@@ -156,6 +174,8 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                     wechat_oa_secret,
                 )?,
                 js_api_list,
+                wechat_callers,
+                wechat_user_calls_per_minute,
                 name,
                 logo: fields.logo,
                 website: fields.website,
@@ -169,6 +189,16 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 qr_mode,
                 rate_limit_per_ip,
             };
+            if !no_wechat_check {
+                check_with_wechat(
+                    store,
+                    [
+                        ("mini-program", &changes.wechat_mini_program),
+                        ("official account", &changes.wechat_official_account),
+                    ],
+                )
+                .await?;
+            }
             let app = store
                 .update_app(app_id, changes)
                 .await?
@@ -223,6 +253,27 @@ fn account_change(
     }
 }
 
+/// Fetches one token with each new account (`WECHAT_API_BASE`, as the
+/// functions read it), so a secret WeChat refuses is never stored.
+async fn check_with_wechat(
+    store: &Store,
+    accounts: [(&str, &Option<WechatAccount>); 2],
+) -> Result<(), CliError> {
+    let base = config::wechat_api_base(&config::env)?;
+    let wechat = Wechat::new(&base, store.clone());
+    for (which, account) in accounts {
+        let Some(account) = account else { continue };
+        wechat.check_account(account).await.map_err(|err| {
+            CliError::new(format!(
+                "checking the {which}'s appid and AppSecret with WeChat failed, so nothing was changed: {} \
+                 (--no-wechat-check stores them unchecked)",
+                err.message()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 /// The app, or an error naming the id.
 pub async fn find(store: &Store, app_id: u64) -> Result<App, CliError> {
     store.app(app_id).await?.ok_or_else(|| no_app(app_id))
@@ -265,6 +316,8 @@ fn shown_wechat(wechat: &WechatSettings) -> Value {
         "miniProgram": account(&wechat.mini_program),
         "officialAccount": account(&wechat.official_account),
         "jsApiList": wechat.js_api_list,
+        "callers": wechat.callers.as_str(),
+        "userCallsPerMinute": wechat.user_calls_per_minute(),
     })
 }
 

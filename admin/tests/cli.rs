@@ -7,21 +7,29 @@ use aws_config::BehaviorVersion;
 use oauthapp_shared::domain::{User, clock};
 use oauthapp_shared::store::{NewUser, Store};
 use serde_json::{Value, json};
+use testkit::fake_wechat::FakeWechat;
 
-/// The CLI pointed at one table; the rest of the environment (endpoint,
-/// credentials, region) is inherited, as the test's own store uses it.
+/// The CLI pointed at one table and, for tests that set WeChat accounts, a
+/// fake WeChat; the rest of the environment (endpoint, credentials, region)
+/// is inherited, as the test's own store uses it.
 struct Cli {
     table: String,
+    wechat: Option<String>,
 }
 
 impl Cli {
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_oauthapp-admin"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oauthapp-admin"));
+        command
             .args(args)
             .env("TABLE_NAME", &self.table)
-            .env("DISPLAY_UTC_OFFSET", "+08:00")
-            .output()
-            .expect("the CLI runs")
+            .env("DISPLAY_UTC_OFFSET", "+08:00");
+        if let Some(wechat) = &self.wechat {
+            command
+                .env("WECHAT_API_BASE", wechat)
+                .env("WECHAT_HTTP_LOOPBACK", "true");
+        }
+        command.output().expect("the CLI runs")
     }
 
     /// The JSON a command that must succeed prints.
@@ -65,8 +73,10 @@ async fn manages_apps_users_and_points() {
         .duration_since(UNIX_EPOCH)
         .expect("the clock is past 1970")
         .subsec_nanos();
+    let fake = FakeWechat::start().await;
     let cli = Cli {
         table: format!("admin-test-{}-{nanos}", std::process::id()),
+        wechat: Some(fake.uri()),
     };
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
@@ -146,6 +156,30 @@ async fn manages_apps_users_and_points() {
         "mini0secret0123456789abcdef01234",
         "oa0secret0123456789abcdef0123456",
     );
+    let (mini, oa) = ("wx0123456789abcdef", "wxfedcba9876543210");
+    fake.add_app(mini, mini_secret);
+    fake.add_app(oa, oa_secret);
+    // A secret WeChat refuses is not stored.
+    let refused = cli.fails(
+        &[
+            "apps",
+            "set",
+            &app,
+            "--wechat-mini-appid",
+            mini,
+            "--wechat-mini-secret",
+            oa_secret,
+        ],
+        1,
+    );
+    assert!(
+        refused.contains("errcode 40001") && refused.contains("nothing was changed"),
+        "{refused}"
+    );
+    assert_eq!(
+        store.app(app_id).await.unwrap().unwrap().wechat.mini_program,
+        None
+    );
     let wechat = cli.ok(&[
         "apps",
         "set",
@@ -167,7 +201,36 @@ async fn manages_apps_users_and_points() {
             "miniProgram": {"appId": "wx0123456789abcdef", "secret": "(set)"},
             "officialAccount": {"appId": "wxfedcba9876543210", "secret": "(set)"},
             "jsApiList": ["chooseImage", "updateAppMessageShareData"],
+            "callers": "backend",
+            "userCallsPerMinute": 10,
         })
+    );
+    // Who may spend the app's WeChat quotas.
+    let opened = cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--wechat-callers",
+        "users",
+        "--wechat-user-calls-per-minute",
+        "5",
+    ]);
+    assert_eq!(
+        (
+            &opened["wechat"]["callers"],
+            &opened["wechat"]["userCallsPerMinute"]
+        ),
+        (&json!("users"), &json!(5))
+    );
+    assert!(
+        cli.fails(&["apps", "set", &app, "--wechat-callers", "anyone"], 2)
+            .contains("backend or users")
+    );
+    cli.fails(&["apps", "set", &app, "--wechat-user-calls-per-minute", "0"], 2);
+    assert_eq!(
+        (fake.token_fetches(mini), fake.token_fetches(oa)),
+        (1, 1),
+        "one token fetch checks each new secret"
     );
     let stored = store.app(app_id).await.unwrap().unwrap().wechat;
     assert_eq!(stored.mini_program.unwrap().secret.expose(), mini_secret);
@@ -183,6 +246,23 @@ async fn manages_apps_users_and_points() {
             1
         )
         .contains("needs its secret")
+    );
+    // Unchecked on request: stored without asking WeChat.
+    let unchecked = "unchecked0secret0123456789abcdef";
+    cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--wechat-oa-secret",
+        unchecked,
+        "--no-wechat-check",
+    ]);
+    let stored = store.app(app_id).await.unwrap().unwrap().wechat;
+    assert_eq!(stored.official_account.unwrap().secret.expose(), unchecked);
+    assert_eq!(
+        fake.calls("/cgi-bin/stable_token"),
+        3,
+        "the refused secret and the two accepted ones only"
     );
     assert!(
         cli.fails(&["apps", "show", "999999"], 1)
@@ -301,6 +381,7 @@ async fn table_ensure_replaces_the_index_that_copied_every_attribute() {
     };
     let cli = Cli {
         table: format!("admin-index-{}-{}", std::process::id(), clock::now()),
+        wechat: None,
     };
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);

@@ -132,14 +132,7 @@ impl Config {
         let issuer = lookup("JWT_ISSUER").unwrap_or_else(|| "http://127.0.0.1:9000/".to_owned());
         let audience = lookup("JWT_AUDIENCE").unwrap_or_else(|| issuer.clone());
         let offset = lookup("DISPLAY_UTC_OFFSET").unwrap_or_else(|| "+08:00".to_owned());
-        let wechat_api_base =
-            lookup("WECHAT_API_BASE").unwrap_or_else(|| crate::wechat::DEFAULT_API_BASE.to_owned());
-        if !wechat_api_base.starts_with("https://") && !wechat_api_base.starts_with("http://") {
-            return Err(ConfigError::Invalid {
-                name: "WECHAT_API_BASE",
-                reason: format!("{wechat_api_base:?} is not an http(s) URL"),
-            });
-        }
+        let wechat_api_base = wechat_api_base(&lookup)?;
         Ok(Self {
             table_name: Self::table_name(&lookup),
             token: TokenSettings {
@@ -166,6 +159,27 @@ impl Config {
             },
         })
     }
+}
+
+/// `WECHAT_API_BASE` (WeChat's by default), `https` unless
+/// `WECHAT_HTTP_LOOPBACK=true` lets it be `http` to a loopback address, as
+/// the local fakes are. The admin CLI reads it the same way.
+pub fn wechat_api_base(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let base = lookup("WECHAT_API_BASE").unwrap_or_else(|| crate::wechat::DEFAULT_API_BASE.to_owned());
+    let http_loopback = match lookup("WECHAT_HTTP_LOOPBACK").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "WECHAT_HTTP_LOOPBACK",
+                reason: format!("{other:?} is neither true nor false"),
+            });
+        }
+    };
+    crate::wechat::api_base(&base, http_loopback).map_err(|reason| ConfigError::Invalid {
+        name: "WECHAT_API_BASE",
+        reason,
+    })
 }
 
 /// A variable of the process's environment; set but empty counts as unset.
@@ -286,6 +300,27 @@ mod tests {
         assert_eq!(config.display_offset, UtcOffset::from_hms(8, 0, 0).unwrap());
         assert!(!format!("{:?}", config.token).contains("7, 7"));
         assert!(!format!("{:?}", config.two_factor_key).contains("9, 9"));
+    }
+
+    #[test]
+    fn wechat_is_called_over_https_unless_loopback_http_is_allowed() {
+        let base =
+            |vars: &[(&str, &str)]| Config::from_lookup(lookup(vars), secrets()).map(|c| c.wechat_api_base);
+        assert_eq!(base(&[]).unwrap(), "https://api.weixin.qq.com");
+        let fake = ("WECHAT_API_BASE", "http://127.0.0.1:9");
+        assert!(
+            base(&[fake])
+                .unwrap_err()
+                .to_string()
+                .contains("WECHAT_HTTP_LOOPBACK")
+        );
+        assert_eq!(
+            base(&[fake, ("WECHAT_HTTP_LOOPBACK", "true")]).unwrap(),
+            "http://127.0.0.1:9"
+        );
+        assert!(base(&[fake, ("WECHAT_HTTP_LOOPBACK", "yes")]).is_err());
+        let outside = ("WECHAT_API_BASE", "http://api.weixin.qq.com");
+        assert!(base(&[outside, ("WECHAT_HTTP_LOOPBACK", "true")]).is_err());
     }
 
     #[test]

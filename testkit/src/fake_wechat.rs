@@ -202,6 +202,40 @@ impl FakeWechat {
             .insert(oa_appid.to_owned(), ticket.to_owned());
     }
 
+    /// The next call of `path` answers HTTP `status` (a redirect such as
+    /// 302 or 307) to `location`, as a hijacked or misconfigured endpoint
+    /// would; calls queue up.
+    pub fn redirect_next(&self, path: &str, status: u16, location: &str) {
+        self.state()
+            .redirects
+            .entry(path.to_owned())
+            .or_default()
+            .push_back((status, location.to_owned()));
+    }
+
+    /// Every call of `path` from now on is answered `delay` late (zero
+    /// answers at once again), as WeChat does when it is slow.
+    pub fn slow_down(&self, path: &str, delay: Duration) {
+        self.state().delays.insert(path.to_owned(), delay);
+    }
+
+    /// WeChat refuses `appid`'s current stable token (40001) while
+    /// `stable_token` in normal mode keeps handing it out; only
+    /// `force_refresh: true` replaces it.
+    pub fn refuse_current_token(&self, appid: &str) {
+        let mut state = self.state();
+        let token = state.apps[appid]
+            .stable_token
+            .clone()
+            .unwrap_or_else(|| panic!("refuse_current_token: {appid} has no stable token"));
+        state.tokens.get_mut(&token).expect("minted token").refused = true;
+    }
+
+    /// How many `stable_token` calls of `appid` asked for `force_refresh: true`.
+    pub fn forced_refreshes(&self, appid: &str) -> usize {
+        self.state().forced_refreshes.get(appid).copied().unwrap_or(0)
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
     }
@@ -227,6 +261,9 @@ struct State {
     calls: HashMap<String, CallLog>,
     token_fetches: HashMap<String, usize>,
     ticket_fetches: HashMap<String, usize>,
+    forced_refreshes: HashMap<String, usize>,
+    redirects: HashMap<String, VecDeque<(u16, String)>>,
+    delays: HashMap<String, Duration>,
 }
 
 impl Default for State {
@@ -242,6 +279,9 @@ impl Default for State {
             calls: HashMap::new(),
             token_fetches: HashMap::new(),
             ticket_fetches: HashMap::new(),
+            forced_refreshes: HashMap::new(),
+            redirects: HashMap::new(),
+            delays: HashMap::new(),
         }
     }
 }
@@ -270,10 +310,21 @@ struct Token {
     /// When a newer token replaced it: at once for a forced stable refresh,
     /// after the grace for `/cgi-bin/token`.
     revoked_at: Option<Instant>,
+    /// Refused on use although normal-mode `stable_token` still hands it out.
+    refused: bool,
 }
 
 impl Token {
     fn check(&self, now: Instant) -> Result<(), WxError> {
+        if self.refused {
+            Err(40001.into())
+        } else {
+            self.check_current(now)
+        }
+    }
+
+    /// Whether it is still the token to hand out: neither replaced nor expired.
+    fn check_current(&self, now: Instant) -> Result<(), WxError> {
         if self.revoked_at.is_some_and(|revoked_at| revoked_at <= now) {
             Err(40001.into())
         } else if self.expires_at <= now {
@@ -416,9 +467,15 @@ impl Respond for Responder {
         let path = request.url.path();
         let mut state = lock(&self.0);
         state.record(path, &query, &request.body);
-        state
-            .handle(&request.method, path, &query, &request.body)
-            .into_template()
+        let delay = state.delays.get(path).copied().unwrap_or_default();
+        let redirect = state.redirects.get_mut(path).and_then(VecDeque::pop_front);
+        let template = match redirect {
+            Some((status, location)) => ResponseTemplate::new(status).insert_header("Location", location),
+            None => state
+                .handle(&request.method, path, &query, &request.body)
+                .into_template(),
+        };
+        template.set_delay(delay)
     }
 }
 
@@ -594,6 +651,7 @@ impl State {
             appid: appid.to_owned(),
             expires_at: now + self.token_lifetime,
             revoked_at: None,
+            refused: false,
         };
         self.tokens.insert(token.clone(), state);
         token
@@ -628,10 +686,13 @@ impl State {
         let field = |key| body.get(key).and_then(Value::as_str);
         let appid = self.authenticate(field("grant_type"), field("appid"), field("secret"))?;
         let force_refresh = body.get("force_refresh") == Some(&Value::Bool(true));
+        if force_refresh {
+            *self.forced_refreshes.entry(appid.clone()).or_default() += 1;
+        }
         let current = self.apps[&appid]
             .stable_token
             .clone()
-            .filter(|token| !force_refresh && self.tokens[token].check(now).is_ok());
+            .filter(|token| !force_refresh && self.tokens[token].check_current(now).is_ok());
         let token = match current {
             Some(token) => token,
             None => {

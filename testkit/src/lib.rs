@@ -203,6 +203,8 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
     let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     vars.push(("TABLE_NAME".into(), table.clone()));
     vars.push(("JWT_ISSUER".into(), ISSUER.into()));
+    // The fake WeChat is plain http on 127.0.0.1.
+    vars.push(("WECHAT_HTTP_LOOPBACK".into(), "true".into()));
     let config = Config::from_lookup(
         |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
         Secrets {

@@ -55,6 +55,7 @@ pub async fn union_id_sign_up(
     new_user.phone_is_valid = signed && body.phone_is_valid;
     new_user.union_id = Some(proven.union_id);
     new_user.wechat_open_id = proven.wechat_open_id;
+    new_user.wechat_union_id = proven.wechat_union_id;
     new_user.user_name = user_name;
     if let Some(pwd) = pwd {
         new_user.password_hash = Some(password::hash_blocking(pwd).await?);

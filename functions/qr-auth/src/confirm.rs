@@ -159,6 +159,7 @@ pub async fn confirm_register(
         None => {
             new_user.union_id = Some(union_id.clone());
             new_user.wechat_open_id = proven.wechat_open_id.clone();
+            new_user.wechat_union_id = proven.wechat_union_id.clone();
             new_user.user_name = user_name;
             // Only the app's backend may vouch that an address was verified.
             new_user.email_is_valid = signed && body.email_is_valid;

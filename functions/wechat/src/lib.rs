@@ -1,11 +1,13 @@
 //! The `wechat` function: v1 `/Wechat/{appKey}/…`, WeChat's server API
 //! called with the app's own WeChat accounts. Login-code exchange and
 //! decryption need no token; every other call needs a user's Bearer token
-//! or the app backend's signature.
+//! or the app backend's signature, and those that spend a finite quota the
+//! backend's unless the app lets users make them (`quota`).
 
 mod login;
 mod mini_program;
 mod official_account;
+mod quota;
 
 use oauthapp_shared::domain::rate_limit::RouteClass;
 use oauthapp_shared::http::{Anyone, BearerOrSignature, Routes};

@@ -8,6 +8,8 @@ use oauthapp_shared::http::{BearerOrSignature, Ctx, Image, Json};
 use oauthapp_shared::wechat::{self, Answer, Call, Wechat};
 use serde_json::{Map, Value};
 
+use crate::quota;
+
 /// A body passed on to WeChat as given: a JSON object.
 pub type Passed = Json<Map<String, Value>>;
 
@@ -62,6 +64,7 @@ pub async fn subscribe_send(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed)
 
 /// `POST UrlLinkGenerate`: the `url_link`.
 pub async fn url_link_generate(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<String, Error> {
+    quota::spend(&ctx).await?;
     answered(
         &post(
             &ctx.services.wechat,
@@ -76,6 +79,7 @@ pub async fn url_link_generate(ctx: Ctx<'_, BearerOrSignature>, Json(body): Pass
 
 /// `POST GenerateScheme`: the `openlink`.
 pub async fn generate_scheme(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<String, Error> {
+    quota::spend(&ctx).await?;
     answered(
         &post(&ctx.services.wechat, &ctx.caller.app, "/wxa/generatescheme", body).await?,
         "openlink",
@@ -84,6 +88,7 @@ pub async fn generate_scheme(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed
 
 /// `POST MsgSecCheck`: the verdict (`result`) of content check version 2.
 pub async fn msg_sec_check(ctx: Ctx<'_, BearerOrSignature>, Json(mut body): Passed) -> Result<Value, Error> {
+    quota::spend(&ctx).await?;
     match body.get("version") {
         None => {
             body.insert("version".to_owned(), Value::from(2));
@@ -102,6 +107,7 @@ pub async fn msg_sec_check(ctx: Ctx<'_, BearerOrSignature>, Json(mut body): Pass
 
 /// `POST WXACodeGet`: the image itself, not an envelope.
 pub async fn wxa_code_get(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<Image, Error> {
+    quota::spend(&ctx).await?;
     code_image(&ctx.services.wechat, &ctx.caller.app, "/wxa/getwxacode", body).await
 }
 
@@ -110,6 +116,7 @@ pub async fn wxa_code_get_unlimited(
     ctx: Ctx<'_, BearerOrSignature>,
     Json(body): Passed,
 ) -> Result<Image, Error> {
+    quota::spend(&ctx).await?;
     code_image(
         &ctx.services.wechat,
         &ctx.caller.app,

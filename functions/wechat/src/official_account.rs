@@ -1,7 +1,7 @@
 //! Calls with the app's official account: who a follower is, the JS-SDK
 //! configuration of a page, and one-time subscribe messages.
 
-use oauthapp_shared::domain::{App, Error, clock, validate};
+use oauthapp_shared::domain::{App, Error, User, clock, validate};
 use oauthapp_shared::http::caller::Caller;
 use oauthapp_shared::http::{BearerOrSignature, Ctx, Json, Query};
 use oauthapp_shared::wechat::{self, Call, Wechat};
@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::mini_program::{Passed, text_field};
+use crate::quota;
 
 /// The unionid of the official account's follower `open_id`, if WeChat
 /// knows one (only when the account is bound to an Open Platform account).
@@ -27,11 +28,36 @@ async fn follower_union_id(wechat: &Wechat, app: &App, open_id: &str) -> Result<
         .map(|id| id.trim().to_owned()))
 }
 
-/// `GET UserInfo?openid=`: the follower's unionid.
+/// The refusal of an official-account openid that is not the user's.
+fn not_theirs() -> Error {
+    Error::forbidden(
+        "You may only use your own official-account openid: one whose unionid a WeChat login of yours proved \
+         (sign in with a mini-program login code); the app's backend may use any.",
+    )
+}
+
+/// The unionid of `user`'s follower `open_id`, which must be the unionid a
+/// WeChat login code proved theirs: the profile's unionID may be the
+/// client's word. Without a proven unionid WeChat is not asked.
+async fn users_follower(wechat: &Wechat, app: &App, user: &User, open_id: &str) -> Result<String, Error> {
+    let proven = user.wechat_union_id.as_deref().ok_or_else(not_theirs)?;
+    match follower_union_id(wechat, app, open_id).await? {
+        Some(union_id) if union_id == proven => Ok(union_id),
+        _ => Err(not_theirs()),
+    }
+}
+
+/// `GET UserInfo?openid=`: the follower's unionid; a user learns only
+/// their own.
 pub async fn user_info(ctx: Ctx<'_, BearerOrSignature>, query: Query) -> Result<String, Error> {
+    quota::spend(&ctx).await?;
     let open_id = query.required("openid")?;
     validate::open_id("openid", open_id)?;
-    follower_union_id(&ctx.services.wechat, &ctx.caller.app, open_id).await?.ok_or_else(|| {
+    let (wechat, app) = (&ctx.services.wechat, &ctx.caller.app);
+    if let Caller::User(user) = &ctx.caller.caller {
+        return users_follower(wechat, app, user, open_id).await;
+    }
+    follower_union_id(wechat, app, open_id).await?.ok_or_else(|| {
         Error::not_found(
             "WeChat gives no unionid for this openid: the official account is not bound to an Open Platform \
              account.",
@@ -85,18 +111,14 @@ pub async fn js_config(ctx: Ctx<'_, BearerOrSignature>, query: Query) -> Result<
 
 /// `POST SubscribeMSG`: a one-time subscribe message from the official
 /// account; WeChat's answer as a JSON string. A user may only message an
-/// openid WeChat says is theirs (the follower's unionid is the user's).
+/// openid whose unionid a WeChat login of theirs proved.
 pub async fn subscribe_msg(ctx: Ctx<'_, BearerOrSignature>, Json(body): Passed) -> Result<String, Error> {
+    quota::spend(&ctx).await?;
     let (wechat, app) = (&ctx.services.wechat, &ctx.caller.app);
     let to = text_field(&body, "touser")?;
     validate::open_id("touser", to)?;
     if let Caller::User(user) = &ctx.caller.caller {
-        let theirs = follower_union_id(wechat, app, to).await?;
-        if theirs.is_none() || theirs != user.union_id {
-            return Err(Error::forbidden(
-                "You may only send messages to your own openid; the app's backend may send to anyone.",
-            ));
-        }
+        users_follower(wechat, app, user, to).await?;
     }
     let answer = wechat
         .call_json(

@@ -80,11 +80,19 @@ async fn no_secret_or_session_key_is_logged() {
         200
     );
 
+    // WeChat's errmsg, which the client never sees, is the operator's.
+    h.fake().fail_next("/cgi-bin/message/subscribe/send", 40164);
+    let refused = h
+        .user(&token, "POST", &h.wechat("SubscribeSend"), Some(&message))
+        .await;
+    assert!(!refused.error().contains("whitelist"), "{refused:?}");
+
     let logs = captured.text();
     assert!(
         logs.contains("WeChat refused a call"),
         "the capture works:\n{logs}"
     );
+    assert!(logs.contains("not in whitelist"), "errmsg is logged:\n{logs}");
     let tokens = [
         h.fake().current_token(&h.mini().app_id).unwrap(),
         h.fake().current_token(&h.official().app_id).unwrap(),

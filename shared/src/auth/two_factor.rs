@@ -196,6 +196,7 @@ mod tests {
             points: PointTotals::default(),
             binding_sequence: 0,
             wechat_open_id: None,
+            wechat_union_id: None,
             two_factor: TwoFactorState::default(),
         }
     }

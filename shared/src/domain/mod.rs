@@ -18,8 +18,8 @@ pub mod validate;
 pub use error::{Error, ErrorKind};
 pub use inherited::Inherited;
 pub use models::{
-    App, AppCard, Binding, Login, PointEntry, PointKind, PointTotals, QrMode, TwoFactorState, UnionIdOwner,
-    UnionIdProof, User, WechatAccount, WechatSettings,
+    App, AppCard, Binding, DEFAULT_USER_CALLS_PER_MINUTE, Login, PointEntry, PointKind, PointTotals, QrMode,
+    TwoFactorState, UnionIdOwner, UnionIdProof, User, WechatAccount, WechatCallers, WechatSettings,
 };
 pub use password_policy::PasswordPolicy;
 pub use secret::Secret;

@@ -93,7 +93,45 @@ pub struct WechatSettings {
     /// The JS-SDK APIs pages of the official account may use (`wx.config`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub js_api_list: Vec<String>,
+    /// Who may make the calls that spend the app's finite WeChat quotas.
+    #[serde(default, rename = "wechatCallers")]
+    pub callers: WechatCallers,
+    /// How many of those calls each user may make per minute when
+    /// `callers` is `Users`; `DEFAULT_USER_CALLS_PER_MINUTE` until set.
+    #[serde(
+        default,
+        rename = "wechatUserCallsPerMinute",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_calls_per_minute: Option<u32>,
 }
+
+/// Quota calls each user may make per minute, unless the operator says otherwise.
+pub const DEFAULT_USER_CALLS_PER_MINUTE: u32 = 10;
+
+impl WechatSettings {
+    pub fn user_calls_per_minute(&self) -> u32 {
+        self.user_calls_per_minute
+            .unwrap_or(DEFAULT_USER_CALLS_PER_MINUTE)
+    }
+}
+
+/// Who may make the WeChat calls that spend an app's finite quotas (codes,
+/// links, content checks, official-account lookups and messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WechatCallers {
+    /// Only the app's backend, by the request signature.
+    #[default]
+    Backend,
+    /// The backend, and signed-in users within a per-minute limit each.
+    Users,
+}
+
+words!(WechatCallers, "WeChat callers", {
+    Backend => "backend",
+    Users => "users",
+});
 
 /// A WeChat appid and its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +170,11 @@ pub struct User {
     /// last proved it: whom the user may send subscribe messages to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_open_id: Option<String>,
+    /// The unionid that login code proved, when the mini-program is bound to
+    /// an Open Platform account: which official-account followers are the
+    /// user's. Unlike `union_id` it is never the client's word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_union_id: Option<String>,
     #[serde(flatten)]
     pub two_factor: TwoFactorState,
 }

@@ -40,6 +40,8 @@ pub struct ProvenUnionId {
     pub signed: Signed,
     /// The user's mini-program openid, when a login code proved the id.
     pub wechat_open_id: Option<String>,
+    /// WeChat's unionid from that login code, when WeChat gave one.
+    pub wechat_union_id: Option<String>,
 }
 
 /// What proves a union id on a route that takes one: the request's
@@ -81,6 +83,7 @@ async fn prove_union_id(
                 union_id: claimed()?,
                 signed: Signed::Yes,
                 wechat_open_id: None,
+                wechat_union_id: None,
             }),
             Signed::No => Err(Error::unauthenticated(
                 "This app accepts a unionID only from its own backend: sign the request with the app secret \
@@ -92,6 +95,7 @@ async fn prove_union_id(
             signed: signed().await?,
             union_id: claimed()?,
             wechat_open_id: None,
+            wechat_union_id: None,
         }),
         UnionIdProof::WechatCode => {
             let code = claim.code.ok_or_else(|| {
@@ -113,6 +117,7 @@ async fn prove_union_id(
                 union_id,
                 signed,
                 wechat_open_id: Some(session.openid),
+                wechat_union_id: session.unionid,
             })
         }
     }

@@ -208,10 +208,13 @@ pub async fn union_id_sign_in(
 /// is new: it decides whom the user may send subscribe messages to.
 pub async fn remember_open_id(services: &Services, user: &User, proven: &ProvenUnionId) -> Result<(), Error> {
     match &proven.wechat_open_id {
-        Some(open_id) if user.wechat_open_id.as_ref() != Some(open_id) => {
+        Some(open_id)
+            if user.wechat_open_id.as_ref() != Some(open_id)
+                || user.wechat_union_id != proven.wechat_union_id =>
+        {
             services
                 .store
-                .remember_wechat_open_id(user.app_id, user.id, open_id)
+                .remember_wechat_open_id(user.app_id, user.id, open_id, proven.wechat_union_id.as_deref())
                 .await?;
             Ok(())
         }

@@ -7,7 +7,7 @@ use super::{
     App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, number,
     put_if, text,
 };
-use crate::domain::{PasswordPolicy, QrMode, Secret};
+use crate::domain::{PasswordPolicy, QrMode, Secret, WechatCallers};
 
 /// How many app keys an instance reads when it starts: every key of a studio
 /// with dozens of apps, in one small page (about 5 KB).
@@ -50,6 +50,8 @@ pub struct AppChanges {
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
     pub js_api_list: Option<Vec<String>>,
+    pub wechat_callers: Option<WechatCallers>,
+    pub wechat_user_calls_per_minute: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +198,14 @@ impl Store {
             .field("rateLimitPerIp", changes.rate_limit_per_ip.map(number))
             .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
             .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
+            .field(
+                "wechatCallers",
+                changes.wechat_callers.map(|callers| text(callers.as_str())),
+            )
+            .field(
+                "wechatUserCallsPerMinute",
+                changes.wechat_user_calls_per_minute.map(number),
+            )
             .field(
                 "jsApiList",
                 changes

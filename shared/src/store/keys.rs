@@ -156,11 +156,12 @@ pub fn rate_counter(app_id: u64, counted: &str, window_start: i64) -> Key {
     }
 }
 
-/// A WeChat credential (access token, jsapi ticket) of one WeChat appid,
-/// shared by every function instance; `name` says which.
-pub fn wechat_credential(name: &str, wechat_app_id: &str) -> Key {
+/// A WeChat credential (access token, jsapi ticket) of one WeChat appid
+/// and secret (by its fingerprint), shared by every function instance;
+/// `name` says which.
+pub fn wechat_credential(name: &str, wechat_app_id: &str, secret_fingerprint: &str) -> Key {
     Key {
-        pk: format!("WECHAT#{wechat_app_id}"),
+        pk: format!("WECHAT#{wechat_app_id}#{secret_fingerprint}"),
         sk: format!("CREDENTIAL#{name}"),
     }
 }

@@ -38,7 +38,7 @@ pub use points::{ChangePointsError, PointPage};
 pub use qr::{Confirmation, QrError, Scanner};
 pub use two_factor::EnrolmentStart;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
-pub use wechat::SharedCredential;
+pub use wechat::{CredentialId, SharedCredential};
 
 /// The most keys one BatchGetItem may ask for.
 const MAX_BATCH_KEYS: i32 = 100;

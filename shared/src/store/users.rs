@@ -24,6 +24,7 @@ pub struct NewUser {
     pub avatar: String,
     pub data: Option<String>,
     pub wechat_open_id: Option<String>,
+    pub wechat_union_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +83,7 @@ impl Store {
             points: PointTotals::default(),
             binding_sequence,
             wechat_open_id: new.wechat_open_id,
+            wechat_union_id: new.wechat_union_id,
             two_factor: TwoFactorState::default(),
         };
         let user_key = keys::user(app_id, id);
@@ -174,22 +176,27 @@ impl Store {
         self.get(&keys::union_id(app_id, platform, union_id)).await
     }
 
-    /// Records the user's mini-program openid; `Ok(false)` when the user
-    /// is gone.
+    /// Records the user's mini-program openid and the unionid the same
+    /// login code proved (none drops an earlier one); `Ok(false)` when the
+    /// user is gone.
     pub async fn remember_wechat_open_id(
         &self,
         app_id: u64,
         user_id: u64,
         open_id: &str,
+        union_id: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let result = self
+        let request = self
             .update(&keys::user(app_id, user_id))
-            .update_expression("SET wechatOpenId = :openid")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":openid", text(open_id))
-            .send()
-            .await;
-        condition_held(result)
+            .expression_attribute_values(":openid", text(open_id));
+        let request = match union_id {
+            Some(union_id) => request
+                .update_expression("SET wechatOpenId = :openid, wechatUnionId = :unionid")
+                .expression_attribute_values(":unionid", text(union_id)),
+            None => request.update_expression("SET wechatOpenId = :openid REMOVE wechatUnionId"),
+        };
+        condition_held(request.send().await)
     }
 
     /// The owner of (platform, unionID) and their user, when the app is

@@ -1,6 +1,7 @@
 //! WeChat credentials shared by every instance of every function: one item
-//! per (credential, WeChat appid) holding the value, when it stops being
-//! used, and the lease of the one caller allowed to fetch a new value.
+//! per (credential, WeChat appid, fingerprint of its secret) holding the
+//! value, when it stops being used, and the lease of the one caller allowed
+//! to fetch a new value.
 
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use serde::Deserialize;
@@ -8,6 +9,15 @@ use serde::Deserialize;
 use super::write::condition_held;
 use super::{Store, StoreError, keys, number, text};
 use crate::domain::Secret;
+
+/// Which credential item: the credential's name, the WeChat appid and the
+/// fingerprint of the secret it is fetched with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CredentialId {
+    pub name: &'static str,
+    pub wechat_app_id: String,
+    pub secret_fingerprint: String,
+}
 
 /// A credential item as read.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -37,33 +47,30 @@ impl SharedCredential {
 
 impl Store {
     /// An UpdateItem of one credential item.
-    fn update_credential(&self, name: &str, wechat_app_id: &str) -> UpdateItemFluentBuilder {
-        self.update(&keys::wechat_credential(name, wechat_app_id))
+    fn update_credential(&self, id: &CredentialId) -> UpdateItemFluentBuilder {
+        self.update(&keys::wechat_credential(
+            id.name,
+            &id.wechat_app_id,
+            &id.secret_fingerprint,
+        ))
     }
 
-    pub async fn shared_credential(
-        &self,
-        name: &str,
-        wechat_app_id: &str,
-    ) -> Result<SharedCredential, StoreError> {
-        Ok(self
-            .get(&keys::wechat_credential(name, wechat_app_id))
-            .await?
-            .unwrap_or_default())
+    pub async fn shared_credential(&self, id: &CredentialId) -> Result<SharedCredential, StoreError> {
+        let key = keys::wechat_credential(id.name, &id.wechat_app_id, &id.secret_fingerprint);
+        Ok(self.get(&key).await?.unwrap_or_default())
     }
 
     /// Takes the lease to fetch a new value until `until`, if nobody holds
     /// it and no usable value exists; `Ok(false)` otherwise.
     pub async fn lease_shared_credential(
         &self,
-        name: &str,
-        wechat_app_id: &str,
+        id: &CredentialId,
         holder: &str,
         now: i64,
         until: i64,
     ) -> Result<bool, StoreError> {
         let result = self
-            .update_credential(name, wechat_app_id)
+            .update_credential(id)
             .update_expression("SET leaseUntil = :until, leaseHolder = :holder")
             .condition_expression(
                 "(attribute_not_exists(leaseUntil) OR leaseUntil <= :now) \
@@ -77,33 +84,32 @@ impl Store {
         condition_held(result)
     }
 
-    /// Stores a fetched value and ends the lease.
+    /// Stores a fetched value and ends the lease, if `holder` still holds
+    /// it; `Ok(false)` when the lease was taken over meanwhile.
     pub async fn save_shared_credential(
         &self,
-        name: &str,
-        wechat_app_id: &str,
+        id: &CredentialId,
+        holder: &str,
         value: &Secret,
         expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.update_credential(name, wechat_app_id)
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .update_credential(id)
             .update_expression("SET #value = :value, expiresAt = :expires REMOVE leaseUntil, leaseHolder")
+            .condition_expression("leaseHolder = :holder")
             .expression_attribute_names("#value", "value")
             .expression_attribute_values(":value", text(value.expose()))
             .expression_attribute_values(":expires", number(expires_at))
+            .expression_attribute_values(":holder", text(holder))
             .send()
-            .await?;
-        Ok(())
+            .await;
+        condition_held(result)
     }
 
     /// Ends `holder`'s lease without a value, so the next caller may fetch.
-    pub async fn release_shared_credential(
-        &self,
-        name: &str,
-        wechat_app_id: &str,
-        holder: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn release_shared_credential(&self, id: &CredentialId, holder: &str) -> Result<(), StoreError> {
         let result = self
-            .update_credential(name, wechat_app_id)
+            .update_credential(id)
             .update_expression("REMOVE leaseUntil, leaseHolder")
             .condition_expression("leaseHolder = :holder")
             .expression_attribute_values(":holder", text(holder))
@@ -114,14 +120,9 @@ impl Store {
 
     /// Forgets `value` because WeChat refused it; a value stored since by
     /// another caller stays.
-    pub async fn drop_shared_credential(
-        &self,
-        name: &str,
-        wechat_app_id: &str,
-        value: &Secret,
-    ) -> Result<(), StoreError> {
+    pub async fn drop_shared_credential(&self, id: &CredentialId, value: &Secret) -> Result<(), StoreError> {
         let result = self
-            .update_credential(name, wechat_app_id)
+            .update_credential(id)
             .update_expression("REMOVE #value, expiresAt")
             .condition_expression("#value = :value")
             .expression_attribute_names("#value", "value")

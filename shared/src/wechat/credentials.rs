@@ -3,6 +3,9 @@
 //! instance uses the value kept in DynamoDB; a warm instance keeps a copy in
 //! memory. When the value is missing or expired, a conditional-write lease
 //! lets exactly one caller fetch while the others poll for its result.
+//! Values are kept per WeChat appid and fingerprint of its secret, so an
+//! app that names another tenant's appid with a wrong secret never reads
+//! that tenant's token: it has to fetch its own, which WeChat refuses.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -10,18 +13,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::RngExt;
+use sha2::{Digest, Sha256};
 
-use crate::domain::{Error, ErrorKind, Secret, clock};
-use crate::store::Store;
+use super::upstream;
+use crate::domain::{Error, ErrorKind, Secret, WechatAccount, clock};
+use crate::store::{CredentialId, Store};
 
 /// Stop using a value this long before WeChat says it expires: WeChat
 /// rotates stable tokens about five minutes early.
 const EXPIRY_MARGIN: i64 = 300;
-/// How long a fetcher may hold the lease; longer than one WeChat call may
-/// take (see `upstream::TIMEOUT`) plus the write.
-const LEASE_SECONDS: i64 = 8;
-/// How long callers wait for another caller's fetch before giving up.
-const WAIT: Duration = Duration::from_secs(10);
+/// How long a fetcher holds the lease.
+const LEASE_SECONDS: u64 = 8;
+/// How long a fetch may run under the lease: the lease less a second for
+/// saving the value and a second because the lease ends on a whole second.
+const FETCH_BUDGET: Duration = Duration::from_secs(LEASE_SECONDS - 2);
+// A token fetch is one exchange, which must fit the budget.
+const _: () = assert!(upstream::TIMEOUT.as_secs() <= FETCH_BUDGET.as_secs());
+/// How long callers wait for another caller's fetch before giving up: by
+/// then it has saved its value or its lease has ended.
+const WAIT: Duration = Duration::from_secs(LEASE_SECONDS);
 const POLL: Duration = Duration::from_millis(100);
 
 /// A value as WeChat issues it: `{"access_token"|"ticket", "expires_in"}`.
@@ -50,18 +60,37 @@ struct Held {
 
 type Slot = Arc<tokio::sync::Mutex<Option<Held>>>;
 
-/// One credential of one WeChat appid, e.g. ("access-token", "wx…").
+/// One credential of one WeChat account, e.g. ("access-token", "wx…" and
+/// its secret).
 #[derive(Clone, Copy)]
 pub struct CredentialName<'a> {
     pub name: &'static str,
-    pub wechat_app_id: &'a str,
+    pub account: &'a WechatAccount,
+}
+
+impl CredentialName<'_> {
+    /// Where the table keeps it: by appid and a fingerprint of the secret,
+    /// from which the secret cannot be recovered.
+    fn id(&self) -> CredentialId {
+        let digest = Sha256::new()
+            .chain_update(b"oauthapp wechat secret\0")
+            .chain_update(self.account.app_id.as_bytes())
+            .chain_update(b"\0")
+            .chain_update(self.account.secret.expose().as_bytes())
+            .finalize();
+        CredentialId {
+            name: self.name,
+            wechat_app_id: self.account.app_id.clone(),
+            secret_fingerprint: hex::encode(&digest[..12]),
+        }
+    }
 }
 
 pub struct CredentialCache {
     store: Store,
     /// A warm instance's copies; the slot's lock also makes the instance's
     /// concurrent callers wait for one of them.
-    slots: Mutex<HashMap<(String, String), Slot>>,
+    slots: Mutex<HashMap<CredentialId, Slot>>,
 }
 
 impl CredentialCache {
@@ -72,12 +101,9 @@ impl CredentialCache {
         }
     }
 
-    fn slot(&self, id: CredentialName) -> Slot {
+    fn slot(&self, id: &CredentialId) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        slots
-            .entry((id.name.to_owned(), id.wechat_app_id.to_owned()))
-            .or_default()
-            .clone()
+        slots.entry(id.clone()).or_default().clone()
     }
 
     /// The current value, from memory, DynamoDB or, by one caller across
@@ -87,12 +113,13 @@ impl CredentialCache {
         id: CredentialName<'_>,
         fetch: impl FnOnce() -> F,
     ) -> Result<Secret, Error> {
-        let slot = self.slot(id);
+        let id = id.id();
+        let slot = self.slot(&id);
         let mut held = slot.lock().await;
         if let Some(held) = held.as_ref().filter(|held| held.expires_at > clock::now()) {
             return Ok(held.value.clone());
         }
-        let shared = self.shared(id, fetch).await?;
+        let shared = self.shared(&id, fetch).await?;
         let value = shared.value.clone();
         *held = Some(shared);
         Ok(value)
@@ -100,28 +127,26 @@ impl CredentialCache {
 
     /// Forgets `failed`, which WeChat refused; a newer value stays.
     pub async fn forget(&self, id: CredentialName<'_>, failed: &Secret) -> Result<(), Error> {
-        let slot = self.slot(id);
+        let id = id.id();
+        let slot = self.slot(&id);
         let mut held = slot.lock().await;
         if held.as_ref().is_some_and(|held| held.value == *failed) {
             *held = None;
         }
-        self.store
-            .drop_shared_credential(id.name, id.wechat_app_id, failed)
-            .await?;
+        self.store.drop_shared_credential(&id, failed).await?;
         Ok(())
     }
 
     async fn shared<F: Future<Output = Result<Issued, Error>>>(
         &self,
-        id: CredentialName<'_>,
+        id: &CredentialId,
         fetch: impl FnOnce() -> F,
     ) -> Result<Held, Error> {
-        let (name, wechat_app_id) = (id.name, id.wechat_app_id);
         let holder = hex::encode(rand::rng().random::<[u8; 16]>());
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let now = clock::now();
-            let item = self.store.shared_credential(name, wechat_app_id).await?;
+            let item = self.store.shared_credential(id).await?;
             if let Some((value, expires_at)) = item.usable(now) {
                 return Ok(Held {
                     value: value.clone(),
@@ -131,7 +156,7 @@ impl CredentialCache {
             if !item.leased(now)
                 && self
                     .store
-                    .lease_shared_credential(name, wechat_app_id, &holder, now, now + LEASE_SECONDS)
+                    .lease_shared_credential(id, &holder, now, now + LEASE_SECONDS as i64)
                     .await?
             {
                 return self.fetch_and_share(id, &holder, fetch).await;
@@ -147,33 +172,45 @@ impl CredentialCache {
         }
     }
 
-    /// Fetches under the lease and shares the value; a failed fetch gives
+    /// Fetches under the lease, for no longer than it lasts, and shares the
+    /// value while the lease is still this holder's; a failed fetch gives
     /// the lease back so the next caller may try at once.
     async fn fetch_and_share<F: Future<Output = Result<Issued, Error>>>(
         &self,
-        id: CredentialName<'_>,
+        id: &CredentialId,
         holder: &str,
         fetch: impl FnOnce() -> F,
     ) -> Result<Held, Error> {
-        let (name, wechat_app_id) = (id.name, id.wechat_app_id);
-        match fetch().await {
+        let fetched = tokio::time::timeout(FETCH_BUDGET, fetch())
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Unavailable,
+                    "WeChat did not hand out this app's credentials in time; retry in a moment.",
+                ))
+            });
+        match fetched {
             Ok(issued) => {
                 let held = Held {
                     expires_at: clock::now() + usable_for(issued.expires_in),
                     value: issued.value,
                 };
-                self.store
-                    .save_shared_credential(name, wechat_app_id, &held.value, held.expires_at)
+                let saved = self
+                    .store
+                    .save_shared_credential(id, holder, &held.value, held.expires_at)
                     .await?;
+                if !saved {
+                    // Another caller holds the lease now: its value wins.
+                    tracing::warn!(
+                        credential = id.name,
+                        "the lease ended before the credential was saved"
+                    );
+                }
                 Ok(held)
             }
             Err(err) => {
-                if let Err(release) = self
-                    .store
-                    .release_shared_credential(name, wechat_app_id, holder)
-                    .await
-                {
-                    tracing::warn!(error = %release, credential = name, "could not release the lease");
+                if let Err(release) = self.store.release_shared_credential(id, holder).await {
+                    tracing::warn!(error = %release, credential = id.name, "could not release the lease");
                 }
                 Err(err)
             }
@@ -184,6 +221,26 @@ impl CredentialCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_kept_per_appid_and_secret_without_the_secret() {
+        let account = |secret: &str| WechatAccount {
+            app_id: "wx0123456789abcdef".into(),
+            secret: Secret::new(secret),
+        };
+        let id = |account: &WechatAccount| {
+            CredentialName {
+                name: "access-token",
+                account,
+            }
+            .id()
+        };
+        let (right, wrong) = (account("right-secret"), account("wrong-secret"));
+        assert_eq!(id(&right), id(&account("right-secret")));
+        assert_ne!(id(&right), id(&wrong));
+        assert_eq!(id(&right).secret_fingerprint.len(), 24);
+        assert!(!format!("{:?}", id(&right)).contains("right-secret"));
+    }
 
     #[test]
     fn stops_using_values_early() {

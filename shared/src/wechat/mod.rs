@@ -1,26 +1,45 @@
 //! WeChat's server API, called on an app's behalf with the app's own
 //! WeChat accounts (docs/wechat.md describes every call). Access
 //! tokens and jsapi tickets are shared through `credentials`; a call whose
-//! token WeChat rejects forgets that token, fetches another and is sent
-//! once more.
+//! token WeChat rejects forgets that token, gets another and is sent once
+//! more, and if that one is rejected too, once more after a forced refresh.
+//! Each operation answers within `OPERATION_BUDGET`.
 
 mod credentials;
 mod crypto;
 mod upstream;
+
+use std::future::Future;
+use std::time::Duration;
 
 use credentials::{CredentialCache, CredentialName, Issued};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::domain::{App, Error, Secret, WechatAccount};
+use crate::domain::{App, Error, ErrorKind, Secret, WechatAccount};
 use crate::store::Store;
 
 pub use crypto::{DecryptError, decrypt, js_sdk_signature};
-pub use upstream::Answer;
+pub use upstream::{Answer, api_base};
 use upstream::{Failure, Upstream};
 
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// Longest one operation of `Wechat` takes (a login-code exchange, a call
+/// with its token refreshes and retries, a jsapi ticket): it then answers a
+/// 503 whatever WeChat does.
+pub const OPERATION_BUDGET: Duration = Duration::from_secs(9);
+/// Most operations one request makes: `SubscribeMSG` by a user asks who
+/// the follower is, then sends.
+pub const OPERATIONS_PER_REQUEST: u32 = 2;
+/// What a request's DynamoDB reads and writes around them may take.
+pub const STORE_ALLOWANCE: Duration = Duration::from_secs(2);
+/// The longest a request of the wechat function runs, by construction;
+/// the function's timeout must be longer (a test holds template.yaml to it).
+pub const REQUEST_WORST_CASE: Duration = Duration::from_secs(
+    OPERATION_BUDGET.as_secs() * OPERATIONS_PER_REQUEST as u64 + STORE_ALLOWANCE.as_secs(),
+);
 
 const ACCESS_TOKEN: &str = "access-token";
 const JSAPI_TICKET: &str = "jsapi-ticket";
@@ -81,6 +100,7 @@ fn unexpected(what: &str) -> Error {
 }
 
 impl Wechat {
+    /// `api_base` as `api_base()` checked it.
     pub fn new(api_base: &str, store: Store) -> Self {
         Self {
             upstream: Upstream::new(api_base),
@@ -91,6 +111,14 @@ impl Wechat {
     /// `/sns/jscode2session`: the session behind a `wx.login` code, and
     /// WeChat's answer as it came.
     pub async fn code_to_session(
+        &self,
+        mini_program: &WechatAccount,
+        code: &str,
+    ) -> Result<(LoginSession, Value), Error> {
+        within_budget(self.exchange_code(mini_program, code)).await
+    }
+
+    async fn exchange_code(
         &self,
         mini_program: &WechatAccount,
         code: &str,
@@ -112,18 +140,25 @@ impl Wechat {
     }
 
     /// A call that needs the account's access token (in the query, as
-    /// WeChat wants it). A stale token is replaced and the call sent again,
-    /// once.
+    /// WeChat wants it). A refused token is forgotten and the call sent
+    /// again with the token normal mode hands out; if that is refused too
+    /// (WeChat keeps handing out a token it refuses), once more after one
+    /// forced refresh, unless another caller shared a newer token meanwhile.
     pub async fn call(&self, account: &WechatAccount, call: &Call<'_>) -> Result<Answer, Error> {
-        let token = self.access_token(account).await?;
-        match self.send_with(&token, call).await {
-            Err(failure) if failure.is_stale_token() => {
-                self.credentials.forget(token_name(account), &token).await?;
-                let token = self.access_token(account).await?;
-                Ok(self.send_with(&token, call).await?)
+        within_budget(async {
+            let mut token = self.access_token(account, false).await?;
+            for force_refresh in [false, true] {
+                match self.send_with(&token, call).await {
+                    Err(failure) if failure.is_stale_token() => {
+                        self.credentials.forget(token_name(account), &token).await?;
+                        token = self.access_token(account, force_refresh).await?;
+                    }
+                    result => return Ok(result?),
+                }
             }
-            result => Ok(result?),
-        }
+            Ok(self.send_with(&token, call).await?)
+        })
+        .await
     }
 
     async fn send_with(&self, token: &Secret, call: &Call<'_>) -> Result<Answer, Failure> {
@@ -143,36 +178,76 @@ impl Wechat {
     pub async fn jsapi_ticket(&self, official_account: &WechatAccount) -> Result<Secret, Error> {
         let id = CredentialName {
             name: JSAPI_TICKET,
-            wechat_app_id: &official_account.app_id,
+            account: official_account,
         };
+        within_budget(self.credentials.get(id, || async {
+            let call = Call::get("/cgi-bin/ticket/getticket", &[("type", "jsapi")]);
+            let answer = self.call_json(official_account, &call).await?;
+            serde_json::from_value::<Issued>(answer).map_err(|_| unexpected("ticket"))
+        }))
+        .await
+    }
+
+    /// Whether WeChat accepts the account's appid and secret: one token
+    /// fetch in normal mode, which evicts no token anyone holds. The token
+    /// is not shared.
+    pub async fn check_account(&self, account: &WechatAccount) -> Result<(), Error> {
+        within_budget(self.fetch_token(account, false)).await.map(drop)
+    }
+
+    /// The shared token; a fetch asks `stable_token` in normal mode, where
+    /// every caller gets the same token while it is valid, so instances
+    /// never evict each other's, unless `force_refresh`.
+    async fn access_token(&self, account: &WechatAccount, force_refresh: bool) -> Result<Secret, Error> {
         self.credentials
-            .get(id, || async {
-                let call = Call::get("/cgi-bin/ticket/getticket", &[("type", "jsapi")]);
-                let answer = self.call_json(official_account, &call).await?;
-                serde_json::from_value::<Issued>(answer).map_err(|_| unexpected("ticket"))
-            })
+            .get(token_name(account), || self.fetch_token(account, force_refresh))
             .await
     }
 
-    /// `/cgi-bin/stable_token` in normal mode: every caller gets the same
-    /// token while it is valid, so instances never evict each other's.
-    async fn access_token(&self, account: &WechatAccount) -> Result<Secret, Error> {
-        self.credentials
-            .get(token_name(account), || async {
-                let body = json!({
-                    "grant_type": "client_credential",
-                    "appid": account.app_id,
-                    "secret": account.secret.expose(),
-                    "force_refresh": false,
-                });
-                let answer = self
-                    .upstream
-                    .send(Method::POST, "/cgi-bin/stable_token", &[], Some(&body))
-                    .await?;
-                serde_json::from_value::<Issued>(json_of(answer)?).map_err(|_| unexpected("access_token"))
-            })
+    async fn fetch_token(&self, account: &WechatAccount, force_refresh: bool) -> Result<Issued, Error> {
+        let body = json!({
+            "grant_type": "client_credential",
+            "appid": account.app_id,
+            "secret": account.secret.expose(),
+            "force_refresh": force_refresh,
+        });
+        let answer = self
+            .upstream
+            .send(Method::POST, "/cgi-bin/stable_token", &[], Some(&body))
             .await
+            .map_err(refused_credentials)?;
+        serde_json::from_value::<Issued>(json_of(answer)?).map_err(|_| unexpected("access_token"))
     }
+}
+
+/// At `stable_token`, 40001 (wrong AppSecret), 40013 (unknown appid) and
+/// 40125 (invalid AppSecret) mean the app's WeChat account is misconfigured.
+fn refused_credentials(failure: Failure) -> Error {
+    match failure {
+        Failure::Refused {
+            errcode: errcode @ (40001 | 40013 | 40125),
+            ..
+        } => Error::upstream(format!(
+            "WeChat refused the call: errcode {errcode}, it does not accept this app's WeChat appid and \
+             AppSecret; the app's operator sets them with `oauthapp-admin apps set`."
+        )),
+        other => other.into(),
+    }
+}
+
+/// `operation`, or the 503 once it has taken `OPERATION_BUDGET`.
+async fn within_budget<T>(operation: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    tokio::time::timeout(OPERATION_BUDGET, operation)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "WeChat did not answer within {} s; retry in a moment.",
+                    OPERATION_BUDGET.as_secs()
+                ),
+            ))
+        })
 }
 
 /// The app's mini-program, or the 400 saying it has none.
@@ -209,7 +284,7 @@ fn configured<'a>(
 fn token_name(account: &WechatAccount) -> CredentialName<'_> {
     CredentialName {
         name: ACCESS_TOKEN,
-        wechat_app_id: &account.app_id,
+        account,
     }
 }
 

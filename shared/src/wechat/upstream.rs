@@ -44,30 +44,80 @@ impl Failure {
     }
 }
 
-/// errcodes that mean the caller's input was wrong: invalid or used code,
-/// openid, template, page, scene or data, a user who refused messages, an
-/// empty or malformed body, an unpublished mini-program.
-const CALLER_ERRORS: &[i64] = &[
-    40003, 40029, 40037, 40097, 40163, 40165, 40169, 40212, 40226, 41030, 43101, 44002, 47001, 47003, 61010,
-    85079,
+/// The errcodes the service explains, with the error kind each is and the
+/// service's own sentence for it. WeChat's errmsg is logged, never answered:
+/// it can name the calling IP or the app's configuration faults.
+const EXPLAINED: &[(i64, ErrorKind, &str)] = &[
+    (
+        40003,
+        ErrorKind::Invalid,
+        "the openid is not a user of this account",
+    ),
+    (40029, ErrorKind::Invalid, "the login code is invalid or expired"),
+    (40037, ErrorKind::Invalid, "the template_id is invalid"),
+    (40097, ErrorKind::Invalid, "the arguments are invalid"),
+    (40163, ErrorKind::Invalid, "the login code was used already"),
+    (40165, ErrorKind::Invalid, "the mini-program page path is invalid"),
+    (
+        40169,
+        ErrorKind::Invalid,
+        "the scene is too long, or the data is not a JSON string",
+    ),
+    (40212, ErrorKind::Invalid, "the query is invalid"),
+    (40226, ErrorKind::Invalid, "the login code is blocked"),
+    (
+        41030,
+        ErrorKind::Invalid,
+        "the page is not a page of the published mini-program",
+    ),
+    (43101, ErrorKind::Invalid, "the user does not accept this message"),
+    (44002, ErrorKind::Invalid, "the body is empty"),
+    (47001, ErrorKind::Invalid, "the body is malformed"),
+    (47003, ErrorKind::Invalid, "the template data is invalid"),
+    (
+        61010,
+        ErrorKind::Invalid,
+        "the user has not used the mini-program recently",
+    ),
+    (
+        85079,
+        ErrorKind::Invalid,
+        "the mini-program has no released version",
+    ),
+    (
+        45009,
+        ErrorKind::TooManyAttempts,
+        "the app's daily quota of this call is used up",
+    ),
+    (
+        45011,
+        ErrorKind::TooManyAttempts,
+        "the app makes this call too often; retry next minute",
+    ),
+    (
+        85400,
+        ErrorKind::TooManyAttempts,
+        "the app's long-term quota of links is used up",
+    ),
 ];
-/// Quota errcodes: daily, per minute, long-term link quota.
-const QUOTA_ERRORS: &[i64] = &[45009, 45011, 85400];
+
+/// Any other errcode is WeChat's fault or the app's WeChat configuration's.
+const UNEXPLAINED: &str =
+    "WeChat or the app's WeChat configuration failed; the operator finds the details in the log";
 
 impl From<Failure> for Error {
     fn from(failure: Failure) -> Self {
         match failure {
-            Failure::Refused { errcode, errmsg } => {
-                let status = if CALLER_ERRORS.contains(&errcode) {
-                    ErrorKind::Invalid
-                } else if QUOTA_ERRORS.contains(&errcode) {
-                    ErrorKind::TooManyAttempts
-                } else {
-                    ErrorKind::Upstream
-                };
+            Failure::Refused { errcode, .. } => {
+                let (kind, sentence) = EXPLAINED
+                    .iter()
+                    .find(|(code, ..)| *code == errcode)
+                    .map_or((ErrorKind::Upstream, UNEXPLAINED), |(_, kind, sentence)| {
+                        (*kind, *sentence)
+                    });
                 Error::new(
-                    status,
-                    format!("WeChat refused the call: errcode {errcode}, {errmsg}"),
+                    kind,
+                    format!("WeChat refused the call: errcode {errcode}, {sentence}."),
                 )
             }
             Failure::Unreachable(reason) => Error::new(
@@ -78,6 +128,27 @@ impl From<Failure> for Error {
     }
 }
 
+/// WeChat's base URL as configured: `https`, or `http` to a loopback
+/// address when `http_loopback` allows it (the local fakes). A trailing
+/// `/` is dropped.
+pub fn api_base(base: &str, http_loopback: bool) -> Result<String, String> {
+    let url = reqwest::Url::parse(base).map_err(|err| format!("{base:?} is not a URL: {err}"))?;
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if http_loopback && loopback => {}
+        "http" if loopback => {
+            return Err(format!(
+                "{base:?} is plain http: allowed only to loopback and with WECHAT_HTTP_LOOPBACK=true"
+            ));
+        }
+        _ => return Err(format!("{base:?} is not an https URL")),
+    }
+    Ok(base.trim_end_matches('/').to_owned())
+}
+
 /// WeChat's base URL and a client built on first use, so functions that
 /// never call WeChat do not pay for TLS set-up at cold start.
 pub struct Upstream {
@@ -86,9 +157,10 @@ pub struct Upstream {
 }
 
 impl Upstream {
+    /// `base` as `api_base` checked it.
     pub fn new(base: &str) -> Self {
         Self {
-            base: base.trim_end_matches('/').to_owned(),
+            base: base.to_owned(),
             client: tokio::sync::OnceCell::new(),
         }
     }
@@ -99,6 +171,10 @@ impl Upstream {
                 reqwest::Client::builder()
                     .timeout(TIMEOUT)
                     .connect_timeout(CONNECT_TIMEOUT)
+                    // A redirect would send the query (token, secret) and
+                    // body to wherever WeChat's answer points.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .https_only(self.base.starts_with("https://"))
                     .build()
                     .map_err(|err| Failure::Unreachable(format!("no HTTP client: {err}")))
             })
@@ -186,7 +262,7 @@ fn check_errcode(path: &str, json: &Value) -> Result<(), Failure> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    tracing::info!(path, errcode, "WeChat refused a call");
+    tracing::info!(path, errcode, errmsg, "WeChat refused a call");
     Err(Failure::Refused { errcode, errmsg })
 }
 
@@ -244,9 +320,34 @@ mod tests {
         assert_eq!(kind(40001), ErrorKind::Upstream);
         assert_eq!(kind(-1), ErrorKind::Upstream);
         let err = Error::from(Failure::Refused {
-            errcode: 40029,
-            errmsg: "invalid code, rid: 1".into(),
+            errcode: 40164,
+            errmsg: "invalid ip 203.0.113.9, not in whitelist, rid: 1".into(),
         });
-        assert!(err.message().contains("40029") && err.message().contains("invalid code"));
+        assert!(err.message().contains("errcode 40164"), "{err:?}");
+        assert!(!err.message().contains("203.0.113.9"), "{err:?}");
+    }
+
+    #[test]
+    fn the_base_is_https_or_explicitly_loopback_http() {
+        assert_eq!(
+            api_base("https://api.weixin.qq.com/", false).as_deref(),
+            Ok("https://api.weixin.qq.com")
+        );
+        for loopback in ["http://127.0.0.1:9", "http://[::1]:80", "http://localhost:8080"] {
+            assert!(
+                api_base(loopback, false)
+                    .unwrap_err()
+                    .contains("WECHAT_HTTP_LOOPBACK")
+            );
+            assert_eq!(api_base(loopback, true).as_deref(), Ok(loopback));
+        }
+        for refused in [
+            "http://api.weixin.qq.com",
+            "http://10.0.0.1",
+            "ftp://127.0.0.1",
+            "api.weixin.qq.com",
+        ] {
+            assert!(api_base(refused, true).is_err(), "{refused}");
+        }
     }
 }

@@ -23,6 +23,11 @@ async fn sign_up_and_sign_in_with_login_codes() {
     let user = h.store.user(h.app.id, h.user_id(&token)).await.unwrap().unwrap();
     assert_eq!(user.union_id.as_deref(), Some("oUnion0001"));
     assert_eq!(user.wechat_open_id.as_deref(), Some("oOpen0001"));
+    assert_eq!(
+        user.wechat_union_id.as_deref(),
+        Some("oUnion0001"),
+        "proven by WeChat"
+    );
 
     // The code was spent on WeChat: using it again is WeChat's 40163.
     h.send_json("POST", &h.legacy("UnionIDSignIn"), Some(&sign_up), &[])

@@ -70,6 +70,7 @@ async fn a_wechat_code_sign_in_stays_within_its_request_budget() {
         platform: "wxminip".into(),
         union_id: Some("oCountUnion01".into()),
         wechat_open_id: Some("oCount01".into()),
+        wechat_union_id: Some("oCountUnion01".into()),
         ..NewUser::default()
     };
     h.create_user(wechat_user).await;

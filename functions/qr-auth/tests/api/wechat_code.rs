@@ -29,6 +29,7 @@ async fn qr_registration_proves_the_scanner_with_a_code() {
     let user = h.store.user(h.app.id, h.user_id(&token)).await.unwrap().unwrap();
     assert_eq!(user.union_id.as_deref(), Some("oQrUnion01"));
     assert_eq!(user.wechat_open_id.as_deref(), Some("oQr01"));
+    assert_eq!(user.wechat_union_id.as_deref(), Some("oQrUnion01"));
     let web = h.post(&h.legacy("QRCodeSignIn"), &scan, &[]).await;
     assert_eq!(h.user_id(&web.token()), user.id);
 }

@@ -106,7 +106,7 @@ async fn decrypt_checks_the_watermark_and_refuses_bad_input_with_400() {
 
 #[tokio::test]
 async fn calls_need_a_user_of_the_app_or_the_backend_signature() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 10).await;
     let body = json!({"path": "pages/index/index", "query": "a=1"});
     let target = h.wechat("UrlLinkGenerate");
     h.send_json("POST", &target, Some(&body), &[])
@@ -230,7 +230,7 @@ async fn only_to_their_own(
     assert_eq!(&h.fake().last_body(upstream).unwrap(), theirs);
     h.user(token, "POST", target, Some(other))
         .await
-        .assert_error(403, "your own openid");
+        .assert_error(403, "your own");
     let reply = h.backend("POST", target, Some(other)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(&h.fake().last_body(upstream).unwrap(), other);
@@ -238,7 +238,7 @@ async fn only_to_their_own(
 
 #[tokio::test]
 async fn subscribe_messages_go_only_to_the_callers_own_openid() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 10).await;
     let token = h.wechat_user("oUser0001", "oUnionUser0001").await;
     let message = |to: &str| {
         json!({"touser": to, "template_id": "TPL1", "page": "index?foo=bar",

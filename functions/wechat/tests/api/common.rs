@@ -1,8 +1,8 @@
 //! The wechat function over `testkit::Harness`, for an app whose WeChat
 //! accounts live on a fake WeChat server of the test's own.
 
-use oauthapp_shared::domain::WechatAccount;
-use oauthapp_shared::store::NewUser;
+use oauthapp_shared::domain::{UnionIdProof, WechatAccount, WechatCallers};
+use oauthapp_shared::store::{AppChanges, NewUser};
 use serde_json::Value;
 use testkit::Reply;
 use testkit::fake_wechat::FakeWechat;
@@ -10,6 +10,17 @@ use testkit::fake_wechat::FakeWechat;
 testkit::function_harness!(wechat::routes);
 
 impl Harness {
+    /// As `with_wechat`, on an app that lets its users make the quota
+    /// calls, `per_minute` each.
+    pub async fn letting_users_call(proof: UnionIdProof, per_minute: u32) -> Self {
+        let changes = AppChanges {
+            wechat_callers: Some(WechatCallers::Users),
+            wechat_user_calls_per_minute: Some(per_minute),
+            ..AppChanges::default()
+        };
+        Self::with_wechat(proof).await.changed(changes).await
+    }
+
     /// `/Wechat/{appKey}/` followed by `rest`.
     pub fn wechat(&self, rest: &str) -> String {
         self.v1("Wechat", &format!("/{rest}"))
@@ -48,6 +59,7 @@ impl Harness {
             platform: "wxminip".into(),
             union_id: Some(unionid.into()),
             wechat_open_id: Some(openid.into()),
+            wechat_union_id: Some(unionid.into()),
             nick_name: "微信用户".into(),
             ..NewUser::default()
         };

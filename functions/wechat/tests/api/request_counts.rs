@@ -10,7 +10,7 @@ use crate::common::Harness;
 
 #[tokio::test]
 async fn each_call_stays_within_its_request_budget() {
-    let h = Harness::with_wechat(UnionIdProof::WechatCode).await;
+    let h = Harness::letting_users_call(UnionIdProof::WechatCode, 10).await;
     let token = h.wechat_user("oCount01", "oCountUnion01").await;
     let mut budget = testkit::RequestBudget::new(&h.requests, "call");
 
@@ -39,6 +39,13 @@ async fn each_call_stays_within_its_request_budget() {
         .user(&token, "POST", &h.wechat("SubscribeSend"), Some(&message))
         .await;
     budget.record("POST SubscribeSend, Bearer", 1, reply.status, 200);
+    let reply = h.user(&token, "POST", &link, Some(&body)).await;
+    budget.record(
+        "POST UrlLinkGenerate, Bearer (the user's per-minute counter)",
+        2,
+        reply.status,
+        200,
+    );
 
     let cold = h.another_instance();
     let request = testkit::request(

@@ -1,12 +1,14 @@
 //! The shared access-token cache against the fake WeChat: one fetch for
 //! many instances, one refresh at expiry, one refresh and retry when WeChat
-//! rejects a token, and no stuck lease after a failed fetch.
+//! rejects a token, one forced refresh when it keeps rejecting it, no stuck
+//! lease after a failed fetch, and envelopes in time from a slow WeChat.
 
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::domain::{Secret, UnionIdProof, clock};
 use oauthapp_shared::http::function::Function;
+use oauthapp_shared::store::CredentialId;
 use serde_json::json;
 
 use crate::common::Harness;
@@ -83,11 +85,6 @@ async fn a_rejected_token_is_replaced_and_the_call_retried_once() {
     let cold = h.another_instance();
     assert_eq!(link(&h, &cold).await, 200);
     assert_eq!(h.mini_token_fetches(), 3);
-
-    // Rejected twice in a row: one retry only, then the error.
-    h.fake().fail_next(LINK, 40001);
-    h.fake().fail_next(LINK, 40001);
-    assert_eq!(link(&h, &instance).await, 502);
 }
 
 #[tokio::test]
@@ -102,4 +99,97 @@ async fn a_failed_fetch_leaves_no_lease_behind() {
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(h.fake().calls(TOKEN), 2);
     assert_eq!(h.mini_token_fetches(), 1, "the second attempt got the token");
+}
+
+#[tokio::test]
+async fn a_token_refused_in_normal_mode_gets_one_forced_refresh() {
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
+    let mini = &h.mini().app_id;
+    let instance = h.another_instance();
+    assert_eq!(link(&h, &instance).await, 200);
+    // WeChat refuses the token that normal mode keeps handing out.
+    h.fake().refuse_current_token(mini);
+    assert_eq!(link(&h, &instance).await, 200);
+    assert_eq!(h.fake().forced_refreshes(mini), 1);
+    assert_eq!(
+        h.fake().calls(LINK),
+        4,
+        "refused twice, then sent with the new token"
+    );
+    // Another instance finds the new token in the table and forces nothing.
+    let cold = h.another_instance();
+    assert_eq!(link(&h, &cold).await, 200);
+    assert_eq!(h.fake().forced_refreshes(mini), 1);
+
+    // Refused even after a forced refresh: one forced refresh, then the error.
+    for _ in 0..3 {
+        h.fake().fail_next(LINK, 40001);
+    }
+    assert_eq!(link(&h, &instance).await, 502);
+    assert_eq!(h.fake().forced_refreshes(mini), 2);
+    assert_eq!(link(&h, &instance).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_wechat_still_gets_envelopes_inside_the_function_timeout() {
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
+    // Slower than one exchange may take.
+    h.fake().slow_down(TOKEN, Duration::from_secs(7));
+    let (first, second) = (h.another_instance(), h.another_instance());
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(link(&h, &first), link(&h, &second));
+    let elapsed = started.elapsed();
+    let mut statuses = [a, b];
+    statuses.sort_unstable();
+    // The fetcher's exchange times out (502); the caller waiting for it
+    // runs out of its operation budget (503). Both are envelopes.
+    assert_eq!(statuses, [502, 503]);
+    let timeout = super::budget::wechat_function_timeout();
+    assert!(
+        elapsed < timeout,
+        "answered after {elapsed:?}, the function has {timeout:?}"
+    );
+    // WeChat recovers: the next call gets a token once any lease left ends.
+    h.fake().slow_down(TOKEN, Duration::ZERO);
+    assert_eq!(link(&h, &first).await, 200);
+}
+
+#[tokio::test]
+async fn only_the_lease_holder_saves_a_credential() {
+    let h = Harness::with_wechat(UnionIdProof::Signature).await;
+    let id = CredentialId {
+        name: "access-token",
+        wechat_app_id: h.mini().app_id.clone(),
+        secret_fingerprint: "lease-test".into(),
+    };
+    let now = clock::now();
+    assert!(
+        h.store
+            .lease_shared_credential(&id, "first", now, now + 1)
+            .await
+            .unwrap()
+    );
+    // The first holder's lease ran out and a second caller took it.
+    assert!(
+        h.store
+            .lease_shared_credential(&id, "second", now + 1, now + 9)
+            .await
+            .unwrap()
+    );
+    let late = Secret::new("late");
+    assert!(
+        !h.store
+            .save_shared_credential(&id, "first", &late, now + 100)
+            .await
+            .unwrap()
+    );
+    let current = Secret::new("current");
+    assert!(
+        h.store
+            .save_shared_credential(&id, "second", &current, now + 100)
+            .await
+            .unwrap()
+    );
+    let item = h.store.shared_credential(&id).await.unwrap();
+    assert_eq!(item.usable(now).map(|(value, _)| value.expose()), Some("current"));
 }
