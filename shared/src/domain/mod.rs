@@ -13,6 +13,7 @@ pub mod qr;
 mod secret;
 mod setting;
 pub mod validate;
+pub mod web_origin;
 
 pub use error::{Error, ErrorKind};
 pub use inherited::Inherited;

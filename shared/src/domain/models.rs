@@ -73,6 +73,9 @@ pub struct App {
     /// Apps stored before QR modes existed read as strict.
     #[serde(default)]
     pub qr_mode: QrMode,
+    /// The pages whose browsers may read the API's answers (CORS); none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub web_origins: Vec<String>,
     #[serde(flatten)]
     pub wechat: WechatSettings,
     pub created_at: i64,
