@@ -257,3 +257,23 @@ async fn a_changed_list_holds_at_an_instance_that_has_not_read_it() {
     assert_no_cors(refused.headers());
     assert_eq!(refused.status(), 403);
 }
+
+#[tokio::test]
+async fn a_removed_origin_stops_within_ten_seconds_at_an_instance_that_read_it() {
+    let h = listing(&[LISTED]).await;
+    let target = h.legacy("QRCodeScan");
+    assert_eq!(preflight(&h, &target, LISTED, "POST").await.status(), 204);
+    let h = h
+        .changed(AppChanges {
+            web_origins: Some(Vec::new()),
+            ..AppChanges::default()
+        })
+        .await;
+    // What this instance read stands for up to ten seconds...
+    assert_eq!(preflight(&h, &target, LISTED, "POST").await.status(), 204);
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    // ...and no longer.
+    let refused = preflight(&h, &target, LISTED, "POST").await;
+    assert_no_cors(refused.headers());
+    assert_eq!(refused.status(), 403);
+}
