@@ -2,7 +2,8 @@
 # `make lint` and `make test` (what CI runs).
 #   scripts/check.sh lint   rustfmt + clippy, warnings are errors
 #   scripts/check.sh test   lint, then every test of the workspace against
-#                           DynamoDB Local, then schemathesis against the
+#                           DynamoDB Local, then each function's IAM policy
+#                           against what they made it do, then schemathesis against the
 #                           functions (scripts/fuzz.sh, with the lockout
 #                           race and the QR page in headless Chromium), then
 #                           cfn-lint on template.yaml
@@ -42,11 +43,21 @@ cfn_lint() {
   cfn-lint "$ROOT/template.yaml"
 }
 
+# Where the functions' tests record the DynamoDB requests each function
+# makes (testkit/src/dynamodb_usage.rs), for the least-privilege check.
+export DYNAMODB_USAGE_DIR="$LOCAL/dynamodb-usage"
+
 workspace_tests() {
   # Compiled before DynamoDB Local starts: the JVM need not idle through the build.
   cargo test --workspace "${locked[@]}" --no-run || return 1
   ddb_up --in-memory || return 1
+  rm -rf "$DYNAMODB_USAGE_DIR"
   cargo test --workspace "${locked[@]}"
+}
+
+# Each function's IAM policy against what the whole suite recorded it doing.
+least_privilege() {
+  cargo test "${locked[@]}" -p contract --test least_privilege -- --ignored
 }
 
 test_all() {
@@ -57,6 +68,7 @@ test_all() {
   stop_local_stack_on_exit
   lint
   step "cargo test --workspace" workspace_tests
+  step "least privilege (contract/tests/least_privilege.rs)" least_privilege
   # Reuses the DynamoDB Local of the tests, and their build.
   step "schemathesis, lockout race, QR page in Chromium (scripts/fuzz.sh)" bash "$SCRIPTS/fuzz.sh"
   ddb_down

@@ -51,6 +51,11 @@ pub enum Command {
         /// an empty value lists none.
         #[arg(long, value_parser = web_origins, group = "fields")]
         web_origins: Option<WebOrigins>,
+        /// Unauthenticated requests per route class, source address and
+        /// minute (0: no limit); apps never given one follow the
+        /// deployment's RATE_LIMIT_PER_IP_PER_MINUTE.
+        #[arg(long, group = "fields")]
+        rate_limit_per_ip: Option<u32>,
         #[command(flatten)]
         wechat: Box<WechatArgs>,
         #[command(flatten)]
@@ -118,6 +123,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             password_policy,
             qr_mode,
             web_origins,
+            rate_limit_per_ip,
             wechat,
             fields,
         } => {
@@ -168,6 +174,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 password_policy,
                 qr_mode,
                 web_origins: web_origins.map(|WebOrigins(origins)| origins),
+                rate_limit_per_ip,
             };
             let app = store
                 .update_app(app_id, changes)
@@ -249,6 +256,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "passwordPolicy": app.password_policy.as_str(),
         "qrMode": app.qr_mode.as_str(),
         "webOrigins": app.web_origins,
+        "rateLimitPerIp": app.rate_limit_per_ip.map_or_else(|| json!("deployment default"), |n| json!(n)),
         "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
     })

@@ -15,6 +15,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use lambda_http::RequestExt;
+use oauthapp_shared::domain::rate_limit::RouteClass;
 use oauthapp_shared::http::Routes;
 use oauthapp_shared::http::caller::Presents;
 use serde_json::Value as Json;
@@ -27,6 +28,7 @@ struct Function {
     binary: &'static str,
     routes: Vec<Route>,
     presents: BTreeMap<Route, Presents>,
+    per_ip: BTreeMap<Route, Option<RouteClass>>,
 }
 
 impl Function {
@@ -35,7 +37,12 @@ impl Function {
             .iter()
             .map(|route| (Route::new(route.method.as_str(), route.path), route.presents))
             .collect();
+        let per_ip = routes
+            .iter()
+            .map(|route| (Route::new(route.method.as_str(), route.path), route.per_ip))
+            .collect();
         Self {
+            per_ip,
             binary,
             routes: routes
                 .iter()
@@ -386,6 +393,44 @@ fn openapi_security_matches_what_routes_require() {
         }
     }
     assert_none("openapi.yaml's security and the route tables disagree", &problems);
+}
+
+/// Whoever may call a route without a token or signature is counted per
+/// source address: every such route declares the per-IP limit it counts
+/// against, and openapi.yaml documents its 429.
+#[test]
+fn unauthenticated_routes_are_limited_per_ip() {
+    let document = support::yaml("openapi.yaml");
+    let mut problems = Vec::new();
+    for function in functions() {
+        for (route, presents) in &function.presents {
+            let class = function.per_ip[route];
+            let unauthenticated = matches!(presents, Presents::Nothing | Presents::UnionIdProof);
+            if unauthenticated && class.is_none() {
+                problems.push(format!(
+                    "{route} ({}) is unauthenticated and has no per_ip limit",
+                    function.binary
+                ));
+            }
+            let documented = at(
+                &document,
+                &[
+                    "paths",
+                    &route.path,
+                    &route.method.to_lowercase(),
+                    "responses",
+                    "429",
+                ],
+            )
+            .is_some();
+            if class.is_some() && !documented {
+                problems.push(format!(
+                    "openapi.yaml {route}: counts against a per-IP limit but documents no 429"
+                ));
+            }
+        }
+    }
+    assert_none("unauthenticated routes without a per-IP limit", &problems);
 }
 
 /// Each event of events/ is an HTTP API (payload 2.0) request of one route,

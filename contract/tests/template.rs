@@ -16,7 +16,9 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use oauthapp_shared::Config;
-use oauthapp_shared::config::{MIN_SECRET_BYTES, SECRETS, SecretSource, Secrets, TWO_FACTOR_KEY};
+use oauthapp_shared::config::{
+    MIN_SECRET_BYTES, SECRETS, SecretSource, Secrets, TOKEN_SECRET, TWO_FACTOR_KEY,
+};
 use oauthapp_shared::domain::Secret;
 use oauthapp_shared::store::{keys, schema};
 use serde_json::{Value as Json, json};
@@ -238,7 +240,7 @@ fn table_is_protected() {
 fn any_secrets() -> Secrets {
     Secrets {
         token: Secret::new("0".repeat(MIN_SECRET_BYTES)),
-        two_factor: Secret::new("0".repeat(MIN_SECRET_BYTES)),
+        two_factor: Some(Secret::new("0".repeat(MIN_SECRET_BYTES))),
     }
 }
 
@@ -256,8 +258,9 @@ fn functions_get_the_configuration_they_read() {
     )
     .expect("the configuration's defaults are valid");
     let mut needed = asked.into_inner();
-    // `Config::load` reads these besides those of `Config::from_lookup`.
-    needed.extend(SECRETS.iter().map(|source| source.arn.to_owned()));
+    // `Config::load` reads the token key besides what `Config::from_lookup`
+    // reads; the two-factor key only where a function is given it.
+    needed.insert(TOKEN_SECRET.arn.to_owned());
 
     let template = support::template();
     let globals =
@@ -290,8 +293,11 @@ fn functions_get_the_configuration_they_read() {
                     source.plain, source.arn
                 ));
             }
-            match variables.get(source.arn).and_then(|value| ref_target(value)) {
-                Some(secret) if resource_type(&template, secret) == Some("AWS::SecretsManager::Secret") => {
+            match variables.get(source.arn).map(|value| ref_target(value)) {
+                None if source.arn != TOKEN_SECRET.arn => {}
+                Some(Some(secret))
+                    if resource_type(&template, secret) == Some("AWS::SecretsManager::Secret") =>
+                {
                     problems.extend(secret_problems(&template, secret, source));
                     secrets.push(secret);
                 }
@@ -398,7 +404,7 @@ fn policy_problems(id: &str, function: &Yaml, secrets: &[&str], table: &str) -> 
     };
     let table_resources = [
         json!({"Fn::GetAtt": [table, "Arn"]}),
-        json!({"Fn::Sub": format!("${{{table}.Arn}}/index/*")}),
+        json!({"Fn::Sub": format!("${{{table}.Arn}}/index/lsi1")}),
     ];
     let secret_resources: Vec<Json> = secrets.iter().map(|secret| json!({"Ref": secret})).collect();
     let mut problems = Vec::new();

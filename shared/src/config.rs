@@ -11,6 +11,10 @@ use time::format_description::well_known::Iso8601;
 
 use crate::domain::Secret;
 use crate::domain::lockout::LockoutPolicy;
+use crate::domain::rate_limit::Allowance;
+
+/// Unauthenticated requests per route class, source address and minute.
+pub const DEFAULT_RATE_LIMIT_PER_IP: u32 = 60;
 
 /// Fewer secret bytes than this and a key is guessable offline.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -32,6 +36,7 @@ pub const TOKEN_SECRET: SecretSource = SecretSource {
 
 /// The key that encrypts users' TOTP secrets at rest. Unlike the token key
 /// it must never be lost or replaced: every enrolled authenticator depends on it.
+/// Only the functions that check or enrol authenticators are given it.
 pub const TWO_FACTOR_KEY: SecretSource = SecretSource {
     plain: "TWO_FACTOR_KEY",
     arn: "TWO_FACTOR_KEY_ARN",
@@ -43,7 +48,8 @@ pub const SECRETS: [SecretSource; 2] = [TOKEN_SECRET, TWO_FACTOR_KEY];
 #[derive(Clone)]
 pub struct Secrets {
     pub token: Secret,
-    pub two_factor: Secret,
+    /// None for a function that handles no two-factor secret.
+    pub two_factor: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,10 +74,14 @@ pub struct Config {
     pub qr_key_lifetime: Duration,
     /// The offset at which response bodies show times.
     pub display_offset: UtcOffset,
-    /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`).
-    pub two_factor_key: Secret,
+    /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`); none where the
+    /// deployment gives the function no such key.
+    pub two_factor_key: Option<Secret>,
     /// WeChat's server API; tests point it at a fake.
     pub wechat_api_base: String,
+    /// Unauthenticated requests per route class, app, source address and
+    /// minute, for apps without an allowance of their own.
+    pub rate_limit_per_ip: Allowance,
 }
 
 #[derive(Debug, Clone)]
@@ -85,10 +95,13 @@ impl Config {
     /// Reads the environment; fetches each key from Secrets Manager when its
     /// `…_ARN` variable names a secret, both at once.
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let (token, two_factor) = tokio::try_join!(
-            load_secret(sdk, &env, TOKEN_SECRET),
-            load_secret(sdk, &env, TWO_FACTOR_KEY)
-        )?;
+        let two_factor = async {
+            match env(TWO_FACTOR_KEY.arn).or_else(|| env(TWO_FACTOR_KEY.plain)) {
+                Some(_) => load_secret(sdk, &env, TWO_FACTOR_KEY).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (token, two_factor) = tokio::try_join!(load_secret(sdk, &env, TOKEN_SECRET), two_factor)?;
         Self::from_lookup(env, Secrets { token, two_factor })
     }
 
@@ -103,9 +116,12 @@ impl Config {
         secrets: Secrets,
     ) -> Result<Self, ConfigError> {
         for (source, key) in [
-            (TOKEN_SECRET, &secrets.token),
-            (TWO_FACTOR_KEY, &secrets.two_factor),
-        ] {
+            (TOKEN_SECRET, Some(&secrets.token)),
+            (TWO_FACTOR_KEY, secrets.two_factor.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(source, key)| Some((source, key?)))
+        {
             if key.expose().len() < MIN_SECRET_BYTES {
                 return Err(ConfigError::Invalid {
                     name: source.plain,
@@ -145,6 +161,9 @@ impl Config {
             })?,
             two_factor_key: secrets.two_factor,
             wechat_api_base,
+            rate_limit_per_ip: Allowance {
+                per_minute: parse_count(&lookup, "RATE_LIMIT_PER_IP_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_IP)?,
+            },
         })
     }
 }
@@ -168,6 +187,21 @@ fn parse_number<T: std::str::FromStr + PartialOrd + Default>(
                 reason: format!("{raw:?} is not a positive whole number"),
             }),
         },
+    }
+}
+
+/// A count where zero means none (e.g. no limit).
+fn parse_count(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("{raw:?} is not a whole number (0 turns the limit off)"),
+        }),
     }
 }
 
@@ -213,7 +247,7 @@ mod tests {
     fn secrets() -> Secrets {
         Secrets {
             token: Secret::new("7".repeat(32)),
-            two_factor: Secret::new("9".repeat(32)),
+            two_factor: Some(Secret::new("9".repeat(32))),
         }
     }
 
@@ -226,7 +260,7 @@ mod tests {
         let err = Config::from_lookup(lookup(&[]), short_token).err().unwrap();
         assert!(err.to_string().contains("JWT_SECRET"), "{err}");
         let short_two_factor = Secrets {
-            two_factor: Secret::new("short"),
+            two_factor: Some(Secret::new("short")),
             ..secrets()
         };
         let err = Config::from_lookup(lookup(&[]), short_two_factor).err().unwrap();
@@ -247,6 +281,7 @@ mod tests {
         assert_eq!(config.lockout.threshold, 3);
         assert_eq!(config.lockout.window, Duration::from_secs(900));
         assert_eq!(config.recent_sign_in, Duration::from_secs(300));
+        assert_eq!(config.rate_limit_per_ip.per_minute, 60);
         assert_eq!(config.token.audience, "https://auth.example/");
         assert_eq!(config.display_offset, UtcOffset::from_hms(8, 0, 0).unwrap());
         assert!(!format!("{:?}", config.token).contains("7, 7"));
@@ -256,5 +291,16 @@ mod tests {
     #[test]
     fn rejects_a_zero_threshold() {
         assert!(Config::from_lookup(lookup(&[("LOCKOUT_THRESHOLD", "0")]), secrets()).is_err());
+    }
+
+    #[test]
+    fn a_zero_rate_limit_turns_it_off() {
+        let config =
+            Config::from_lookup(lookup(&[("RATE_LIMIT_PER_IP_PER_MINUTE", "0")]), secrets()).unwrap();
+        assert!(config.rate_limit_per_ip.is_unlimited());
+        let err = Config::from_lookup(lookup(&[("RATE_LIMIT_PER_IP_PER_MINUTE", "-1")]), secrets())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("RATE_LIMIT_PER_IP_PER_MINUTE"), "{err}");
     }
 }

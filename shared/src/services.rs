@@ -3,6 +3,7 @@
 use crate::auth::token::Tokens;
 use crate::auth::two_factor::SecretBox;
 use crate::config::Config;
+use crate::domain::Error;
 use crate::store::Store;
 use crate::wechat::Wechat;
 
@@ -10,8 +11,8 @@ pub struct Services {
     pub config: Config,
     pub store: Store,
     pub tokens: Tokens,
-    /// Seals users' TOTP secrets.
-    pub totp_secrets: SecretBox,
+    /// Seals users' TOTP secrets; only functions given the key have it.
+    totp_secrets: Option<SecretBox>,
     /// Calls WeChat's server API on the apps' behalf.
     pub wechat: Wechat,
 }
@@ -30,8 +31,19 @@ impl Services {
             wechat: Wechat::new(&config.wechat_api_base, store.clone()),
             store,
             tokens: Tokens::new(&config.token),
-            totp_secrets: SecretBox::new(config.two_factor_key.expose().as_bytes()),
+            totp_secrets: config
+                .two_factor_key
+                .as_ref()
+                .map(|key| SecretBox::new(key.expose().as_bytes())),
             config,
         }
+    }
+
+    /// What seals and opens users' TOTP secrets; a deployment fault where
+    /// the function was given no two-factor key.
+    pub fn totp_secrets(&self) -> Result<&SecretBox, Error> {
+        self.totp_secrets.as_ref().ok_or_else(|| {
+            Error::internal("this function has no TWO_FACTOR_KEY but handled a two-factor secret")
+        })
     }
 }

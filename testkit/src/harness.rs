@@ -28,6 +28,13 @@ pub struct WechatAccounts {
     pub official: WechatAccount,
 }
 
+/// What init does before the first request (`http::function::run`): the
+/// function's store reads the app keys. Not counted against any request.
+async fn warm_up(services: &Services, fixture: &Fixture) {
+    services.store.warm_up().await.expect("warming up");
+    fixture.requests.take();
+}
+
 pub struct Harness {
     routes: fn() -> Routes,
     function: Function,
@@ -68,6 +75,7 @@ impl Harness {
     /// As `new`, with configuration variables set (e.g. the lockout window).
     pub async fn with_env(routes: fn() -> Routes, proof: UnionIdProof, vars: &[(&str, &str)]) -> Self {
         let (fixture, services) = crate::fixture(proof, vars).await;
+        warm_up(&services, &fixture).await;
         Self {
             routes,
             function: Function::new(services, routes()),
@@ -96,7 +104,7 @@ impl Harness {
             .await
             .expect("WeChat accounts")
             .expect("the app");
-        fixture.requests.take();
+        warm_up(&services, &fixture).await;
         Self {
             routes,
             function: Function::new(services, routes()),
@@ -148,6 +156,20 @@ impl Harness {
     /// `testkit::binary_request`).
     pub async fn answer(&self, request: Request) -> Response<Body> {
         self.function.answer(request).await
+    }
+
+    /// As `send`, from a client at `source_ip`; the response whole, for
+    /// its headers.
+    pub async fn respond_from(
+        &self,
+        source_ip: &str,
+        method: &str,
+        target: &str,
+        body: Option<&str>,
+        headers: &[(&str, String)],
+    ) -> Response<Body> {
+        self.answer(crate::request_from(source_ip, method, target, body, headers))
+            .await
     }
 
     /// As `respond`, the envelope parsed.
@@ -272,7 +294,12 @@ impl Harness {
         let store = &self.store;
         let user = store.user(self.app.id, user_id).await.unwrap().expect("the user");
         let secret = two_factor::new_secret();
-        let sealed = self.services().totp_secrets.seal(&user, &secret).unwrap();
+        let sealed = self
+            .services()
+            .totp_secrets()
+            .unwrap()
+            .seal(&user, &secret)
+            .unwrap();
         let started = store
             .start_two_factor_enrolment(self.app.id, user_id, &sealed)
             .await

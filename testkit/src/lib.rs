@@ -3,6 +3,7 @@
 //! from real API Gateway HTTP API (v2) events, and envelope replies.
 
 pub mod dynamodb_faults;
+pub mod dynamodb_usage;
 pub mod fake_wechat;
 pub mod harness;
 pub mod logs;
@@ -17,6 +18,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use dynamodb_faults::DynamoFaults;
+use dynamodb_usage::UsageRecorder;
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::Config;
 use oauthapp_shared::Services;
@@ -153,7 +155,13 @@ pub fn table_name() -> String {
     std::env::var("TABLE_NAME").unwrap_or_else(|_| "oauthapp-test".to_owned())
 }
 
-async fn dynamodb(counter: &RequestCounter, faults: &DynamoFaults) -> aws_sdk_dynamodb::Client {
+/// A DynamoDB Local client whose requests `counter` counts and `faults`
+/// may fail; with `usage`, the function's own, whose requests it records.
+async fn dynamodb(
+    counter: &RequestCounter,
+    faults: &DynamoFaults,
+    usage: Option<UsageRecorder>,
+) -> aws_sdk_dynamodb::Client {
     assert!(
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "set AWS_ENDPOINT_URL_DYNAMODB to a DynamoDB Local (make test starts one)"
@@ -162,12 +170,14 @@ async fn dynamodb(counter: &RequestCounter, faults: &DynamoFaults) -> aws_sdk_dy
     // The SDK's standard retries, with a short first backoff so that tests
     // of injected failures do not sleep for seconds.
     let retries = RetryConfig::standard().with_initial_backoff(Duration::from_millis(10));
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+    let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .retry_config(retries)
         .interceptor(faults.clone())
-        .interceptor(counter.clone())
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+        .interceptor(counter.clone());
+    if let Some(usage) = usage {
+        config = config.interceptor(usage);
+    }
+    aws_sdk_dynamodb::Client::from_conf(config.build())
 }
 
 /// What a test needs besides the function under test: its app, the store,
@@ -186,7 +196,8 @@ pub struct Fixture {
 pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Services) {
     let requests = RequestCounter::default();
     let faults = DynamoFaults::default();
-    let client = dynamodb(&requests, &faults).await;
+    let client = dynamodb(&requests, &faults, None).await;
+    let function_client = dynamodb(&requests, &faults, Some(UsageRecorder::of_package_under_test())).await;
     let table = table_name();
     schema::ensure_table(&client, &table).await.expect("test table");
     let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -196,7 +207,7 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
         |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
         Secrets {
             token: Secret::new(String::from_utf8_lossy(TEST_SECRET)),
-            two_factor: Secret::new(String::from_utf8_lossy(TEST_TWO_FACTOR_KEY)),
+            two_factor: Some(Secret::new(String::from_utf8_lossy(TEST_TWO_FACTOR_KEY))),
         },
     )
     .expect("test configuration");
@@ -231,7 +242,7 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
         requests,
         faults,
     };
-    (fixture, Services::new(config, client))
+    (fixture, Services::new(config, function_client))
 }
 
 /// The services of another instance (a cold start): the same configuration
@@ -243,6 +254,20 @@ pub fn another_instance(services: &Services) -> Services {
 /// A request as Lambda delivers it from an HTTP API (v2) event. `target` is
 /// the path with any query string; `body` is sent verbatim.
 pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str, String)]) -> Request {
+    request_from(LOCAL_SOURCE_IP, method, target, body, headers)
+}
+
+/// The `sourceIp` of `request`'s events.
+pub const LOCAL_SOURCE_IP: &str = "127.0.0.1";
+
+/// As `request`, from a client at `source_ip` as API Gateway saw it.
+pub fn request_from(
+    source_ip: &str,
+    method: &str,
+    target: &str,
+    body: Option<&str>,
+    headers: &[(&str, String)],
+) -> Request {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut header_map = serde_json::Map::new();
     header_map.insert("content-type".into(), json!("application/json"));
@@ -260,7 +285,7 @@ pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str,
             "apiId": "api",
             "domainName": "localhost",
             "domainPrefix": "localhost",
-            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test" },
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "test" },
             "requestId": "test",
             "routeKey": "$default",
             "stage": "$default",
@@ -271,6 +296,16 @@ pub fn request(method: &str, target: &str, body: Option<&str>, headers: &[(&str,
         "isBase64Encoded": false
     });
     lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event")
+}
+
+/// Waits, when the current minute is about to end, for the next one: a
+/// test counting against a per-minute limit then has its requests in one
+/// window.
+pub async fn wait_for_a_fresh_minute() {
+    let left = 60 - clock::now().rem_euclid(60);
+    if left < 15 {
+        tokio::time::sleep(Duration::from_secs(left as u64)).await;
+    }
 }
 
 /// As `request`, with a body of raw bytes (API Gateway's base64 bodies).

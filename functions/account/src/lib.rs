@@ -8,16 +8,17 @@ mod profile;
 mod two_factor_auth;
 mod union_id;
 
+use oauthapp_shared::domain::rate_limit::RouteClass;
 use oauthapp_shared::http::{Anyone, Bearer, Routes, UnionIdProof};
 
 /// The routes this function serves, exactly as API Gateway routes them.
 #[rustfmt::skip]
 pub fn routes() -> Routes {
     Routes::new()
-        .post("/api/AppUsers/{appId}/SignUp", Anyone, password_account::sign_up)
-        .post("/api/AppUsers/{appId}/SignIn", Anyone, password_account::sign_in)
-        .post("/api/AppUsers/{appId}/UnionIDSignUp", UnionIdProof, union_id::union_id_sign_up)
-        .post("/api/AppUsers/{appId}/UnionIDSignIn", UnionIdProof, union_id::union_id_sign_in)
+        .post("/api/AppUsers/{appId}/SignUp", Anyone, password_account::sign_up).per_ip(RouteClass::SignUp)
+        .post("/api/AppUsers/{appId}/SignIn", Anyone, password_account::sign_in).per_ip(RouteClass::SignIn)
+        .post("/api/AppUsers/{appId}/UnionIDSignUp", UnionIdProof, union_id::union_id_sign_up).per_ip(RouteClass::SignUp)
+        .post("/api/AppUsers/{appId}/UnionIDSignIn", UnionIdProof, union_id::union_id_sign_in).per_ip(RouteClass::SignIn)
         .get("/api/AppUsers/{appId}/Profile", Bearer, profile::get)
         .put("/api/AppUsers/{appId}/Profile", Bearer, profile::put)
         .get("/api/AppUsers/{appId}/PointLog", Bearer, point_log::point_log)

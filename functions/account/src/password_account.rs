@@ -52,13 +52,14 @@ pub async fn sign_in(ctx: Ctx<'_, Anyone>, Json(body): Json<SignInRequest>) -> R
     let code = two_factor_code(body.two_factor_code)?;
     let store = &services.store;
     let bad_credentials = || Error::unauthenticated(BAD_CREDENTIALS);
-    // The attempt is reserved (and the credential read) while the app is read.
+    // The attempt is reserved (and the credential read) while the app is
+    // read, unless the rate limit read it already.
     let credential = Credential::UserName(&body.user_name);
     let (app, reserved) = tokio::join!(
-        store.app(app_id),
+        ctx.app.load(store),
         SignInAttempt::reserve::<Login>(services, app_id, credential, bad_credentials)
     );
-    let app = ctx.app.known(app?)?;
+    let app = app?;
     let (attempt, login) = reserved?;
     // While the hash is checked the user is read, or for a name nobody
     // registered the decoy hash checked and the attempts' expiry written:

@@ -101,7 +101,7 @@ pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<Enrolment, Error> {
         return Err(already_on());
     }
     let secret = two_factor::new_secret();
-    let sealed = services.totp_secrets.seal(&user, &secret)?;
+    let sealed = services.totp_secrets()?.seal(&user, &secret)?;
     match services
         .store
         .start_two_factor_enrolment(app.id, user.id, &sealed)
@@ -125,7 +125,7 @@ pub async fn post(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Result
     let pending = user.two_factor.totp_pending.as_deref().ok_or_else(|| {
         Error::conflict("No enrolment is pending; GET TwoFactorAuth first to receive a secret.")
     })?;
-    let secret = services.totp_secrets.open(&user, pending)?;
+    let secret = services.totp_secrets()?.open(&user, pending)?;
     let step = two_factor::matching_step(secret, code, clock::now())?.ok_or_else(|| {
         Error::invalid(
             "The code does not match the secret handed out; check the authenticator app's entry and clock, \
@@ -156,7 +156,7 @@ pub async fn delete(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Resu
         .totp_secret
         .as_deref()
         .ok_or_else(|| Error::conflict("Two-factor sign-in is off already."))?;
-    let secret = services.totp_secrets.open(&user, sealed)?;
+    let secret = services.totp_secrets()?.open(&user, sealed)?;
     let refused = |what: &str| Error::forbidden(format!("{what}; two-factor sign-in stays on."));
     let step = two_factor::matching_step(secret, code, clock::now())?
         .ok_or_else(|| refused("The code is wrong or expired"))?;

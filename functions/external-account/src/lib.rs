@@ -6,6 +6,7 @@ mod bindings;
 
 use oauthapp_shared::auth::token::TokenModel;
 use oauthapp_shared::domain::Error;
+use oauthapp_shared::domain::rate_limit::RouteClass;
 use oauthapp_shared::flows::sign_in::{self, UnionIdSignInRequest};
 use oauthapp_shared::http::{Bearer, BearerAndUnionIdProof, Ctx, Json, Routes, UnionIdProof};
 
@@ -18,7 +19,7 @@ pub fn routes() -> Routes {
         .get("/ExternalAccount/{appKey}", Bearer, bindings::get)
         .put("/ExternalAccount/{appKey}/{id}", Bearer, bindings::put)
         .delete("/ExternalAccount/{appKey}/{id}", Bearer, bindings::delete)
-        .post("/ExternalAccount/{appKey}/SignIn", UnionIdProof, sign_in)
+        .post("/ExternalAccount/{appKey}/SignIn", UnionIdProof, sign_in).per_ip(RouteClass::SignIn)
 }
 
 /// `POST /ExternalAccount/{appKey}/SignIn`: no token; the unionID is proven

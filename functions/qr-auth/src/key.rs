@@ -121,8 +121,10 @@ pub async fn qr_code_sign_in(
     let user_id = confirmed
         .user_id
         .ok_or_else(|| Error::internal(format!("confirmed QR key {key} has no user")))?;
-    let (app, user) = store.app_and_user(app_id, user_id).await?;
-    let app = ctx.app.known(app)?;
+    let (app, user) = ctx
+        .app
+        .load_with(store.user(app_id, user_id), store.app_and_user(app_id, user_id))
+        .await?;
     let user =
         user.ok_or_else(|| Error::not_found("The user who confirmed this signInKey no longer exists."))?;
     store

@@ -7,6 +7,7 @@ mod login;
 mod mini_program;
 mod official_account;
 
+use oauthapp_shared::domain::rate_limit::RouteClass;
 use oauthapp_shared::http::{Anyone, BearerOrSignature, Routes};
 
 /// The routes this function serves, exactly as API Gateway routes them.
@@ -14,8 +15,8 @@ use oauthapp_shared::http::{Anyone, BearerOrSignature, Routes};
 pub fn routes() -> Routes {
     Routes::new()
         .post("/Wechat/{appKey}/SubscribeSend", BearerOrSignature, mini_program::subscribe_send)
-        .get("/Wechat/{appKey}/JSCode2Session", Anyone, login::js_code2_session)
-        .get("/Wechat/{appKey}/Decrypt", Anyone, login::decrypt)
+        .get("/Wechat/{appKey}/JSCode2Session", Anyone, login::js_code2_session).per_ip(RouteClass::WechatLogin)
+        .get("/Wechat/{appKey}/Decrypt", Anyone, login::decrypt).per_ip(RouteClass::WechatLogin)
         .get("/Wechat/{appKey}/UserInfo", BearerOrSignature, official_account::user_info)
         .post("/Wechat/{appKey}/SubscribeMSG", BearerOrSignature, official_account::subscribe_msg)
         .get("/Wechat/{appKey}/JSConfig", BearerOrSignature, official_account::js_config)

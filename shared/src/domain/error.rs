@@ -28,6 +28,9 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    /// When a refusal ends by itself: seconds until the same request may
+    /// succeed (a lockout window, a rate limit's minute).
+    retry_after: Option<u64>,
 }
 
 impl Error {
@@ -35,6 +38,15 @@ impl Error {
         Self {
             kind,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The same error, saying that it ends in `seconds` (at least one).
+    pub fn retry_after(self, seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds.max(1)),
+            ..self
         }
     }
 
@@ -87,6 +99,10 @@ impl Error {
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.retry_after
     }
 }
 

@@ -89,6 +89,7 @@ pub fn locked(until: i64, now: i64) -> Error {
     Error::too_many_attempts(format!(
         "Too many failed sign-ins for this account; try again in {minutes} minute(s)."
     ))
+    .retry_after(u64::try_from(until - now).unwrap_or(1))
 }
 
 #[cfg(test)]
@@ -130,5 +131,6 @@ mod tests {
     fn the_refusal_rounds_the_minutes_up() {
         assert!(locked(900, 41).message().contains("try again in 15 minute(s)"));
         assert!(locked(900, 899).message().contains("try again in 1 minute(s)"));
+        assert_eq!(locked(900, 41).retry_after_seconds(), Some(859));
     }
 }

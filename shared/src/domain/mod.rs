@@ -10,6 +10,7 @@ mod models;
 pub mod password_policy;
 pub mod points;
 pub mod qr;
+pub mod rate_limit;
 mod secret;
 mod setting;
 pub mod validate;

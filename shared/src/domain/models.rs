@@ -76,6 +76,10 @@ pub struct App {
     /// The pages whose browsers may read the API's answers (CORS); none by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub web_origins: Vec<String>,
+    /// Unauthenticated requests per route class, source address and minute;
+    /// none: the deployment's `RATE_LIMIT_PER_IP_PER_MINUTE`; zero: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_ip: Option<u32>,
     #[serde(flatten)]
     pub wechat: WechatSettings,
     pub created_at: i64,

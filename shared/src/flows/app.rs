@@ -2,8 +2,11 @@
 //! (v1 paths). The id is known before any handler runs; the app itself is
 //! read only by the handlers that need it, often together with other items.
 
+use std::future::Future;
+use std::sync::OnceLock;
+
 use crate::domain::{App, Error};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// How a path names the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,11 +25,13 @@ impl AppAddress {
     }
 }
 
-/// The app of a request: its id, and how the path named it.
+/// The app of a request: its id, how the path named it, and the app once
+/// read by `load`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppRef {
     pub id: u64,
     address: AppAddress,
+    loaded: OnceLock<App>,
 }
 
 impl AppRef {
@@ -38,7 +43,11 @@ impl AppRef {
             AppAddress::Id(id) => *id,
             AppAddress::Key(key) => store.app_id_by_key(key).await?.ok_or_else(|| address.unknown())?,
         };
-        Ok(Self { id, address })
+        Ok(Self {
+            id,
+            address,
+            loaded: OnceLock::new(),
+        })
     }
 
     /// The app as read (with other items, perhaps), or the 404 every
@@ -52,7 +61,27 @@ impl AppRef {
         self.address.unknown()
     }
 
+    /// The app, read once per request: a rate limit that read it before
+    /// the handler ran leaves the handler nothing to read.
     pub async fn load(&self, store: &Store) -> Result<App, Error> {
-        self.known(store.app(self.id).await?)
+        if let Some(app) = self.loaded.get() {
+            return Ok(app.clone());
+        }
+        let app = self.known(store.app(self.id).await?)?;
+        Ok(self.loaded.get_or_init(|| app).clone())
+    }
+
+    /// The app and another item: `alone` reads the item when the app was
+    /// read already, `together` reads both in one request otherwise.
+    pub async fn load_with<T>(
+        &self,
+        alone: impl Future<Output = Result<T, StoreError>>,
+        together: impl Future<Output = Result<(Option<App>, T), StoreError>>,
+    ) -> Result<(App, T), Error> {
+        if let Some(app) = self.loaded.get() {
+            return Ok((app.clone(), alone.await?));
+        }
+        let (app, other) = together.await?;
+        Ok((self.known(app)?, other))
     }
 }

@@ -5,8 +5,8 @@
 
 use crate::auth::signature::{Signed, SignedRequest};
 use crate::domain::{App, Error, UnionIdProof, clock, validate};
+use crate::flows::rate_limit::PerIp;
 use crate::flows::signature;
-use crate::store::Store;
 use crate::wechat::{self, Wechat};
 
 /// What a body offers: the `unionID` it names and a `wx.login` `code`,
@@ -47,7 +47,8 @@ pub struct ProvenUnionId {
 /// spent, and WeChat to exchange a login code with. The route table hands
 /// it only to routes declared to take a union-id proof.
 pub struct UnionIdProver<'a> {
-    pub store: &'a Store,
+    /// The store, where nonces are spent and failed signatures counted.
+    pub per_ip: PerIp<'a>,
     pub wechat: &'a Wechat,
     pub request: SignedRequest<'a>,
 }
@@ -55,19 +56,19 @@ pub struct UnionIdProver<'a> {
 impl UnionIdProver<'_> {
     /// Checks the proof the app demands and returns the union id it proves.
     pub async fn prove(&self, app: &App, claim: UnionIdClaim<'_>) -> Result<ProvenUnionId, Error> {
-        prove_union_id(self.store, self.wechat, &self.request, app, claim).await
+        prove_union_id(&self.per_ip, self.wechat, &self.request, app, claim).await
     }
 }
 
 async fn prove_union_id(
-    store: &Store,
+    per_ip: &PerIp<'_>,
     wechat: &Wechat,
     req: &SignedRequest<'_>,
     app: &App,
     claim: UnionIdClaim<'_>,
 ) -> Result<ProvenUnionId, Error> {
     let now = clock::now();
-    let signed = || signature::verify(store, app, req, now);
+    let signed = || signature::verify(per_ip, app, req, now);
     let claimed = || {
         claim
             .union_id

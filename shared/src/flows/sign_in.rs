@@ -96,7 +96,7 @@ impl<'a> SignInAttempt<'a> {
                  authenticator app.",
             ));
         };
-        let secret = self.services.totp_secrets.open(user, sealed)?;
+        let secret = self.services.totp_secrets()?.open(user, sealed)?;
         let Some(step) = two_factor::matching_step(secret, code, self.now)? else {
             return Err(Error::unauthenticated(
                 "The two-factor code is wrong or expired; send the code the authenticator app shows now.",
@@ -159,13 +159,15 @@ pub async fn union_id_sign_in(
     // known only after the proof.
     let (app, owner) = match claim.union_id {
         Some(union_id) => {
-            store
-                .app_and_union_id_owner(app_id, &body.platform, union_id)
+            app_ref
+                .load_with(
+                    store.union_id_owner(app_id, &body.platform, union_id),
+                    store.app_and_union_id_owner(app_id, &body.platform, union_id),
+                )
                 .await?
         }
-        None => (store.app(app_id).await?, None),
+        None => (app_ref.load(store).await?, None),
     };
-    let app = app_ref.known(app)?;
     let proven = prover.prove(&app, claim).await?;
     let owner = match claim.union_id {
         Some(_) => owner,

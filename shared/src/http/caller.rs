@@ -83,7 +83,7 @@ pub struct UnionIdProof;
 
 fn prover<'a>(services: &'a Services, incoming: &'a Incoming<'a>) -> UnionIdProver<'a> {
     UnionIdProver {
-        store: &services.store,
+        per_ip: incoming.per_ip(services),
         wechat: &services.wechat,
         request: request::signed_request(incoming.request),
     }
@@ -146,7 +146,7 @@ impl Requirement for BearerOrSignature {
         if signed.present() {
             let app = app_ref.load(store).await?;
             // Headers that are present either verify (once) or are refused.
-            signature::verify(store, &app, &signed, clock::now()).await?;
+            signature::verify(&incoming.per_ip(services), &app, &signed, clock::now()).await?;
             return Ok(OnBehalf {
                 app,
                 caller: Caller::Backend,

@@ -138,9 +138,14 @@ impl WebOrigins {
     }
 }
 
-/// Adds the headers that let a listed origin read `response`.
+/// Adds the headers that let a listed origin read `response`, its
+/// `Retry-After` included (not a header pages may read unless told).
 pub fn allow(response: &mut Response<Body>, origin: HeaderValue) {
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("retry-after"),
+    );
     headers.insert(header::VARY, HeaderValue::from_static("Origin"));
 }

@@ -39,15 +39,25 @@ impl Envelope {
     pub fn answer(self, outcome: Result<Outcome, ApiError>) -> Response<Body> {
         match outcome {
             Ok(Outcome::Image(image)) => image.into_response(),
-            Ok(Outcome::Data(data)) => self.render(StatusCode::OK, data, ""),
-            Err(err) => self.render(err.status(), Value::Null, err.message()),
+            Ok(Outcome::Data(data)) => self.render(StatusCode::OK, data, "", None),
+            Err(err) => self.render(err.status(), Value::Null, err.message(), err.retry_after()),
         }
     }
 
-    fn render(self, status: StatusCode, data: Value, error: &str) -> Response<Body> {
+    fn render(
+        self,
+        status: StatusCode,
+        data: Value,
+        error: &str,
+        retry_after: Option<u64>,
+    ) -> Response<Body> {
         let mut body = json!({ "code": status.as_u16(), "data": data });
         body[self.error_field()] = Value::from(error);
-        Response::builder()
+        let mut response = Response::builder();
+        if let Some(seconds) = retry_after {
+            response = response.header(header::RETRY_AFTER, seconds);
+        }
+        response
             .status(status)
             .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
             // Bodies carry tokens and personal data: no cache may keep them.
@@ -82,6 +92,7 @@ impl Image {
                     StatusCode::BAD_GATEWAY,
                     Value::Null,
                     &format!("WeChat's image has an unusable content type: {err}."),
+                    None,
                 )
             })
     }

@@ -10,6 +10,8 @@ use crate::domain::{Error, ErrorKind};
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// Sent as `Retry-After`: seconds until the refusal ends.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -17,6 +19,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -30,6 +33,10 @@ impl ApiError {
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
     }
 }
 
@@ -58,6 +65,9 @@ fn status_of(kind: ErrorKind) -> StatusCode {
 
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
-        Self::new(status_of(err.kind()), err.message())
+        Self {
+            retry_after: err.retry_after_seconds(),
+            ..Self::new(status_of(err.kind()), err.message())
+        }
     }
 }

@@ -3,10 +3,12 @@
 //! the problem.
 
 use lambda_http::http::{StatusCode, header};
-use lambda_http::{Body, Request};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
 
 use crate::auth::signature::{Covered, NONCE_HEADER, SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER};
+use crate::domain::rate_limit::SourceAddress;
 use crate::http::error::ApiError;
 
 /// Larger bodies are refused before parsing; no endpoint needs more.
@@ -85,6 +87,16 @@ fn header_text<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
 }
 
 /// What the app backend's signature covers, and the signature headers.
+/// Where the request comes from, as API Gateway saw the connection
+/// (`requestContext.http.sourceIp`): never a header the client could set.
+pub fn source_address(req: &Request) -> SourceAddress {
+    let source_ip = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
+        _ => None,
+    };
+    SourceAddress::from_source_ip(source_ip)
+}
+
 pub fn signed_request(req: &Request) -> SignedRequest<'_> {
     SignedRequest {
         covered: Covered {

@@ -22,8 +22,10 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use crate::Services;
+use crate::domain::rate_limit::{RouteClass, SourceAddress};
 use crate::domain::{Error, validate};
 use crate::flows::app::{AppAddress, AppRef};
+use crate::flows::rate_limit::PerIp;
 use crate::http::caller::{Presents, Requirement};
 use crate::http::cors::{self, WebOrigins};
 use crate::http::envelope::{Envelope, Outcome, Reply};
@@ -45,6 +47,18 @@ pub struct Incoming<'a> {
     pub(crate) request: &'a Request,
     params: HashMap<String, String>,
     pub(crate) app: AppRef,
+    pub(crate) source: SourceAddress,
+}
+
+impl<'a> Incoming<'a> {
+    /// The counting of this request's source address.
+    pub(crate) fn per_ip(&'a self, services: &'a Services) -> PerIp<'a> {
+        PerIp {
+            store: &services.store,
+            default: services.config.rate_limit_per_ip,
+            source: &self.source,
+        }
+    }
 }
 
 impl Incoming<'_> {
@@ -82,6 +96,8 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub presents: Presents,
+    /// The per-IP limit its requests count against, if any.
+    pub per_ip: Option<RouteClass>,
     endpoint: Endpoint,
 }
 
@@ -125,6 +141,7 @@ impl Routes {
             method,
             path,
             presents: R::PRESENTS,
+            per_ip: None,
             endpoint,
         });
         self
@@ -164,6 +181,14 @@ impl Routes {
         handler: impl for<'a> Handler<'a, R, I, O>,
     ) -> Self {
         self.route(Method::DELETE, path, requirement, handler)
+    }
+
+    /// Counts the requests of the route declared last against the per-IP
+    /// limit of `class`: before the caller's proof or the body is read.
+    pub fn per_ip(mut self, class: RouteClass) -> Self {
+        let route = self.0.last_mut().expect("per_ip follows the route it limits");
+        route.per_ip = Some(class);
+        self
     }
 
     /// Every route, as declared.
@@ -240,10 +265,21 @@ impl Router {
             request: req,
             params,
             app,
+            source: request::source_address(req),
         };
-        // Beside the handler, so a page's request waits for no extra read.
+        let handling = async {
+            if let Some(class) = route.per_ip {
+                incoming
+                    .per_ip(services)
+                    .spend_on_route(&incoming.app, class)
+                    .await?;
+            }
+            (route.endpoint)(services, &incoming).await
+        };
+        // Beside the handler, so a page's request waits for no extra read;
+        // a page over its per-IP limit can read its 429 too.
         let (outcome, origin) = tokio::join!(
-            (route.endpoint)(services, &incoming),
+            handling,
             self.web_origins
                 .allow(&services.store, incoming.app.id, cors::origin(req))
         );

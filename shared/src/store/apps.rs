@@ -4,7 +4,8 @@ use rand::RngExt;
 
 use super::write::{SetGiven, applied};
 use super::{
-    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, put_if, text,
+    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, number,
+    put_if, text,
 };
 use crate::domain::{PasswordPolicy, QrMode, Secret};
 
@@ -46,6 +47,7 @@ pub struct AppChanges {
     pub password_policy: Option<PasswordPolicy>,
     pub qr_mode: Option<QrMode>,
     pub web_origins: Option<Vec<String>>,
+    pub rate_limit_per_ip: Option<u32>,
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
     pub js_api_list: Option<Vec<String>>,
@@ -82,12 +84,13 @@ impl Store {
             password_policy: PasswordPolicy::default(),
             qr_mode: QrMode::default(),
             web_origins: Vec::new(),
+            rate_limit_per_ip: None,
             wechat: WechatSettings::default(),
             created_at: now,
         };
         let key_guard = keys::app_key(&app.key);
         let mut guard_item = key_guard.item();
-        guard_item.insert("appId".to_owned(), super::number(app.id));
+        guard_item.insert("appId".to_owned(), number(app.id));
         let writes = vec![
             put_if(
                 &self.table,
@@ -223,6 +226,7 @@ impl Store {
                     .map(serde_dynamo::to_attribute_value)
                     .transpose()?,
             )
+            .field("rateLimitPerIp", changes.rate_limit_per_ip.map(number))
             .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
             .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
             .field(

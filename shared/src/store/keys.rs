@@ -141,6 +141,16 @@ pub fn nonce(app_id: u64, nonce: &str) -> Key {
     }
 }
 
+/// Requests counted against a per-minute allowance: `counted` says of what
+/// and from whom (e.g. `sign-in#203.0.113.7`), the sort key which minute.
+/// The item expires through TTL once its minute is over.
+pub fn rate_counter(app_id: u64, counted: &str, window_start: i64) -> Key {
+    Key {
+        pk: format!("LIMIT#{app_id}#{counted}"),
+        sk: format!("MINUTE#{window_start}"),
+    }
+}
+
 /// A WeChat credential (access token, jsapi ticket) of one WeChat appid,
 /// shared by every function instance; `name` says which.
 pub fn wechat_credential(name: &str, wechat_app_id: &str) -> Key {

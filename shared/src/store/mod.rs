@@ -8,6 +8,7 @@ mod lockout;
 mod nonces;
 mod points;
 mod qr;
+mod rate_limits;
 pub mod schema;
 mod two_factor;
 mod users;

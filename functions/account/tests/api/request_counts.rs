@@ -16,30 +16,30 @@ async fn each_endpoint_stays_within_its_request_budget() {
     let reply = h
         .post("SignUp", &json!({"userName": "counted", "pwd": GOOD_PASSWORD}))
         .await;
-    budget.record("POST SignUp", 3, reply.status, 200);
+    budget.record("POST SignUp", 4, reply.status, 200);
     let token = reply.token();
     // The app read beside the attempt's reservation (which reads the
     // credential), the user read while the hash is checked, then giving the
     // attempt back.
     let reply = h.sign_in("counted", GOOD_PASSWORD).await;
-    budget.record("POST SignIn (success)", 4, reply.status, 200);
+    budget.record("POST SignIn (success)", 5, reply.status, 200);
     let reply = h.sign_in("counted", "wrong-pwd").await;
-    budget.record("POST SignIn (wrong password)", 3, reply.status, 401);
+    budget.record("POST SignIn (wrong password)", 4, reply.status, 401);
     let reply = h.sign_in("counted", GOOD_PASSWORD).await;
-    budget.record("POST SignIn (success after a failure)", 4, reply.status, 200);
+    budget.record("POST SignIn (success after a failure)", 5, reply.status, 200);
     let reply = h
         .post("UnionIDSignUp", &json!({"platform": "web", "unionID": "counted"}))
         .await;
-    budget.record("POST UnionIDSignUp", 3, reply.status, 200);
+    budget.record("POST UnionIDSignUp", 4, reply.status, 200);
     let reply = h
         .post("UnionIDSignIn", &json!({"platform": "web", "unionID": "counted"}))
         .await;
-    budget.record("POST UnionIDSignIn", 2, reply.status, 200);
+    budget.record("POST UnionIDSignIn", 4, reply.status, 200);
     let reply = h
         .post_signed("UnionIDSignIn", &json!({"platform": "web", "unionID": "counted"}))
         .await;
     // The nonce's conditional write is the third.
-    budget.record("POST UnionIDSignIn, signed by the backend", 3, reply.status, 200);
+    budget.record("POST UnionIDSignIn, signed by the backend", 5, reply.status, 200);
     let reply = h.get_with_token(&h.path("Profile"), &token).await;
     budget.record("GET Profile", 1, reply.status, 200);
     let reply = h
@@ -79,10 +79,10 @@ async fn two_factor_endpoints_stay_within_their_request_budget() {
     // The sign-in spends the next step's code.
     let body = json!({"userName": "counted", "pwd": "secret-1", "twoFactorCode": code_at(&key, now + 30)});
     let reply = h.post("SignIn", &body).await;
-    budget.record("POST SignIn (two-factor, success)", 4, reply.status, 200);
+    budget.record("POST SignIn (two-factor, success)", 5, reply.status, 200);
     let body = json!({"userName": "counted", "pwd": "secret-1"});
     let reply = h.post("SignIn", &body).await;
-    budget.record("POST SignIn (code missing)", 3, reply.status, 401);
+    budget.record("POST SignIn (code missing)", 4, reply.status, 401);
     // Every fresh step is spent by now; a refusal costs what success does
     // (a read and a conditional write).
     let reply = h
@@ -100,7 +100,7 @@ async fn two_factor_endpoints_stay_within_their_request_budget() {
     let body =
         json!({"platform": "web", "unionID": "counted-union", "twoFactorCode": code_at(&key, now + 30)});
     let reply = h.post("UnionIDSignIn", &body).await;
-    budget.record("POST UnionIDSignIn (two-factor, success)", 4, reply.status, 200);
+    budget.record("POST UnionIDSignIn (two-factor, success)", 6, reply.status, 200);
 
     budget.finish();
 }
@@ -119,7 +119,7 @@ async fn wechat_code_sign_ins_stay_within_their_request_budget() {
             &[],
         )
         .await;
-    budget.record("POST UnionIDSignUp (wechat_code)", 3, reply.status, 200);
+    budget.record("POST UnionIDSignUp (wechat_code)", 4, reply.status, 200);
     let code = h.login_code("oCount01", Some("oCountUnion01"));
     let reply = h
         .send_json(
@@ -129,7 +129,7 @@ async fn wechat_code_sign_ins_stay_within_their_request_budget() {
             &[],
         )
         .await;
-    budget.record("POST UnionIDSignIn (wechat_code)", 3, reply.status, 200);
+    budget.record("POST UnionIDSignIn (wechat_code)", 4, reply.status, 200);
 
     budget.finish();
 }

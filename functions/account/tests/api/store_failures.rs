@@ -27,7 +27,8 @@ async fn sign_up_is_whole_or_absent_whichever_step_fails() {
         json!({"userName": "stepwise", "pwd": GOOD_PASSWORD, "unionID": "stepwise-u", "platform": "web"});
     let (reply, operations) = h.fail_each_operation(|| h.post("SignUp", &body)).await;
     assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(operations, 3);
+    // The app and the sign-up rate counter, the user sequence, the transaction.
+    assert_eq!(operations, 4);
     assert_eq!(h.user_count().await, 1);
     assert_eq!(h.sign_in("stepwise", GOOD_PASSWORD).await.status, 200);
 }

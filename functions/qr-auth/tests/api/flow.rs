@@ -345,7 +345,8 @@ async fn twenty_concurrent_polls_redeem_once() {
 
 #[tokio::test]
 async fn a_thousand_keys_are_distinct_and_unpredictable() {
-    let h = Harness::new(UnionIdProof::None)
+    // A thousand keys from one address in a minute: past any per-IP limit.
+    let h = Harness::with_env(UnionIdProof::None, &[("RATE_LIMIT_PER_IP_PER_MINUTE", "0")])
         .await
         .in_qr_mode(QrMode::Legacy)
         .await;
@@ -365,7 +366,7 @@ async fn a_thousand_keys_are_distinct_and_unpredictable() {
 }
 
 #[tokio::test]
-async fn a_poll_costs_one_read_and_redemption_a_read_and_one_write() {
+async fn a_poll_costs_its_limit_and_one_read_and_redemption_a_read_and_one_write() {
     let h = Harness::new(UnionIdProof::None)
         .await
         .in_qr_mode(QrMode::Legacy)
@@ -373,13 +374,18 @@ async fn a_poll_costs_one_read_and_redemption_a_read_and_one_write() {
     let key = h.new_key().await;
     h.requests.take();
     h.poll(key).await.assert_error(409, "请扫码");
-    assert_eq!(h.requests.take(), 1, "a waiting poll is one read");
+    assert_eq!(
+        h.requests.take(),
+        3,
+        "a waiting poll: the app and the per-IP counter, then one read"
+    );
     h.confirm_for_new_user(key, "counted").await;
     h.requests.take();
     h.poll(key).await.token();
     assert_eq!(
         h.requests.take(),
-        3,
-        "the redeeming poll: its read, the app and user to mint the token, and one conditional write"
+        5,
+        "the redeeming poll: the app and the per-IP counter, its read, the user to mint the token, and one \
+         conditional write"
     );
 }

@@ -17,14 +17,14 @@ async fn each_step_in(mode: QrMode, heading: &'static str) {
     let mut budget = testkit::RequestBudget::new(&h.requests, heading);
 
     let key = h.strict_key().await;
-    budget.record("POST QRCodePreSignIn", 2, 200, 200);
+    budget.record("POST QRCodePreSignIn", 3, 200, 200);
     let reply = h.poll_with(key, Some(VERIFIER)).await;
-    budget.record("POST QRCodeSignIn (poll, not scanned)", 1, reply.status, 409);
+    budget.record("POST QRCodeSignIn (poll, not scanned)", 3, reply.status, 409);
     let reply = h.scan(key).await;
-    budget.record("POST QRCodeScan", 2, reply.status, 200);
+    budget.record("POST QRCodeScan", 3, reply.status, 200);
     let ticket = h.scan_ticket_if_any(&reply);
     let reply = h.poll_with(key, Some(VERIFIER)).await;
-    budget.record("POST QRCodeSignIn (poll, scanned)", 1, reply.status, 409);
+    budget.record("POST QRCodeSignIn (poll, scanned)", 3, reply.status, 409);
     let reply = h.confirm_login_with(key, &token, ticket.as_deref()).await;
     budget.record(
         "POST QR-Auth/Confirm-Login (key read from its guard)",
@@ -35,17 +35,17 @@ async fn each_step_in(mode: QrMode, heading: &'static str) {
     let reply = h.poll_with(key, Some(VERIFIER)).await;
     budget.record(
         "POST QRCodeSignIn (poll that redeems the key)",
-        3,
+        5,
         reply.status,
         200,
     );
     let reply = h.poll_with(key, Some(VERIFIER)).await;
-    budget.record("POST QRCodeSignIn (poll, redeemed already)", 1, reply.status, 400);
+    budget.record("POST QRCodeSignIn (poll, redeemed already)", 3, reply.status, 400);
 
     let body =
         json!({"scopes": "s", "remark": "r", "scheme": "app", "codeChallenge": crate::common::CHALLENGE});
     let reply = h.post(&h.v1("Initiate"), &body, &[]).await;
-    budget.record("POST QR-Auth/Initiate", 2, reply.status, 200);
+    budget.record("POST QR-Auth/Initiate", 3, reply.status, 200);
     budget.finish();
 }
 

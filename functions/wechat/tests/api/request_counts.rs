@@ -16,7 +16,7 @@ async fn each_call_stays_within_its_request_budget() {
 
     let code = h.login_code("oCount02", None);
     let reply = h.code_to_session(&code).await;
-    budget.record("GET JSCode2Session", 2, reply.status, 200);
+    budget.record("GET JSCode2Session", 3, reply.status, 200);
 
     let link = h.wechat("UrlLinkGenerate");
     let body = json!({"path": "pages/index/index"});
