@@ -15,11 +15,19 @@ const OTHER: &str = "https://evil.example";
 async fn listing(origins: &[&str]) -> Harness {
     Harness::new(oauthapp_shared::domain::UnionIdProof::None)
         .await
-        .changed(AppChanges {
+        .listing(origins)
+        .await
+}
+
+impl Harness {
+    /// The harness with its app's web origins set to `origins`, as the operator sets them.
+    async fn listing(self, origins: &[&str]) -> Self {
+        self.changed(AppChanges {
             web_origins: Some(origins.iter().map(|origin| origin.to_string()).collect()),
             ..AppChanges::default()
         })
         .await
+    }
 }
 
 fn origin(value: &str) -> (&'static str, String) {
@@ -108,10 +116,7 @@ async fn a_page_over_its_per_ip_limit_reads_the_429_and_when_to_retry() {
         &[("RATE_LIMIT_PER_IP_PER_MINUTE", "1")],
     )
     .await
-    .changed(AppChanges {
-        web_origins: Some(vec![LISTED.to_owned()]),
-        ..AppChanges::default()
-    })
+    .listing(&[LISTED])
     .await;
     testkit::wait_for_a_fresh_minute().await;
     let body = json!({"scopes": "s", "codeChallenge": CHALLENGE}).to_string();
@@ -271,12 +276,7 @@ async fn a_changed_list_holds_at_an_instance_that_has_not_read_it() {
     let h = listing(&[LISTED]).await;
     let target = h.legacy("QRCodeScan");
     assert_eq!(preflight(&h, &target, LISTED, "POST").await.status(), 204);
-    let h = h
-        .changed(AppChanges {
-            web_origins: Some(vec![OTHER.to_owned()]),
-            ..AppChanges::default()
-        })
-        .await;
+    let h = h.listing(&[OTHER]).await;
     let fresh = h.another_instance();
     let ask = |from: &str| {
         testkit::request(
@@ -297,12 +297,7 @@ async fn a_removed_origin_stops_within_ten_seconds_at_an_instance_that_read_it()
     let h = listing(&[LISTED]).await;
     let target = h.legacy("QRCodeScan");
     assert_eq!(preflight(&h, &target, LISTED, "POST").await.status(), 204);
-    let h = h
-        .changed(AppChanges {
-            web_origins: Some(Vec::new()),
-            ..AppChanges::default()
-        })
-        .await;
+    let h = h.listing(&[]).await;
     // What this instance read stands for up to ten seconds...
     assert_eq!(preflight(&h, &target, LISTED, "POST").await.status(), 204);
     tokio::time::sleep(std::time::Duration::from_secs(10)).await;
