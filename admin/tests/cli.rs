@@ -311,3 +311,102 @@ async fn manages_apps_users_and_points() {
         .await
         .expect("the test table is deleted");
 }
+
+/// A table made before the users index projected keys only had `gsi1`,
+/// which copied every attribute of a user, sealed TOTP secret included:
+/// `table ensure` replaces it, and users are still listed.
+#[tokio::test]
+async fn table_ensure_replaces_the_index_that_copied_every_attribute() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
+    };
+    let cli = Cli {
+        table: format!("admin-index-{}-{}", std::process::id(), clock::now()),
+    };
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let key = |name: &str, key_type| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .unwrap()
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let old_index = GlobalSecondaryIndex::builder()
+        .index_name("gsi1")
+        .key_schema(key("gsi1pk", KeyType::Hash))
+        .key_schema(key("gsi1sk", KeyType::Range))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .unwrap();
+    client
+        .create_table()
+        .table_name(&cli.table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_attribute_definitions(Some(["pk", "sk", "gsi1pk", "gsi1sk"].map(attribute).to_vec()))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .global_secondary_indexes(old_index)
+        .send()
+        .await
+        .expect("a table of the old shape");
+    cli.ok(&["table", "ensure"]);
+    let app_id = cli.ok(&["apps", "create", "--name", "Index"])["appId"]
+        .as_u64()
+        .unwrap();
+    let store = Store::new(client.clone(), &cli.table);
+    let user = create_user(&store, app_id, "indexed").await;
+    client
+        .update_item()
+        .table_name(&cli.table)
+        .key("pk", AttributeValue::S(format!("USER#{app_id}#{}", user.id)))
+        .key("sk", AttributeValue::S("USER".into()))
+        .update_expression("SET twoFactor = :sealed")
+        .expression_attribute_values(":sealed", AttributeValue::S("v1:sealed-secret".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let described = client
+        .describe_table()
+        .table_name(&cli.table)
+        .send()
+        .await
+        .unwrap();
+    let indexes: Vec<(String, Option<ProjectionType>)> = described
+        .table()
+        .unwrap()
+        .global_secondary_indexes()
+        .iter()
+        .map(|index| {
+            let projection = index.projection().and_then(|p| p.projection_type()).cloned();
+            (index.index_name().unwrap().to_owned(), projection)
+        })
+        .collect();
+    assert_eq!(
+        indexes,
+        vec![("users".to_owned(), Some(ProjectionType::KeysOnly))]
+    );
+    let listed = client
+        .query()
+        .table_name(&cli.table)
+        .index_name("users")
+        .key_condition_expression("gsi1pk = :app")
+        .expression_attribute_values(":app", AttributeValue::S(format!("APPUSERS#{app_id}")))
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<&String> = listed.items()[0].keys().collect();
+    names.sort();
+    assert_eq!(names, ["gsi1pk", "gsi1sk", "pk", "sk"], "keys only, no secret");
+    let users = cli.ok(&["users", "list", &app_id.to_string()]);
+    assert_eq!(users[0]["userName"], "indexed", "{users}");
+}

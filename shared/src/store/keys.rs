@@ -7,8 +7,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
-/// Users of an app, for listing them without a Scan.
-pub const GSI1: &str = "gsi1";
+/// Users of an app, for listing them without a Scan. It projects keys
+/// only: the users themselves (sealed TOTP secrets included) are read from
+/// the table, by a role that may.
+pub const USERS_INDEX: &str = "users";
+/// The index `USERS_INDEX` replaces, which projected every attribute;
+/// `schema::ensure_table` drops it from tables made before.
+pub const REPLACED_GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
 /// Point entries of a user by kind, for the `type` filter of PointLog.

@@ -40,6 +40,9 @@ pub use two_factor::EnrolmentStart;
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
 pub use wechat::SharedCredential;
 
+/// The most keys one BatchGetItem may ask for.
+const MAX_BATCH_KEYS: i32 = 100;
+
 /// A store failure that is not an expected outcome of the operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -160,7 +163,8 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Strongly consistent reads of several items in one request. Missing
+    /// Strongly consistent reads of several items in one request (at most
+    /// `MAX_BATCH_KEYS`). Missing
     /// items are absent from the map, which is keyed by (pk, sk).
     async fn get_many(&self, keys: &[Key]) -> Result<HashMap<(String, String), Item>, StoreError> {
         let mut found = HashMap::new();

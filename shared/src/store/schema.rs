@@ -7,7 +7,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
+    GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, LocalSecondaryIndex,
     Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
 
@@ -31,6 +32,20 @@ fn all_attributes() -> Projection {
     Projection::builder().projection_type(ProjectionType::All).build()
 }
 
+/// The users index: keys only (see `keys::USERS_INDEX`).
+fn users_index() -> Result<GlobalSecondaryIndex, StoreError> {
+    Ok(GlobalSecondaryIndex::builder()
+        .index_name(keys::USERS_INDEX)
+        .key_schema(key(keys::GSI1_PK, KeyType::Hash)?)
+        .key_schema(key(keys::GSI1_SK, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build(),
+        )
+        .build()?)
+}
+
 /// Creates the table unless it exists, waits until it is active and turns
 /// on TTL. Safe to call from several processes at once.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
@@ -46,14 +61,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
         ))
         .key_schema(key(keys::PK, KeyType::Hash)?)
         .key_schema(key(keys::SK, KeyType::Range)?)
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(keys::GSI1)
-                .key_schema(key(keys::GSI1_PK, KeyType::Hash)?)
-                .key_schema(key(keys::GSI1_SK, KeyType::Range)?)
-                .projection(all_attributes())
-                .build()?,
-        )
+        .global_secondary_indexes(users_index()?)
         .local_secondary_indexes(
             LocalSecondaryIndex::builder()
                 .index_name(keys::LSI1)
@@ -65,15 +73,18 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
         .send()
         .await;
     match created {
-        Ok(_) => {}
+        Ok(_) => wait_until_active(client, table).await?,
         Err(err)
             if matches!(
                 err.as_service_error(),
                 Some(CreateTableError::ResourceInUseException(_))
-            ) => {}
+            ) =>
+        {
+            wait_until_active(client, table).await?;
+            replace_gsi1(client, table).await?;
+        }
         Err(err) => return Err(err.into()),
     }
-    wait_until_active(client, table).await?;
     client
         .update_time_to_live()
         .table_name(table)
@@ -95,6 +106,71 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
                 Err(err.into())
             }
         })
+}
+
+/// A table made before the users index projected keys only: adds that
+/// index, then drops `gsi1`, which copied every attribute (sealed TOTP
+/// secrets included). DynamoDB takes one index change per UpdateTable.
+async fn replace_gsi1(client: &Client, table: &str) -> Result<(), StoreError> {
+    let described = client.describe_table().table_name(table).send().await?;
+    let indexes: Vec<String> = described
+        .table()
+        .map(|table| table.global_secondary_indexes())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|index| index.index_name().map(str::to_owned))
+        .collect();
+    let has = |name: &str| indexes.iter().any(|index| index == name);
+    if !has(keys::USERS_INDEX) {
+        let index = users_index()?;
+        let create = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(keys::USERS_INDEX)
+            .set_key_schema(Some(index.key_schema().to_vec()))
+            .set_projection(index.projection().cloned())
+            .build()?;
+        client
+            .update_table()
+            .table_name(table)
+            .attribute_definitions(string_attribute(keys::GSI1_PK)?)
+            .attribute_definitions(string_attribute(keys::GSI1_SK)?)
+            .global_secondary_index_updates(GlobalSecondaryIndexUpdate::builder().create(create).build())
+            .send()
+            .await?;
+        wait_until_active(client, table).await?;
+    }
+    if has(keys::REPLACED_GSI1) {
+        let delete = DeleteGlobalSecondaryIndexAction::builder()
+            .index_name(keys::REPLACED_GSI1)
+            .build()?;
+        client
+            .update_table()
+            .table_name(table)
+            .global_secondary_index_updates(GlobalSecondaryIndexUpdate::builder().delete(delete).build())
+            .send()
+            .await?;
+        wait_until_gone(client, table, keys::REPLACED_GSI1).await?;
+    }
+    Ok(())
+}
+
+/// Waits while DynamoDB deletes index `index` of `table`.
+async fn wait_until_gone(client: &Client, table: &str, index: &str) -> Result<(), StoreError> {
+    for _ in 0..240 {
+        let described = client.describe_table().table_name(table).send().await?;
+        let remains = described
+            .table()
+            .map(|table| table.global_secondary_indexes())
+            .unwrap_or_default()
+            .iter()
+            .any(|listed| listed.index_name() == Some(index));
+        if !remains {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(StoreError::Unavailable(format!(
+        "index {index} of table {table} was not deleted"
+    )))
 }
 
 async fn wait_until_active(client: &Client, table: &str) -> Result<(), StoreError> {

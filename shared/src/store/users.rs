@@ -1,10 +1,12 @@
 //! Users: created with their uniqueness guards in one transaction, read by
 //! id, found by user name or (platform, unionID), listed per app.
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use super::write::{SetGiven, condition_held};
 use super::{
-    App, Binding, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, item_of, keys, number,
-    put_if, text,
+    App, Binding, Key, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, item_of, keys,
+    number, put_if, text,
 };
 
 /// A user to create. The password, when given, is already hashed.
@@ -223,7 +225,9 @@ impl Store {
         condition_held(given.on(request).send().await)
     }
 
-    /// Up to `limit` users of an app in id order, starting after `after`.
+    /// Up to `limit` users of an app in id order, starting after `after`:
+    /// their keys from the index, then the users themselves, at most
+    /// `MAX_BATCH_KEYS` a page.
     pub async fn list_users(
         &self,
         app_id: u64,
@@ -234,14 +238,37 @@ impl Store {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(keys::GSI1)
+            .index_name(keys::USERS_INDEX)
             .key_condition_expression("gsi1pk = :app AND gsi1sk > :after")
             .expression_attribute_values(":app", text(keys::users_of_app(app_id)))
             .expression_attribute_values(":after", text(keys::user_in_app(after.unwrap_or(0))))
-            .limit(limit)
+            .limit(limit.min(super::MAX_BATCH_KEYS))
             .send()
             .await?;
-        let users: Vec<User> = serde_dynamo::from_items(output.items.unwrap_or_default())?;
+        let listed: Vec<Key> = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| match (item.get(keys::PK), item.get(keys::SK)) {
+                (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some(Key {
+                    pk: pk.clone(),
+                    sk: sk.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let mut found = if listed.is_empty() {
+            Default::default()
+        } else {
+            self.get_many(&listed).await?
+        };
+        let mut users = Vec::with_capacity(listed.len());
+        for key in &listed {
+            // A user removed since the index listed them is no longer one.
+            if let Some(user) = Self::take::<User>(&mut found, key)? {
+                users.push(user);
+            }
+        }
         let next = output
             .last_evaluated_key
             .is_some()
