@@ -259,14 +259,12 @@ async fn a_page_costs_one_read_per_instance_every_ten_seconds() {
         header(to_page.headers(), "access-control-allow-origin"),
         Some(LISTED)
     );
-    // A v1 path reads its key's guard once per instance, as every v1
-    // request does; the origins are those remembered.
+    // A v1 path reads at most its key's guard, once per instance (the
+    // store may know the key already), as every v1 request does; the
+    // origins are those remembered.
     let answered = preflight(&h, &h.v1("Scan"), LISTED, "POST").await;
-    assert_eq!(
-        (answered.status().as_u16(), h.requests.take()),
-        (204, 1),
-        "the key's guard"
-    );
+    assert_eq!(answered.status(), 204);
+    assert!(h.requests.take() <= 1, "more than the key's guard");
     let answered = preflight(&h, &h.v1("Scan"), LISTED, "POST").await;
     assert_eq!((answered.status().as_u16(), h.requests.take()), (204, 0));
 }
