@@ -4,8 +4,9 @@
 #   scripts/check.sh test   lint, then every test of the workspace against
 #                           DynamoDB Local, then each function's IAM policy
 #                           against what they made it do, then schemathesis against the
-#                           functions (scripts/fuzz.sh), then cfn-lint on
-#                           template.yaml
+#                           functions (scripts/fuzz.sh, with the lockout
+#                           race and the QR page in headless Chromium), then
+#                           cfn-lint on template.yaml
 # Every step runs even when an earlier one failed, so one CI log shows all
 # the problems; the exit status is non-zero if any step failed.
 set -euo pipefail
@@ -63,13 +64,13 @@ test_all() {
   use_local_stack
   # A table of its own, so tests never touch the `make dev` data.
   export TABLE_NAME="${TEST_TABLE_NAME:-oauthapp-test}"
-  bash "$SCRIPTS/install.sh" venv ddb
+  bash "$SCRIPTS/install.sh" venv ddb web chromium
   stop_local_stack_on_exit
   lint
   step "cargo test --workspace" workspace_tests
   step "least privilege (contract/tests/least_privilege.rs)" least_privilege
   # Reuses the DynamoDB Local of the tests, and their build.
-  step "schemathesis (scripts/fuzz.sh)" bash "$SCRIPTS/fuzz.sh"
+  step "schemathesis, lockout race, QR page in Chromium (scripts/fuzz.sh)" bash "$SCRIPTS/fuzz.sh"
   ddb_down
   step "cfn-lint template.yaml" cfn_lint
 }

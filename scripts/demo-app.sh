@@ -47,6 +47,10 @@ create() {
 
 reuse || create
 
+# The QR sign-in example page of `make dev` is on its own origin: the demo app
+# lists it, whatever port this run uses.
+admin apps set "$(field appId <"$FILE")" --web-origins "http://127.0.0.1:$WEB_PORT" >/dev/null
+
 id="$(field appId <"$FILE")"
 key="$(field appKey <"$FILE")"
 secret="$(field appSecret <"$FILE")"
@@ -58,6 +62,7 @@ cat <<EOF
     appKey     $key
     appSecret  $secret
   Base URL     $base
+  QR page      http://127.0.0.1:$WEB_PORT/?api=$base&app=$id
   Table        $TABLE_NAME at $AWS_ENDPOINT_URL_DYNAMODB
 
   Try:

@@ -11,6 +11,10 @@ SAM_VENV="$LOCAL/sam-venv"
 STAMPS="$LOCAL/stamps"
 DDB_PREFIX="$LOCAL/ddb"
 DDB_DATA="$LOCAL/ddb-data"
+# The QR sign-in example's npm packages (scripts/install.sh web).
+WEB_QR_PREFIX="$LOCAL/web-qr"
+# The browser of the example's test: Debian's package (scripts/install.sh chromium).
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 
 # Pinned so that every machine and CI run gets the same tools.
 CARGO_LAMBDA_VERSION=1.9.2
@@ -26,6 +30,8 @@ export PATH="$VENV/bin:$PATH"
 
 export DDB_PORT="${DDB_PORT:-8000}"
 export WATCH_PORT="${WATCH_PORT:-9000}"
+# The QR sign-in example page's own origin: http://127.0.0.1:$WEB_PORT.
+export WEB_PORT="${WEB_PORT:-8080}"
 # Instances per function under `cargo lambda watch`, as Lambda runs several
 # at once: per-instance caches and races between instances show locally.
 export WATCH_CONCURRENCY="${WATCH_CONCURRENCY:-4}"
@@ -93,8 +99,9 @@ admin() {
 }
 
 # For scripts that start `cargo lambda watch` in the background (its pid in
-# $watch_pid) and perhaps DynamoDB Local (ddb_up): on exit, Ctrl-C or TERM,
-# stop the watcher, and DynamoDB Local if the script started it.
+# $watch_pid), perhaps the example page's server ($page_pid) and DynamoDB
+# Local (ddb_up): on exit, Ctrl-C or TERM, stop them, DynamoDB Local only if
+# the script started it.
 stop_local_stack_on_exit() {
   trap stop_local_stack EXIT
   trap 'exit 130' INT
@@ -102,11 +109,16 @@ stop_local_stack_on_exit() {
 }
 stop_local_stack() {
   trap - EXIT INT TERM HUP
-  if [[ -n "${watch_pid:-}" ]] && kill -0 "$watch_pid" 2>/dev/null; then
-    kill -TERM "$watch_pid" 2>/dev/null || true
-    wait "$watch_pid" 2>/dev/null || true
-  fi
+  stop_pid "${watch_pid:-}"
+  stop_pid "${page_pid:-}"
   ddb_down
+}
+# stop_pid PID: TERM a background job of this script, if it still runs.
+stop_pid() {
+  if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
 }
 
 # ddb_up [--in-memory]: DynamoDB Local on 127.0.0.1:$DDB_PORT for this script.

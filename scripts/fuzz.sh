@@ -6,6 +6,8 @@
 #   -> an app with WeChat accounts -> `cargo lambda watch` on $WATCH_PORT
 #   -> a signed-up user -> st run (settings in scripts/schemathesis.toml)
 #   -> the lockout race of scripts/lockout_race.py on the same watcher
+#   -> the QR sign-in page in headless Chromium (scripts/web_qr_browser.mjs),
+#      served on 127.0.0.1:$WEB_PORT
 #   scripts/fuzz.sh [st run options]   e.g. --max-examples 200 --seed 7
 # Stops the watcher, and DynamoDB Local if this run started it, on exit.
 set -euo pipefail
@@ -22,7 +24,7 @@ use_local_stack
 BASE="http://127.0.0.1:$WATCH_PORT"
 WATCH_LOG="$LOCAL/fuzz-watch-$WATCH_PORT.log"
 
-bash "$SCRIPTS/install.sh" venv ddb
+bash "$SCRIPTS/install.sh" venv ddb web chromium
 
 watch_pid=
 stop_local_stack_on_exit
@@ -64,10 +66,17 @@ admin apps set "$FUZZ_APP_ID" --union-id-proof none --rate-limit-per-ip 0 \
   --wechat-oa-appid wxfuzzoa --wechat-oa-secret fuzz-oa-secret --js-api-list chooseImage \
   --no-wechat-check --wechat-callers users --wechat-user-calls-per-minute 1000 >/dev/null
 
+# The browser test's app lists the page's origin, and only it.
+web_app="$(admin apps create --name "Web QR app")"
+WEB_APP_ID="$(field appId <<<"$web_app")"
+WEB_APP_KEY="$(field appKey <<<"$web_app")"
+admin apps set "$WEB_APP_ID" --web-origins "http://127.0.0.1:$WEB_PORT" >/dev/null
+
 log "cargo lambda watch on $BASE, $WATCH_CONCURRENCY instances per function (log: $WATCH_LOG)"
 # --ignore-changes: a file written meanwhile must not restart the functions
-# under a request.
-(cd "$ROOT" && exec cargo lambda watch --ignore-changes --concurrency "$WATCH_CONCURRENCY" --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") \
+# under a request. --disable-cors: the functions answer CORS themselves, per
+# app, as in AWS.
+(cd "$ROOT" && exec cargo lambda watch --ignore-changes --disable-cors --concurrency "$WATCH_CONCURRENCY" --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT") \
   >"$WATCH_LOG" 2>&1 &
 watch_pid=$!
 for ((i = 0; ; i++)); do
@@ -105,3 +114,7 @@ fi
 log "lockout race through $WATCH_CONCURRENCY instances (scripts/lockout_race.py)"
 python3 "$SCRIPTS/lockout_race.py" "$BASE" "$FUZZ_APP_ID" "${LOCKOUT_THRESHOLD:-5}" ||
   die "the lockout race failed (log: $WATCH_LOG)"
+
+log "the QR sign-in page in headless Chromium on http://127.0.0.1:$WEB_PORT (scripts/web_qr_browser.mjs)"
+node "$SCRIPTS/web_qr_browser.mjs" "$BASE" "$WEB_APP_ID" "$WEB_APP_KEY" "$WEB_PORT" ||
+  die "the browser test of the QR sign-in page failed (log: $WATCH_LOG)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the project's tools inside the repo (.local/, git-ignored), because
 # CI and new machines start with nothing but the base image.
-#   scripts/install.sh [venv] [ddb] [arm64] [sam]     (default: venv ddb)
+#   scripts/install.sh [venv] [ddb] [web] [chromium] [arm64] [sam]   (default: venv ddb)
 # Each part is skipped when its stamp records the same pinned versions, so
 # running this on every `make` is cheap; changing a pin reinstalls that part.
 set -euo pipefail
@@ -37,6 +37,32 @@ install_ddb() {
   stamp ddb "$want"
 }
 
+# The QR sign-in example's QR generator and its browser test's driver, from
+# npm as examples/web-qr/package-lock.json pins them (nothing of them is
+# committed; the page loads the generator from the server of make dev).
+install_web() {
+  local lock="$ROOT/examples/web-qr/package-lock.json" want
+  want="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if up_to_date web "$want" && [[ -f "$WEB_QR_PREFIX/node_modules/qrcode-generator/dist/qrcode.js" ]]; then
+    return
+  fi
+  log "installing examples/web-qr's npm packages into .local/web-qr"
+  mkdir -p "$WEB_QR_PREFIX"
+  cp "$ROOT/examples/web-qr/package.json" "$lock" "$WEB_QR_PREFIX/"
+  npm ci --prefix "$WEB_QR_PREFIX" --silent --no-audit --no-fund >&2
+  stamp web "$want"
+}
+
+# The browser test drives Debian's chromium; CI runs as root on Debian.
+install_chromium() {
+  [[ -x "$CHROMIUM" ]] && return
+  command -v apt-get >/dev/null && ((EUID == 0)) ||
+    die "$CHROMIUM is missing: install Debian's chromium package (apt-get install chromium) or set CHROMIUM"
+  log "installing Debian's chromium"
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2
+}
+
 # Lambda runs on Graviton: `cargo lambda build --arm64` needs the std for it.
 install_arm64() {
   rustup target list --installed | grep -qx aarch64-unknown-linux-gnu && return
@@ -60,7 +86,7 @@ install_sam() {
 (($# > 0)) || set -- venv ddb
 for part in "$@"; do
   case "$part" in
-    venv | ddb | arm64 | sam) "install_$part" ;;
-    *) die "unknown part '$part' (expected venv, ddb, arm64 or sam)" ;;
+    venv | ddb | web | chromium | arm64 | sam) "install_$part" ;;
+    *) die "unknown part '$part' (expected venv, ddb, web, chromium, arm64 or sam)" ;;
   esac
 done

@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 use oauthapp_shared::config;
 use oauthapp_shared::domain::{
     App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatCallers, WechatSettings,
-    clock, validate,
+    clock, validate, web_origin,
 };
 use oauthapp_shared::store::{AppChanges, NewApp, Store};
 use oauthapp_shared::wechat::Wechat;
@@ -48,6 +48,11 @@ pub enum Command {
         /// new apps) or legacy (the seed's flow).
         #[arg(long, group = "fields")]
         qr_mode: Option<QrMode>,
+        /// Origins of the web pages whose browsers may read the API's
+        /// answers, comma-separated (https://a.example,http://127.0.0.1:8080);
+        /// an empty value lists none.
+        #[arg(long, value_parser = web_origins, group = "fields")]
+        web_origins: Option<WebOrigins>,
         /// Unauthenticated requests per route class, source address and
         /// minute (0: no limit); apps never given one follow the
         /// deployment's RATE_LIMIT_PER_IP_PER_MINUTE.
@@ -132,6 +137,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             union_id_proof,
             password_policy,
             qr_mode,
+            web_origins,
             rate_limit_per_ip,
             wechat,
             fields,
@@ -187,6 +193,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 union_id_proof,
                 password_policy,
                 qr_mode,
+                web_origins: web_origins.map(|WebOrigins(origins)| origins),
                 rate_limit_per_ip,
             };
             if !no_wechat_check {
@@ -299,6 +306,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "unionIdProof": app.union_id_proof.as_str(),
         "passwordPolicy": app.password_policy.as_str(),
         "qrMode": app.qr_mode.as_str(),
+        "webOrigins": app.web_origins,
         "rateLimitPerIp": app.rate_limit_per_ip.map_or_else(|| json!("deployment default"), |n| json!(n)),
         "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
@@ -343,6 +351,27 @@ fn js_api_name(value: &str) -> Result<String, String> {
     keeping(&validate::JS_API_NAME, value)
 }
 
+/// The whole list `--web-origins` gives, which replaces the app's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebOrigins(Vec<String>);
+
+fn web_origins(value: &str) -> Result<WebOrigins, String> {
+    let origins: Vec<String> = match value {
+        "" => Vec::new(),
+        list => list.split(',').map(str::to_owned).collect(),
+    };
+    if origins.len() > web_origin::MAX_WEB_ORIGINS {
+        return Err(format!("at most {} origins", web_origin::MAX_WEB_ORIGINS));
+    }
+    for (index, origin) in origins.iter().enumerate() {
+        web_origin::check(origin)?;
+        if origins[..index].contains(origin) {
+            return Err(format!("{origin:?} is given twice"));
+        }
+    }
+    Ok(WebOrigins(origins))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,6 +406,28 @@ mod tests {
         assert!(change(None, Some("s2"), None).is_err());
         let added = change(Some("wx2"), Some("s2"), None).unwrap().unwrap();
         assert_eq!(added.app_id, "wx2");
+    }
+
+    #[test]
+    fn web_origins_are_a_whole_list_of_exact_origins() {
+        let list = |value: &str| web_origins(value).map(|WebOrigins(origins)| origins);
+        assert_eq!(
+            list("https://a.example,http://127.0.0.1:8080").unwrap(),
+            ["https://a.example", "http://127.0.0.1:8080"]
+        );
+        assert_eq!(list("").unwrap(), Vec::<String>::new());
+        assert!(
+            list("https://a.example,https://a.example")
+                .unwrap_err()
+                .contains("twice")
+        );
+        assert!(list("https://a.example/").is_err());
+        assert!(list("https://a.example, https://b.example").is_err());
+        assert!(list("https://a.example,,https://b.example").is_err());
+        let many: Vec<String> = (0..=web_origin::MAX_WEB_ORIGINS)
+            .map(|n| format!("https://a{n}.example"))
+            .collect();
+        assert!(list(&many.join(",")).unwrap_err().contains("at most"));
     }
 
     #[test]

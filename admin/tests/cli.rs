@@ -151,6 +151,28 @@ async fn manages_apps_users_and_points() {
     assert_eq!(changed["website"], "https://example.com");
     cli.fails(&["apps", "set", &app], 2);
 
+    // Web origins: none at first, a whole list replaced, a bad one refused
+    // before anything is written, an empty value lists none.
+    assert_eq!(changed["webOrigins"], json!([]));
+    let origins = cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--web-origins",
+        "https://a.example,http://127.0.0.1:8080",
+    ]);
+    assert_eq!(
+        origins["webOrigins"],
+        json!(["https://a.example", "http://127.0.0.1:8080"])
+    );
+    for bad in ["https://*.example", "https://a.example/", "http://a.example"] {
+        let refused = cli.fails(&["apps", "set", &app, "--web-origins", bad], 2);
+        assert!(refused.contains("--web-origins"), "{refused}");
+    }
+    assert_eq!(cli.ok(&["apps", "show", &app]), origins);
+    let cleared = cli.ok(&["apps", "set", &app, "--web-origins", ""]);
+    assert_eq!(cleared["webOrigins"], json!([]));
+
     // WeChat accounts: secrets stored, never shown.
     let (mini_secret, oa_secret) = (
         "mini0secret0123456789abcdef01234",

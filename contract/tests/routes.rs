@@ -3,6 +3,12 @@
 //! `cargo lambda watch` router in Cargo.toml, openapi.yaml and events/. Each
 //! test compares one of them with the functions' tables and lists, on
 //! mismatch, which side is missing what.
+//!
+//! The CORS preflight is no route of its own: the router answers `OPTIONS` on
+//! every path its table declares (shared/src/http/cors.rs). So template.yaml
+//! and the watch router, which send requests to functions, must send
+//! `OPTIONS` of each path to the function serving it, and nothing else;
+//! openapi.yaml and events/ describe the declared routes only.
 
 mod support;
 
@@ -58,7 +64,7 @@ fn functions() -> Vec<Function> {
     ]
 }
 
-/// Which function serves each route.
+/// Which function serves each route its table declares.
 fn served() -> BTreeMap<Route, &'static str> {
     functions()
         .into_iter()
@@ -71,6 +77,18 @@ fn served() -> BTreeMap<Route, &'static str> {
         .collect()
 }
 
+/// Which function each request must be sent to: the declared routes, and the
+/// preflight of each of their paths.
+fn routed() -> BTreeMap<Route, &'static str> {
+    let mut routed = served();
+    let preflights: Vec<_> = routed
+        .iter()
+        .map(|(route, function)| (Route::new("OPTIONS", &route.path), *function))
+        .collect();
+    routed.extend(preflights);
+    routed
+}
+
 /// A route as one source declares it: the function it names (if the source
 /// names one) and where in the source it is, for messages.
 struct Declared {
@@ -79,9 +97,9 @@ struct Declared {
     at: String,
 }
 
-/// Compares what `source` declares with what the functions serve.
-fn compare(source: &str, declared: &[Declared]) -> Vec<String> {
-    let served = served();
+/// Compares what `source` declares with `served`: what the functions serve
+/// as the source should declare it.
+fn compare(source: &str, declared: &[Declared], served: &BTreeMap<Route, &str>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen: BTreeMap<&Route, &str> = BTreeMap::new();
     for item in declared {
@@ -93,8 +111,14 @@ fn compare(source: &str, declared: &[Declared]) -> Vec<String> {
         }
         match (served.get(&item.route), &item.function) {
             (None, _) => problems.push(format!(
-                "{source} declares {} (at {}), which no function's route table serves",
-                item.route, item.at
+                "{source} declares {} (at {}), which no function's route table serves{}",
+                item.route,
+                item.at,
+                if item.route.method == "OPTIONS" {
+                    " (preflights go only where requests are routed: template.yaml and the watch router)"
+                } else {
+                    ""
+                }
             )),
             (Some(serving), Some(named)) if serving != named => problems.push(format!(
                 "{source} sends {} to function `{named}` (at {}), but it is served by `{serving}`",
@@ -103,7 +127,7 @@ fn compare(source: &str, declared: &[Declared]) -> Vec<String> {
             _ => {}
         }
     }
-    for (route, function) in &served {
+    for (route, function) in served {
         if !seen.contains_key(route) {
             problems.push(format!(
                 "{source} is missing {route} (served by function `{function}`)"
@@ -138,6 +162,12 @@ fn functions_serve_distinct_well_formed_routes() {
             if route.path.matches('{').count() != route.params().len() {
                 problems.push(format!(
                     "`{}` serves {route}: a path parameter is not a whole {{segment}}",
+                    function.binary
+                ));
+            }
+            if route.method == "OPTIONS" {
+                problems.push(format!(
+                    "`{}` declares {route}: the router answers OPTIONS (the CORS preflight) on every path itself",
                     function.binary
                 ));
             }
@@ -205,7 +235,7 @@ fn template_routes_match_functions() {
             }
         }
     }
-    problems.extend(compare("template.yaml", &declared));
+    problems.extend(compare("template.yaml", &declared, &routed()));
     assert_none(
         "template.yaml and the functions' route tables disagree",
         &problems,
@@ -247,7 +277,7 @@ fn watch_router_matches_functions() {
             }
         }
     }
-    problems.extend(compare("Cargo.toml's watch router", &declared));
+    problems.extend(compare("Cargo.toml's watch router", &declared, &routed()));
     assert_none(
         "the watch router and the functions' route tables disagree",
         &problems,
@@ -313,7 +343,7 @@ fn openapi_paths_match_functions() {
             });
         }
     }
-    problems.extend(compare("openapi.yaml", &declared));
+    problems.extend(compare("openapi.yaml", &declared, &served()));
     assert_none("openapi.yaml and the functions' route tables disagree", &problems);
 }
 
@@ -531,6 +561,6 @@ fn events_match_functions() {
             at: place,
         });
     }
-    problems.extend(compare("events/", &declared));
+    problems.extend(compare("events/", &declared, &served));
     assert_none("events/ and the functions' route tables disagree", &problems);
 }

@@ -252,6 +252,7 @@ mod tests {
             union_id_proof: Default::default(),
             password_policy: Default::default(),
             qr_mode: Default::default(),
+            web_origins: Vec::new(),
             rate_limit_per_ip: None,
             wechat: Default::default(),
             created_at: 0,

@@ -14,6 +14,7 @@ pub mod rate_limit;
 mod secret;
 mod setting;
 pub mod validate;
+pub mod web_origin;
 
 pub use error::{Error, ErrorKind};
 pub use inherited::Inherited;

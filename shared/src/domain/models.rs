@@ -73,6 +73,9 @@ pub struct App {
     /// Apps stored before QR modes existed read as strict.
     #[serde(default)]
     pub qr_mode: QrMode,
+    /// The pages whose browsers may read the API's answers (CORS); none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub web_origins: Vec<String>,
     /// Unauthenticated requests per route class, source address and minute;
     /// none: the deployment's `RATE_LIMIT_PER_IP_PER_MINUTE`; zero: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]

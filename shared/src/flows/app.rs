@@ -53,7 +53,12 @@ impl AppRef {
     /// The app as read (with other items, perhaps), or the 404 every
     /// endpoint gives.
     pub fn known(&self, app: Option<App>) -> Result<App, Error> {
-        app.ok_or_else(|| self.address.unknown())
+        app.ok_or_else(|| self.unknown())
+    }
+
+    /// The 404 of an app that does not exist, naming it as the path did.
+    pub fn unknown(&self) -> Error {
+        self.address.unknown()
     }
 
     /// The app, read once per request: a rate limit that read it before

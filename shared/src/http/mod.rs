@@ -5,6 +5,7 @@
 //! with its status code.
 
 pub mod caller;
+pub mod cors;
 pub mod envelope;
 pub mod error;
 pub mod function;

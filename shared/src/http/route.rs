@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
+use lambda_http::http::header::HeaderValue;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -26,6 +27,7 @@ use crate::domain::{Error, validate};
 use crate::flows::app::{AppAddress, AppRef};
 use crate::flows::rate_limit::PerIp;
 use crate::http::caller::{Presents, Requirement};
+use crate::http::cors::{self, WebOrigins};
 use crate::http::envelope::{Envelope, Outcome, Reply};
 use crate::http::error::ApiError;
 use crate::http::input::Input;
@@ -196,12 +198,18 @@ impl Routes {
 }
 
 /// Finds a request's route by method and path, as API Gateway matched it,
-/// and answers it. Built once per cold start.
+/// and answers it. Built once per cold start. Every path it declares also
+/// answers the CORS preflight `OPTIONS` (see `cors`), which template.yaml
+/// and the watch router route to the same function.
 pub struct Router {
     routes: Vec<Route>,
     /// Path template → the indexes of its routes, one per method.
     paths: matchit::Router<Vec<usize>>,
+    web_origins: WebOrigins,
 }
+
+/// The routes of one path and the values of its `{parameters}`.
+type Found<'r> = (Vec<&'r Route>, HashMap<String, String>);
 
 impl Router {
     pub fn new(routes: Routes) -> Self {
@@ -217,24 +225,49 @@ impl Router {
         for (path, indexes) in by_path {
             paths.insert(path, indexes).expect("route paths do not overlap");
         }
-        Self { routes, paths }
+        Self {
+            routes,
+            paths,
+            web_origins: WebOrigins::default(),
+        }
     }
 
     /// The response to `req`: every outcome, failures included, is an
-    /// envelope of the path's API generation (or a handler's image).
+    /// envelope of the path's API generation (or a handler's image, or a
+    /// preflight's empty 204), with CORS headers for a listed origin.
     pub async fn answer(&self, services: &Services, req: Request) -> Response<Body> {
         let envelope = Envelope::for_path(req.uri().path());
-        let outcome = async {
-            request::body_within_limit(&req)?;
-            let (route, params) = self.find(req.method(), req.uri().path())?;
-            let address = app_address(&params)?;
-            let app = AppRef::resolve(address, &services.store).await?;
-            let incoming = Incoming {
-                request: &req,
-                params,
-                app,
-                source: request::source_address(&req),
-            };
+        if req.method() == Method::OPTIONS {
+            return self
+                .preflight(services, &req)
+                .await
+                .unwrap_or_else(|err| envelope.answer(Err(err)));
+        }
+        let mut allowed = None;
+        let mut response = envelope.answer(self.respond(services, &req, &mut allowed).await);
+        if let Some(origin) = allowed {
+            cors::allow(&mut response, origin);
+        }
+        response
+    }
+
+    /// The route's outcome; `allowed` is set to the origin that may read it.
+    async fn respond(
+        &self,
+        services: &Services,
+        req: &Request,
+        allowed: &mut Option<HeaderValue>,
+    ) -> Result<Outcome, ApiError> {
+        request::body_within_limit(req)?;
+        let (route, params) = self.find(req.method(), req.uri().path())?;
+        let app = resolve_app(&params, services).await?;
+        let incoming = Incoming {
+            request: req,
+            params,
+            app,
+            source: request::source_address(req),
+        };
+        let handling = async {
             if let Some(class) = route.per_ip {
                 incoming
                     .per_ip(services)
@@ -243,34 +276,67 @@ impl Router {
             }
             (route.endpoint)(services, &incoming).await
         };
-        envelope.answer(outcome.await)
+        // Beside the handler, so a page's request waits for no extra read;
+        // a page over its per-IP limit can read its 429 too.
+        let (outcome, origin) = tokio::join!(
+            handling,
+            self.web_origins
+                .allow(&services.store, incoming.app.id, cors::origin(req))
+        );
+        *allowed = origin;
+        outcome
     }
 
-    /// The route of a request and the values of its `{parameters}`, or the
-    /// 404 or 405 to answer.
-    fn find(&self, method: &Method, path: &str) -> Result<(&Route, HashMap<String, String>), ApiError> {
+    /// The answer to `OPTIONS` on a declared path: the path, the app it
+    /// names (404s), then the preflight's own checks.
+    async fn preflight(&self, services: &Services, req: &Request) -> Result<Response<Body>, ApiError> {
+        let (routes, params) = self.find_path(req.uri().path())?;
+        let app = resolve_app(&params, services).await?;
+        let methods: Vec<&Method> = routes.iter().map(|route| &route.method).collect();
+        self.web_origins
+            .preflight(&services.store, &app, req, &methods)
+            .await
+    }
+
+    /// The routes of a path, or the 404 to answer.
+    fn find_path(&self, path: &str) -> Result<Found<'_>, ApiError> {
         let found = self
             .paths
             .at(path)
             .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "There is no such endpoint."))?;
-        let route = found
-            .value
-            .iter()
-            .map(|index| &self.routes[*index])
-            .find(|route| route.method == method)
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    format!("{method} is not allowed on this path."),
-                )
-            })?;
+        let routes = found.value.iter().map(|index| &self.routes[*index]).collect();
         let params = found
             .params
             .iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
+        Ok((routes, params))
+    }
+
+    /// The route of a request and the values of its `{parameters}`, or the
+    /// 404 or 405 to answer.
+    fn find(&self, method: &Method, path: &str) -> Result<(&Route, HashMap<String, String>), ApiError> {
+        let (routes, params) = self.find_path(path)?;
+        let route = routes
+            .into_iter()
+            .find(|route| route.method == method)
+            .ok_or_else(|| not_allowed(method))?;
         Ok((route, params))
     }
+}
+
+/// The 405 of a method a path does not serve.
+pub(crate) fn not_allowed(method: &Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on this path."),
+    )
+}
+
+/// The app the path's parameters name: no read for an id, the key's guard
+/// the first time an instance sees a key.
+async fn resolve_app(params: &HashMap<String, String>, services: &Services) -> Result<AppRef, ApiError> {
+    Ok(AppRef::resolve(app_address(params)?, &services.store).await?)
 }
 
 /// How the path names the app: a numeric `{appId}` (legacy API) or a

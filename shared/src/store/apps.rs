@@ -46,6 +46,7 @@ pub struct AppChanges {
     pub union_id_proof: Option<UnionIdProof>,
     pub password_policy: Option<PasswordPolicy>,
     pub qr_mode: Option<QrMode>,
+    pub web_origins: Option<Vec<String>>,
     pub rate_limit_per_ip: Option<u32>,
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
@@ -84,6 +85,7 @@ impl Store {
             union_id_proof: UnionIdProof::default(),
             password_policy: PasswordPolicy::default(),
             qr_mode: QrMode::default(),
+            web_origins: Vec::new(),
             rate_limit_per_ip: None,
             wechat: WechatSettings::default(),
             created_at: now,
@@ -173,6 +175,30 @@ impl Store {
         }
     }
 
+    /// The app's web origins (one eventually consistent read of two of its
+    /// attributes), or `None` when there is no such app.
+    pub async fn app_web_origins(&self, app_id: u64) -> Result<Option<Vec<String>>, StoreError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Origins {
+            #[serde(default)]
+            web_origins: Vec<String>,
+        }
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::app(app_id).item()))
+            .projection_expression("pk, webOrigins")
+            .send()
+            .await?;
+        Ok(output
+            .item
+            .map(serde_dynamo::from_item::<_, Origins>)
+            .transpose()?
+            .map(|found| found.web_origins))
+    }
+
     /// Applies `changes`; `Ok(None)` when there is no such app.
     pub async fn update_app(&self, app_id: u64, changes: AppChanges) -> Result<Option<App>, StoreError> {
         let account =
@@ -195,6 +221,13 @@ impl Store {
                 changes.password_policy.map(|policy| text(policy.as_str())),
             )
             .field("qrMode", changes.qr_mode.map(|mode| text(mode.as_str())))
+            .field(
+                "webOrigins",
+                changes
+                    .web_origins
+                    .map(serde_dynamo::to_attribute_value)
+                    .transpose()?,
+            )
             .field("rateLimitPerIp", changes.rate_limit_per_ip.map(number))
             .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
             .field("wechatOfficialAccount", account(changes.wechat_official_account)?)

@@ -3,6 +3,7 @@
 
 mod card_text;
 mod common;
+mod cors;
 mod flow;
 mod request_counts;
 mod store_failures;
