@@ -56,8 +56,10 @@ workspace_tests() {
 }
 
 # Each function's IAM policy against what the whole suite recorded it doing.
+# With --workspace, as the suite was built: `-p contract` alone would resolve
+# other features and compile everything again.
 least_privilege() {
-  cargo test "${locked[@]}" -p contract --test least_privilege -- --ignored
+  cargo test --workspace "${locked[@]}" --test least_privilege -- --ignored
 }
 
 test_all() {
