@@ -2,8 +2,9 @@
 //! for `WXACodeGet` over the mini-program's life), links and schemes,
 //! content checks, official-account lookups and messages.
 
-use oauthapp_shared::domain::rate_limit::{Allowance, Window};
-use oauthapp_shared::domain::{Error, WechatCallers, clock};
+use oauthapp_shared::domain::rate_limit::Allowance;
+use oauthapp_shared::domain::{Error, WechatCallers};
+use oauthapp_shared::flows::rate_limit;
 use oauthapp_shared::http::caller::Caller;
 use oauthapp_shared::http::{BearerOrSignature, Ctx};
 
@@ -24,15 +25,16 @@ pub async fn spend(ctx: &Ctx<'_, BearerOrSignature>) -> Result<(), Error> {
              set <appId> --wechat-callers users`.",
         ));
     }
-    let now = clock::now();
-    let window = Window::of(now);
-    let count = ctx
-        .services
-        .store
-        .count_request(app.id, &format!("wechat-quota#user-{}", user.id), window)
-        .await?;
     let allowance = Allowance {
         per_minute: app.wechat.user_calls_per_minute(),
     };
-    allowance.admits(count, window, now, "WeChat quota calls by this user")
+    let counted = format!("wechat-quota#user-{}", user.id);
+    rate_limit::count_against(
+        &ctx.services.store,
+        app.id,
+        &counted,
+        allowance,
+        "WeChat quota calls by this user",
+    )
+    .await
 }

@@ -33,17 +33,15 @@ impl PerIp<'_> {
     /// Counts a request of `class` to `app`; the 429 once the minute's
     /// allowance is spent.
     pub async fn spend(&self, app: &App, class: RouteClass) -> Result<(), Error> {
-        let allowance = self.allowance(app);
-        if allowance.is_unlimited() {
-            return Ok(());
-        }
-        let now = clock::now();
-        let window = Window::of(now);
-        let count = self
-            .store
-            .count_request(app.id, &self.counted(class), window)
-            .await?;
-        allowance.admits(count, window, now, &Self::refused(class))
+        let counted = self.counted(class);
+        count_against(
+            self.store,
+            app.id,
+            &counted,
+            self.allowance(app),
+            &Self::refused(class),
+        )
+        .await
     }
 
     /// As `spend`, for the app of a route's path, which is read meanwhile
@@ -64,4 +62,23 @@ impl PerIp<'_> {
         self.allowance(&app?)
             .admits(count?, window, now, &Self::refused(class))
     }
+}
+
+/// Counts one request against `counted` of `app_id` in the current minute;
+/// past `allowance`, the 429 naming what `what` was counted. Nothing is
+/// counted where the allowance is unlimited.
+pub async fn count_against(
+    store: &Store,
+    app_id: u64,
+    counted: &str,
+    allowance: Allowance,
+    what: &str,
+) -> Result<(), Error> {
+    if allowance.is_unlimited() {
+        return Ok(());
+    }
+    let now = clock::now();
+    let window = Window::of(now);
+    let count = store.count_request(app_id, counted, window).await?;
+    allowance.admits(count, window, now, what)
 }
