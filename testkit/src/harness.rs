@@ -286,12 +286,7 @@ impl Harness {
         let store = &self.store;
         let user = store.user(self.app.id, user_id).await.unwrap().expect("the user");
         let secret = two_factor::new_secret();
-        let sealed = self
-            .services()
-            .totp_secrets()
-            .unwrap()
-            .seal(&user, &secret)
-            .unwrap();
+        let sealed = self.services().totp_secrets().unwrap().seal(&user, &secret);
         let started = store
             .start_two_factor_enrolment(self.app.id, user_id, &sealed)
             .await

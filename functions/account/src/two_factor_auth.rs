@@ -101,7 +101,7 @@ pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<Enrolment, Error> {
         return Err(already_on());
     }
     let secret = two_factor::new_secret();
-    let sealed = services.totp_secrets()?.seal(&user, &secret)?;
+    let sealed = services.totp_secrets()?.seal(&user, &secret);
     match services
         .store
         .start_two_factor_enrolment(app.id, user.id, &sealed)

@@ -4,13 +4,10 @@
 //! AES-256-GCM under a key of their own, bound to the user they belong to,
 //! so a table dump or a copied item reveals nothing usable.
 
-use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
-use hkdf::Hkdf;
 use serde::Serialize;
-use sha2::Sha256;
 use totp_rs::{Algorithm, Builder, Totp};
 
+use crate::domain::sealing::Sealer;
 use crate::domain::{App, Error, User};
 
 pub const CODE_DIGITS: usize = 6;
@@ -18,7 +15,6 @@ const STEP_SECONDS: u64 = 30;
 const SKEW_STEPS: u16 = 1;
 /// 160 bits, as RFC 4226 recommends for HMAC-SHA-1.
 const SECRET_BYTES: usize = 20;
-const NONCE_BYTES: usize = 12;
 /// Marks the sealing scheme, so a later one can be told apart.
 const SEALED_PREFIX: &str = "v1:";
 /// Separates this key's use from any other use of the same key material.
@@ -39,67 +35,36 @@ pub struct Enrolment {
 
 /// Seals and opens TOTP secrets. Built once per cold start.
 pub struct SecretBox {
-    cipher: Aes256Gcm,
+    sealer: Sealer,
 }
 
 impl SecretBox {
-    /// `key` is the deployment's two-factor key (`TWO_FACTOR_KEY`), of any
-    /// length; HKDF turns it into an AES-256 key.
+    /// `key` is the deployment's two-factor key (`TWO_FACTOR_KEY`).
     pub fn new(key: &[u8]) -> Self {
-        let mut derived = [0u8; 32];
-        Hkdf::<Sha256>::new(None, key)
-            .expand(KEY_INFO, &mut derived)
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
         Self {
-            cipher: Aes256Gcm::new(&derived.into()),
+            sealer: Sealer::new(key, KEY_INFO),
         }
     }
 
     /// `secret` sealed for `user`: `v1:` and hex of nonce and ciphertext.
-    pub fn seal(&self, user: &User, secret: &[u8]) -> Result<String, Error> {
-        let nonce = Nonce::generate();
-        let sealed = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: secret,
-                    aad: &owner(user),
-                },
-            )
-            .map_err(|_| Error::internal("sealing a two-factor secret failed"))?;
-        Ok(format!(
-            "{SEALED_PREFIX}{}{}",
-            hex::encode(nonce),
-            hex::encode(sealed)
-        ))
+    pub fn seal(&self, user: &User, secret: &[u8]) -> String {
+        let sealed = self.sealer.seal(&owner(user), secret);
+        format!("{SEALED_PREFIX}{}", hex::encode(sealed))
     }
 
     /// The secret `seal` sealed for `user`. Fails for another user's secret
     /// or one sealed under another key.
     pub fn open(&self, user: &User, sealed: &str) -> Result<Vec<u8>, Error> {
-        let unreadable = || {
-            Error::internal(format!(
-                "the two-factor secret of user {} of app {} cannot be opened (was TWO_FACTOR_KEY replaced?)",
-                user.id, user.app_id
-            ))
-        };
-        let bytes = sealed
+        sealed
             .strip_prefix(SEALED_PREFIX)
             .and_then(|hex_text| hex::decode(hex_text).ok())
-            .filter(|bytes| bytes.len() > NONCE_BYTES)
-            .ok_or_else(unreadable)?;
-        let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
-        let nonce = Nonce::try_from(nonce).map_err(|_| unreadable())?;
-        self.cipher
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: ciphertext,
-                    aad: &owner(user),
-                },
-            )
-            .map_err(|_| unreadable())
+            .and_then(|bytes| self.sealer.open(&owner(user), &bytes).ok())
+            .ok_or_else(|| {
+                Error::internal(format!(
+                    "the two-factor secret of user {} of app {} cannot be opened (was TWO_FACTOR_KEY replaced?)",
+                    user.id, user.app_id
+                ))
+            })
     }
 }
 
@@ -223,17 +188,13 @@ mod tests {
     fn a_sealed_secret_opens_only_for_its_user_and_key() {
         let sealer = SecretBox::new(&[1; 32]);
         let secret = new_secret();
-        let sealed = sealer.seal(&user(1), &secret).unwrap();
+        let sealed = sealer.seal(&user(1), &secret);
         assert!(sealed.starts_with(SEALED_PREFIX));
         assert!(!sealed.contains(&hex::encode(&secret)));
         assert_eq!(sealer.open(&user(1), &sealed).unwrap(), secret);
         assert!(sealer.open(&user(2), &sealed).is_err());
         assert!(SecretBox::new(&[2; 32]).open(&user(1), &sealed).is_err());
-        assert_ne!(
-            sealed,
-            sealer.seal(&user(1), &secret).unwrap(),
-            "fresh nonce each time"
-        );
+        assert_ne!(sealed, sealer.seal(&user(1), &secret), "fresh nonce each time");
     }
 
     #[test]

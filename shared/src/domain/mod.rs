@@ -11,6 +11,7 @@ pub mod password_policy;
 pub mod points;
 pub mod qr;
 pub mod rate_limit;
+pub mod sealing;
 mod secret;
 mod setting;
 pub mod validate;
