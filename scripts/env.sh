@@ -63,12 +63,14 @@ use_local_stack() {
   export AWS_REGION="${AWS_REGION:-us-east-1}"
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
   export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
-  # JWT_SECRET and TWO_FACTOR_KEY from the environment, else each generated
-  # once per checkout and kept in .local/ (git-ignored), so tokens and
-  # enrolled authenticators survive a restart of `make dev`.
+  # JWT_SECRET, APP_SECRETS_KEY and TWO_FACTOR_KEY from the environment,
+  # else each generated once per checkout and kept in .local/ (git-ignored),
+  # so tokens, sealed app secrets and enrolled authenticators survive a
+  # restart of `make dev`.
   JWT_SECRET="${JWT_SECRET:-$(local_key jwt-secret)}"
+  APP_SECRETS_KEY="${APP_SECRETS_KEY:-$(local_key app-secrets-key)}"
   TWO_FACTOR_KEY="${TWO_FACTOR_KEY:-$(local_key two-factor-key)}"
-  export JWT_SECRET TWO_FACTOR_KEY
+  export JWT_SECRET APP_SECRETS_KEY TWO_FACTOR_KEY
 }
 
 # The package names of the Lambda functions: one package per functions/*/.

@@ -1,4 +1,4 @@
-//! `apps`: create an app, show it, change it.
+//! `apps`: create an app, show it, change it, seal its secrets.
 
 use clap::{Args, Subcommand};
 use oauthapp_shared::config;
@@ -6,7 +6,7 @@ use oauthapp_shared::domain::{
     App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatCallers, WechatSettings,
     clock, validate, web_origin,
 };
-use oauthapp_shared::store::{AppChanges, NewApp, Store};
+use oauthapp_shared::store::{AppChanges, NewApp, Resealed, Store};
 use oauthapp_shared::wechat::Wechat;
 use serde_json::{Value, json};
 use time::UtcOffset;
@@ -63,6 +63,10 @@ pub enum Command {
         #[command(flatten)]
         fields: Fields,
     },
+    /// Seals the secrets every app still keeps in plain text (app secret,
+    /// WeChat AppSecrets), as stored before sealing; sealed ones stay as
+    /// they are. Safe to run at any time, and again.
+    Reseal,
 }
 
 /// The app's WeChat accounts. A new appid needs its secret; a secret alone
@@ -131,6 +135,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
     match command {
         Command::Create { name, key, fields } => create(store, name, key, fields).await,
         Command::Show { app_id } => Ok(shown(&find(store, app_id).await?, offset)),
+        Command::Reseal => reseal(store).await,
         Command::Set {
             app_id,
             name,
@@ -232,6 +237,28 @@ async fn create(store: &Store, name: String, key: Option<String>, fields: Fields
     // A taken key reads: the app key "K" is taken by another app.
     let app = store.create_app(new, clock::now()).await?;
     Ok(json!({ "appId": app.id, "appKey": app.key, "appSecret": app.secret.expose() }))
+}
+
+/// `reseal`: every app, one at a time; what each needed.
+async fn reseal(store: &Store) -> Result<Value, CliError> {
+    let app_ids = store.app_ids().await?;
+    let (mut resealed, mut changed, mut already_sealed) = (Vec::new(), Vec::new(), 0);
+    for &app_id in &app_ids {
+        match store.reseal_app(app_id).await? {
+            Some(Resealed::Sealed(secrets)) => resealed.push(json!({ "appId": app_id, "secrets": secrets })),
+            Some(Resealed::ChangedMeanwhile) => changed.push(app_id),
+            Some(Resealed::AlreadySealed) => already_sealed += 1,
+            // A key guard is written with its app, in one transaction.
+            None => return Err(no_app(app_id)),
+        }
+    }
+    Ok(json!({
+        "apps": app_ids.len(),
+        "resealed": resealed,
+        "alreadySealed": already_sealed,
+        // Written by someone else while this ran, which sealed them.
+        "changedMeanwhile": changed,
+    }))
 }
 
 /// The account `set` leaves, when it changes one.

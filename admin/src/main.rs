@@ -10,8 +10,9 @@ mod users;
 
 use std::process::ExitCode;
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 use clap::{Parser, Subcommand};
+use oauthapp_shared::config;
 use oauthapp_shared::store::Store;
 use time::UtcOffset;
 
@@ -59,7 +60,10 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), cli.table);
+    let store = match sealing_store(&sdk, cli.table).await {
+        Ok(store) => store,
+        Err(err) => return output::finish(Err(err)),
+    };
     let result = match cli.command {
         Command::Table(command) => table::run(&store, command).await,
         Command::Apps(command) => apps::run(&store, cli.utc_offset, command).await,
@@ -67,6 +71,21 @@ async fn main() -> ExitCode {
         Command::Points(command) => points::run(&store, command).await,
     };
     output::finish(result)
+}
+
+/// The table, sealing and opening app secrets under the deployment's
+/// `APP_SECRETS_KEY` (or the secret `APP_SECRETS_KEY_ARN` names), when the
+/// environment gives it: the commands that read or write apps need it,
+/// the others do not.
+async fn sealing_store(sdk: &SdkConfig, table: String) -> Result<Store, output::CliError> {
+    let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), table);
+    Ok(match config::load_secret(sdk, config::APP_SECRETS_KEY).await? {
+        Some(key) => {
+            config::long_enough(config::APP_SECRETS_KEY, &key)?;
+            store.with_sealing(&key)
+        }
+        None => store,
+    })
 }
 
 #[cfg(test)]

@@ -4,14 +4,16 @@ use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
-use oauthapp_shared::domain::{User, clock};
+use oauthapp_shared::domain::{Secret, User, clock};
 use oauthapp_shared::store::{NewUser, Store};
 use serde_json::{Value, json};
+use testkit::TEST_APP_SECRETS_KEY;
 use testkit::fake_wechat::FakeWechat;
 
-/// The CLI pointed at one table and, for tests that set WeChat accounts, a
-/// fake WeChat; the rest of the environment (endpoint, credentials, region)
-/// is inherited, as the test's own store uses it.
+/// The CLI pointed at one table, with the tests' app-secrets key and, for
+/// tests that set WeChat accounts, a fake WeChat; the rest of the
+/// environment (endpoint, credentials, region) is inherited, as the test's
+/// own store uses it.
 struct Cli {
     table: String,
     wechat: Option<String>,
@@ -19,11 +21,21 @@ struct Cli {
 
 impl Cli {
     fn run(&self, args: &[&str]) -> Output {
+        self.run_with_key(args, Some(TEST_APP_SECRETS_KEY))
+    }
+
+    /// As `run`, with `key` as `APP_SECRETS_KEY`, or none.
+    fn run_with_key(&self, args: &[&str], key: Option<&str>) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_oauthapp-admin"));
         command
             .args(args)
             .env("TABLE_NAME", &self.table)
-            .env("DISPLAY_UTC_OFFSET", "+08:00");
+            .env("DISPLAY_UTC_OFFSET", "+08:00")
+            .env_remove("APP_SECRETS_KEY_ARN");
+        match key {
+            Some(key) => command.env("APP_SECRETS_KEY", key),
+            None => command.env_remove("APP_SECRETS_KEY"),
+        };
         if let Some(wechat) = &self.wechat {
             command
                 .env("WECHAT_API_BASE", wechat)
@@ -48,6 +60,11 @@ impl Cli {
         assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
         stderr
     }
+}
+
+/// The table as the CLI sees it.
+fn sealing_store(client: aws_sdk_dynamodb::Client, table: &str) -> Store {
+    Store::new(client, table).with_sealing(&Secret::new(TEST_APP_SECRETS_KEY))
 }
 
 async fn create_user(store: &Store, app_id: u64, user_name: &str) -> User {
@@ -79,7 +96,7 @@ async fn manages_apps_users_and_points() {
         wechat: Some(fake.uri()),
     };
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
+    let store = sealing_store(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
 
     assert_eq!(
         cli.ok(&["table", "ensure"]),
@@ -443,7 +460,7 @@ async fn table_ensure_replaces_the_index_that_copied_every_attribute() {
     let app_id = cli.ok(&["apps", "create", "--name", "Index"])["appId"]
         .as_u64()
         .unwrap();
-    let store = Store::new(client.clone(), &cli.table);
+    let store = sealing_store(client.clone(), &cli.table);
     let user = create_user(&store, app_id, "indexed").await;
     client
         .update_item()
@@ -490,4 +507,100 @@ async fn table_ensure_replaces_the_index_that_copied_every_attribute() {
     assert_eq!(names, ["gsi1pk", "gsi1sk", "pk", "sk"], "keys only, no secret");
     let users = cli.ok(&["users", "list", &app_id.to_string()]);
     assert_eq!(users[0]["userName"], "indexed", "{users}");
+}
+
+/// Apps stored before sealing keep their secrets in plain text: `apps
+/// reseal` seals them, once, and leaves sealed ones alone; without the key
+/// or with another one, no command reads an app.
+#[tokio::test]
+async fn apps_reseal_seals_what_was_stored_in_plain_text() {
+    let fake = FakeWechat::start().await;
+    let cli = Cli {
+        table: format!("admin-reseal-{}-{}", std::process::id(), clock::now()),
+        wechat: Some(fake.uri()),
+    };
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let store = sealing_store(client.clone(), &cli.table);
+    cli.ok(&["table", "ensure"]);
+    fake.add_app("wx5eal0000000000a", "0123456789abcdef0123456789abcdef");
+    let create = |name: &str| {
+        cli.ok(&["apps", "create", "--name", name])["appId"]
+            .as_u64()
+            .unwrap()
+    };
+    let (old, sealed) = (create("Stored before sealing"), create("Sealed"));
+    cli.ok(&[
+        "apps",
+        "set",
+        &old.to_string(),
+        "--wechat-mini-appid",
+        "wx5eal0000000000a",
+        "--wechat-mini-secret",
+        "0123456789abcdef0123456789abcdef",
+    ]);
+    // The old app as the service stored it before sealing.
+    let before = store.app(old).await.unwrap().unwrap();
+    let mut plain: oauthapp_shared::store::Item = serde_dynamo::to_item(&before).unwrap();
+    plain.extend(oauthapp_shared::store::keys::app(old).item());
+    client
+        .put_item()
+        .table_name(&cli.table)
+        .set_item(Some(plain))
+        .send()
+        .await
+        .unwrap();
+    let stored = |app_id: u64| {
+        let client = client.clone();
+        let table = cli.table.clone();
+        async move {
+            client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(oauthapp_shared::store::keys::app(app_id).item()))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap()
+        }
+    };
+    let item = stored(old).await;
+    assert!(item["secret"].is_s() && item["wechatMiniProgram"].as_m().unwrap()["secret"].is_s());
+
+    assert_eq!(
+        cli.ok(&["apps", "reseal"]),
+        json!({
+            "apps": 2,
+            "resealed": [{ "appId": old, "secrets": 2 }],
+            "alreadySealed": 1,
+            "changedMeanwhile": [],
+        })
+    );
+    let item = stored(old).await;
+    assert!(item["secret"].is_b(), "{:?}", item["secret"]);
+    assert!(item["wechatMiniProgram"].as_m().unwrap()["secret"].is_b());
+    assert_eq!(
+        store.app(old).await.unwrap().unwrap(),
+        before,
+        "the same secrets, sealed"
+    );
+    let again = cli.ok(&["apps", "reseal"]);
+    assert_eq!(again["resealed"], json!([]));
+    assert_eq!(again["alreadySealed"], 2);
+
+    let shown = |key: Option<&str>| {
+        let output = cli.run_with_key(&["apps", "show", &sealed.to_string()], key);
+        assert_eq!(output.status.code(), Some(1));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let without = shown(None);
+    assert!(without.contains("no APP_SECRETS_KEY"), "{without}");
+    let other_key = shown(Some("another-app-secrets-key-of-32-bytes!!"));
+    assert!(other_key.contains("does not open"), "{other_key}");
+    let short = shown(Some("short"));
+    assert!(short.contains("APP_SECRETS_KEY is invalid"), "{short}");
+    // Nothing that needs no app needs the key.
+    let ensured = cli.run_with_key(&["table", "ensure"], None);
+    assert!(ensured.status.success());
 }

@@ -42,12 +42,22 @@ pub const TWO_FACTOR_KEY: SecretSource = SecretSource {
     arn: "TWO_FACTOR_KEY_ARN",
 };
 
-pub const SECRETS: [SecretSource; 2] = [TOKEN_SECRET, TWO_FACTOR_KEY];
+/// The key that seals the secrets the table keeps: app secrets, WeChat
+/// AppSecrets, access tokens and jsapi tickets. Every function reads apps,
+/// so every function is given it; like the two-factor key it must never be
+/// lost (`oauthapp-admin apps reseal` seals what was written before it).
+pub const APP_SECRETS_KEY: SecretSource = SecretSource {
+    plain: "APP_SECRETS_KEY",
+    arn: "APP_SECRETS_KEY_ARN",
+};
+
+pub const SECRETS: [SecretSource; 3] = [TOKEN_SECRET, APP_SECRETS_KEY, TWO_FACTOR_KEY];
 
 /// The keys `SECRETS` names, as loaded.
 #[derive(Clone)]
 pub struct Secrets {
     pub token: Secret,
+    pub app_secrets: Secret,
     /// None for a function that handles no two-factor secret.
     pub two_factor: Option<Secret>,
 }
@@ -74,6 +84,8 @@ pub struct Config {
     pub qr_key_lifetime: Duration,
     /// The offset at which response bodies show times.
     pub display_offset: UtcOffset,
+    /// Seals the secrets the table keeps (see `APP_SECRETS_KEY`).
+    pub app_secrets_key: Secret,
     /// Encrypts TOTP secrets at rest (see `TWO_FACTOR_KEY`); none where the
     /// deployment gives the function no such key.
     pub two_factor_key: Option<Secret>,
@@ -95,14 +107,24 @@ impl Config {
     /// Reads the environment; fetches each key from Secrets Manager when its
     /// `…_ARN` variable names a secret, both at once.
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let two_factor = async {
-            match env(TWO_FACTOR_KEY.arn).or_else(|| env(TWO_FACTOR_KEY.plain)) {
-                Some(_) => load_secret(sdk, &env, TWO_FACTOR_KEY).await.map(Some),
-                None => Ok(None),
-            }
+        let required = |source: SecretSource| async move {
+            load_secret(sdk, source)
+                .await?
+                .ok_or(ConfigError::Missing(source.plain))
         };
-        let (token, two_factor) = tokio::try_join!(load_secret(sdk, &env, TOKEN_SECRET), two_factor)?;
-        Self::from_lookup(env, Secrets { token, two_factor })
+        let (token, app_secrets, two_factor) = tokio::try_join!(
+            required(TOKEN_SECRET),
+            required(APP_SECRETS_KEY),
+            load_secret(sdk, TWO_FACTOR_KEY)
+        )?;
+        Self::from_lookup(
+            env,
+            Secrets {
+                token,
+                app_secrets,
+                two_factor,
+            },
+        )
     }
 
     /// The DynamoDB table, which init needs before the keys have arrived.
@@ -117,17 +139,13 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         for (source, key) in [
             (TOKEN_SECRET, Some(&secrets.token)),
+            (APP_SECRETS_KEY, Some(&secrets.app_secrets)),
             (TWO_FACTOR_KEY, secrets.two_factor.as_ref()),
         ]
         .into_iter()
         .filter_map(|(source, key)| Some((source, key?)))
         {
-            if key.expose().len() < MIN_SECRET_BYTES {
-                return Err(ConfigError::Invalid {
-                    name: source.plain,
-                    reason: format!("it must be at least {MIN_SECRET_BYTES} bytes of random data"),
-                });
-            }
+            long_enough(source, key)?;
         }
         let issuer = lookup("JWT_ISSUER").unwrap_or_else(|| "http://127.0.0.1:9000/".to_owned());
         let audience = lookup("JWT_AUDIENCE").unwrap_or_else(|| issuer.clone());
@@ -152,6 +170,7 @@ impl Config {
                     reason: format!("{err} (expected e.g. +08:00)"),
                 }
             })?,
+            app_secrets_key: secrets.app_secrets,
             two_factor_key: secrets.two_factor,
             wechat_api_base,
             rate_limit_per_ip: Allowance {
@@ -219,17 +238,22 @@ fn parse_count(
     }
 }
 
-/// One key: from Secrets Manager when its ARN variable is set, else from its
-/// plain variable.
-async fn load_secret(
-    sdk: &SdkConfig,
-    lookup: &impl Fn(&str) -> Option<String>,
-    source: SecretSource,
-) -> Result<Secret, ConfigError> {
-    let Some(arn) = lookup(source.arn) else {
-        return lookup(source.plain)
-            .map(Secret::new)
-            .ok_or(ConfigError::Missing(source.plain));
+/// Refuses a key too short to resist guessing.
+pub fn long_enough(source: SecretSource, key: &Secret) -> Result<(), ConfigError> {
+    if key.expose().len() < MIN_SECRET_BYTES {
+        return Err(ConfigError::Invalid {
+            name: source.plain,
+            reason: format!("it must be at least {MIN_SECRET_BYTES} bytes of random data"),
+        });
+    }
+    Ok(())
+}
+
+/// One key of the process's environment: from Secrets Manager when its ARN
+/// variable is set, else from its plain variable; `None` when neither is.
+pub async fn load_secret(sdk: &SdkConfig, source: SecretSource) -> Result<Option<Secret>, ConfigError> {
+    let Some(arn) = env(source.arn) else {
+        return Ok(env(source.plain).map(Secret::new));
     };
     let failed = |reason: String| ConfigError::Secret {
         name: source.arn,
@@ -243,7 +267,7 @@ async fn load_secret(
         .map_err(|err| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string()))?;
     output
         .secret_string
-        .map(Secret::new)
+        .map(|text| Some(Secret::new(text)))
         .ok_or_else(|| failed("the secret has no string value".to_owned()))
 }
 
@@ -261,6 +285,7 @@ mod tests {
     fn secrets() -> Secrets {
         Secrets {
             token: Secret::new("7".repeat(32)),
+            app_secrets: Secret::new("8".repeat(32)),
             two_factor: Some(Secret::new("9".repeat(32))),
         }
     }
@@ -280,6 +305,12 @@ mod tests {
         let err = Config::from_lookup(lookup(&[]), short_two_factor).err().unwrap();
         assert!(err.to_string().contains("TWO_FACTOR_KEY is invalid"), "{err}");
         assert!(err.to_string().contains("32 bytes"), "{err}");
+        let short_app_secrets = Secrets {
+            app_secrets: Secret::new("short"),
+            ..secrets()
+        };
+        let err = Config::from_lookup(lookup(&[]), short_app_secrets).err().unwrap();
+        assert!(err.to_string().contains("APP_SECRETS_KEY is invalid"), "{err}");
     }
 
     #[test]
@@ -300,6 +331,7 @@ mod tests {
         assert_eq!(config.display_offset, UtcOffset::from_hms(8, 0, 0).unwrap());
         assert!(!format!("{:?}", config.token).contains("7, 7"));
         assert!(!format!("{:?}", config.two_factor_key).contains("9, 9"));
+        assert!(!format!("{:?}", config.app_secrets_key).contains('8'));
     }
 
     #[test]

@@ -25,8 +25,11 @@ impl Services {
         Self::with_store(config, store)
     }
 
-    /// Services over a store built earlier (init warms it up meanwhile).
+    /// Services over a store built earlier (init warms it up meanwhile,
+    /// before the keys have arrived); from here on it seals and opens the
+    /// secrets the table keeps.
     pub fn with_store(config: Config, store: Store) -> Self {
+        let store = store.with_sealing(&config.app_secrets_key);
         Self {
             wechat: Wechat::new(&config.wechat_api_base, store.clone()),
             store,

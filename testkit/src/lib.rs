@@ -32,6 +32,7 @@ use serde_json::{Value, json};
 
 pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-thirty-two-bytes!";
 pub const TEST_TWO_FACTOR_KEY: &[u8] = b"test-two-factor-key-of-thirty-two-bytes!";
+pub const TEST_APP_SECRETS_KEY: &str = "test-app-secrets-key-of-thirty-two-bytes";
 pub const ISSUER: &str = "https://auth.test/";
 
 /// A response: HTTP status and the parsed envelope.
@@ -209,11 +210,12 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
         |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
         Secrets {
             token: Secret::new(String::from_utf8_lossy(TEST_SECRET)),
+            app_secrets: Secret::new(TEST_APP_SECRETS_KEY),
             two_factor: Some(Secret::new(String::from_utf8_lossy(TEST_TWO_FACTOR_KEY))),
         },
     )
     .expect("test configuration");
-    let store = Store::new(client.clone(), table);
+    let store = Store::new(client.clone(), table).with_sealing(&config.app_secrets_key);
     let services = Services::new(config, function_client);
     // What init does before the first request (`http::function::run`),
     // before the test's app exists: the app is then new to the function,

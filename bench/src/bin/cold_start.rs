@@ -52,13 +52,14 @@ const MEMORY_MB: &str = "512";
 const INVOCATION_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the functions read from the local stack's environment
 /// (`use_local_stack` in scripts/env.sh); nothing else of ours reaches them.
-const LOCAL_STACK_VARS: [&str; 9] = [
+const LOCAL_STACK_VARS: [&str; 10] = [
     "TABLE_NAME",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_REGION",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "JWT_SECRET",
+    "APP_SECRETS_KEY",
     "TWO_FACTOR_KEY",
     "JWT_ISSUER",
     "JWT_AUDIENCE",

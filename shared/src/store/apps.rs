@@ -2,12 +2,20 @@
 
 use rand::RngExt;
 
+use super::sealed::{SecretPath, plain_secrets};
 use super::write::{SetGiven, applied};
 use super::{
-    App, AppCard, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys, number,
-    put_if, text,
+    App, AppCard, Item, Key, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys,
+    number, put_if, text,
 };
 use crate::domain::{PasswordPolicy, QrMode, Secret, WechatCallers};
+
+/// Where an app item keeps its secrets.
+pub const APP_SECRETS: [SecretPath; 3] = [
+    &["secret"],
+    &["wechatMiniProgram", "secret"],
+    &["wechatOfficialAccount", "secret"],
+];
 
 /// How many app keys an instance reads when it starts: every key of a studio
 /// with dozens of apps, in one small page (about 5 KB).
@@ -93,12 +101,11 @@ impl Store {
         let key_guard = keys::app_key(&app.key);
         let mut guard_item = key_guard.item();
         guard_item.insert("appId".to_owned(), number(app.id));
+        let app_key = keys::app(id);
+        let mut app_item = item_of(&app_key, &app, &[])?;
+        self.seal_secrets(&app_key, &mut app_item, &APP_SECRETS)?;
         let writes = vec![
-            put_if(
-                &self.table,
-                item_of(&keys::app(id), &app, &[])?,
-                "attribute_not_exists(pk)",
-            )?,
+            put_if(&self.table, app_item, "attribute_not_exists(pk)")?,
             put_if(&self.table, guard_item, "attribute_not_exists(pk)")?,
         ];
         match self.transact(writes).await {
@@ -111,7 +118,59 @@ impl Store {
     }
 
     pub async fn app(&self, app_id: u64) -> Result<Option<App>, StoreError> {
-        self.get(&keys::app(app_id)).await
+        let key = keys::app(app_id);
+        self.get_item(&key)
+            .await?
+            .map(|item| self.app_of(item, &key))
+            .transpose()
+    }
+
+    /// The app an item read from `key` holds, its secrets opened.
+    pub(super) fn app_of(&self, mut item: Item, key: &Key) -> Result<App, StoreError> {
+        self.open_secrets(key, &mut item, &APP_SECRETS)?;
+        Ok(serde_dynamo::from_item(item)?)
+    }
+
+    /// Seals the secrets app `app_id` still keeps in plain text, from before
+    /// sealing; `Ok(None)` when there is no such app.
+    pub async fn reseal_app(&self, app_id: u64) -> Result<Option<Resealed>, StoreError> {
+        let key = keys::app(app_id);
+        let Some(item) = self.get_item(&key).await? else {
+            return Ok(None);
+        };
+        let plain = plain_secrets(&item, &APP_SECRETS).len();
+        if plain == 0 {
+            return Ok(Some(Resealed::AlreadySealed));
+        }
+        Ok(Some(if self.reseal(&key, &item, &APP_SECRETS).await? {
+            Resealed::Sealed(plain)
+        } else {
+            // Changed meanwhile, by a writer that sealed what it wrote.
+            Resealed::ChangedMeanwhile
+        }))
+    }
+
+    /// The ids of every app, by their key guards.
+    pub async fn app_ids(&self) -> Result<Vec<u64>, StoreError> {
+        let pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", text(keys::APP_KEYS))
+            .projection_expression("appId")
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await?;
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Guard {
+            app_id: u64,
+        }
+        let guards: Vec<Guard> = serde_dynamo::from_items(pages)?;
+        Ok(guards.into_iter().map(|guard| guard.app_id).collect())
     }
 
     /// The app with string key `key`, as the v1 API addresses apps.
@@ -200,9 +259,15 @@ impl Store {
     }
 
     /// Applies `changes`; `Ok(None)` when there is no such app.
+    /// Secrets the app item kept in plain text from before sealing are
+    /// sealed too, as any write of the app does.
     pub async fn update_app(&self, app_id: u64, changes: AppChanges) -> Result<Option<App>, StoreError> {
-        let account =
-            |account: Option<WechatAccount>| account.map(serde_dynamo::to_attribute_value).transpose();
+        let key = keys::app(app_id);
+        let account = |field: &'static str, account: Option<WechatAccount>| {
+            account
+                .map(|account| self.sealed_account(&key, field, account))
+                .transpose()
+        };
         let given = SetGiven::default()
             .field("name", changes.name.map(text))
             .field("logo", changes.logo.map(text))
@@ -229,8 +294,14 @@ impl Store {
                     .transpose()?,
             )
             .field("rateLimitPerIp", changes.rate_limit_per_ip.map(number))
-            .field("wechatMiniProgram", account(changes.wechat_mini_program)?)
-            .field("wechatOfficialAccount", account(changes.wechat_official_account)?)
+            .field(
+                "wechatMiniProgram",
+                account("wechatMiniProgram", changes.wechat_mini_program)?,
+            )
+            .field(
+                "wechatOfficialAccount",
+                account("wechatOfficialAccount", changes.wechat_official_account)?,
+            )
             .field(
                 "wechatCallers",
                 changes.wechat_callers.map(|callers| text(callers.as_str())),
@@ -250,13 +321,38 @@ impl Store {
             return self.app(app_id).await;
         }
         let request = self
-            .update(&keys::app(app_id))
+            .update(&key)
             .condition_expression("attribute_exists(pk)")
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
-        let output = applied(given.on(request).send().await)?;
-        Ok(output
-            .and_then(|output| output.attributes)
-            .map(serde_dynamo::from_item)
-            .transpose()?)
+        let Some(item) = applied(given.on(request).send().await)?.and_then(|output| output.attributes) else {
+            return Ok(None);
+        };
+        self.reseal(&key, &item, &APP_SECRETS).await?;
+        self.app_of(item, &key).map(Some)
     }
+
+    /// A WeChat account as the app item at `key` keeps it in `field`, its
+    /// secret sealed.
+    fn sealed_account(
+        &self,
+        key: &Key,
+        field: &'static str,
+        account: WechatAccount,
+    ) -> Result<aws_sdk_dynamodb::types::AttributeValue, StoreError> {
+        let mut holder = Item::from([(field.to_owned(), serde_dynamo::to_attribute_value(account)?)]);
+        self.seal_secrets(key, &mut holder, &APP_SECRETS)?;
+        holder
+            .remove(field)
+            .ok_or_else(|| StoreError::Failed(format!("sealing {field} lost it")))
+    }
+}
+
+/// What resealing an app did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resealed {
+    /// This many secrets were in plain text and are sealed now.
+    Sealed(usize),
+    AlreadySealed,
+    /// The app was written meanwhile, which sealed its secrets.
+    ChangedMeanwhile,
 }

@@ -10,6 +10,7 @@ mod points;
 mod qr;
 mod rate_limits;
 pub mod schema;
+mod sealed;
 mod two_factor;
 mod users;
 mod wechat;
@@ -25,12 +26,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 // The records the submodules read and write.
+use crate::domain::sealing::Sealer;
 use crate::domain::{
     App, AppCard, Binding, PointTotals, TwoFactorState, UnionIdOwner, UnionIdProof, User, WechatAccount,
     WechatSettings,
 };
 
-pub use apps::{AppChanges, CreateAppError, NewApp};
+pub use apps::{AppChanges, CreateAppError, NewApp, Resealed};
 pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBinding};
 pub use keys::{Item, Key};
 pub use lockout::Reservation;
@@ -127,6 +129,8 @@ pub struct Store {
     table: String,
     /// App key → app id, as read from the keys' guards (see `app_id_by_key`).
     app_ids: Arc<RwLock<HashMap<String, u64>>>,
+    /// Seals the secrets items keep (see `sealed`); none until `with_sealing`.
+    sealer: Option<Arc<Sealer>>,
 }
 
 impl Store {
@@ -135,6 +139,7 @@ impl Store {
             client,
             table: table.into(),
             app_ids: Arc::default(),
+            sealer: None,
         }
     }
 
@@ -148,6 +153,15 @@ impl Store {
 
     /// One strongly consistent read of one item.
     async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+        self.get_item(key)
+            .await?
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// One strongly consistent read of one item, undecoded.
+    async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -156,11 +170,7 @@ impl Store {
             .consistent_read(true)
             .send()
             .await?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(Into::into)
+        Ok(output.item)
     }
 
     /// Strongly consistent reads of several items in one request (at most
@@ -222,7 +232,11 @@ impl Store {
     ) -> Result<(Option<App>, Option<T>), StoreError> {
         let app_key = keys::app(app_id);
         let mut found = self.get_many(&[app_key.clone(), key.clone()]).await?;
-        Ok((Self::take(&mut found, &app_key)?, Self::take(&mut found, key)?))
+        let app = found
+            .remove(&(app_key.pk.clone(), app_key.sk.clone()))
+            .map(|item| self.app_of(item, &app_key))
+            .transpose()?;
+        Ok((app, Self::take(&mut found, key)?))
     }
 
     /// Increments a counter item and returns its new value.

@@ -6,9 +6,13 @@
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use serde::Deserialize;
 
+use super::sealed::SecretPath;
 use super::write::condition_held;
-use super::{Store, StoreError, keys, number, text};
+use super::{Key, Store, StoreError, keys, number, text};
 use crate::domain::Secret;
+
+/// Where a credential item keeps its value, sealed (see `sealed`).
+const VALUE: SecretPath = &["value"];
 
 /// Which credential item: the credential's name, the WeChat appid and the
 /// fingerprint of the secret it is fetched with.
@@ -45,19 +49,25 @@ impl SharedCredential {
     }
 }
 
+impl CredentialId {
+    fn key(&self) -> Key {
+        keys::wechat_credential(self.name, &self.wechat_app_id, &self.secret_fingerprint)
+    }
+}
+
 impl Store {
     /// An UpdateItem of one credential item.
     fn update_credential(&self, id: &CredentialId) -> UpdateItemFluentBuilder {
-        self.update(&keys::wechat_credential(
-            id.name,
-            &id.wechat_app_id,
-            &id.secret_fingerprint,
-        ))
+        self.update(&id.key())
     }
 
     pub async fn shared_credential(&self, id: &CredentialId) -> Result<SharedCredential, StoreError> {
-        let key = keys::wechat_credential(id.name, &id.wechat_app_id, &id.secret_fingerprint);
-        Ok(self.get(&key).await?.unwrap_or_default())
+        let key = id.key();
+        let Some(mut item) = self.get_item(&key).await? else {
+            return Ok(SharedCredential::default());
+        };
+        self.open_secrets(&key, &mut item, &[VALUE])?;
+        Ok(serde_dynamo::from_item(item)?)
     }
 
     /// Takes the lease to fetch a new value until `until`, if nobody holds
@@ -98,7 +108,7 @@ impl Store {
             .update_expression("SET #value = :value, expiresAt = :expires REMOVE leaseUntil, leaseHolder")
             .condition_expression("leaseHolder = :holder")
             .expression_attribute_names("#value", "value")
-            .expression_attribute_values(":value", text(value.expose()))
+            .expression_attribute_values(":value", self.seal_secret(&id.key(), VALUE, value.expose())?)
             .expression_attribute_values(":expires", number(expires_at))
             .expression_attribute_values(":holder", text(holder))
             .send()
@@ -119,14 +129,34 @@ impl Store {
     }
 
     /// Forgets `value` because WeChat refused it; a value stored since by
-    /// another caller stays.
+    /// another caller stays. Sealing makes every stored value's bytes
+    /// unique, so it reads the item to find whether it holds `value`, then
+    /// removes exactly the bytes it read.
     pub async fn drop_shared_credential(&self, id: &CredentialId, value: &Secret) -> Result<(), StoreError> {
+        let key = id.key();
+        let Some(stored) = self
+            .get_item(&key)
+            .await?
+            .and_then(|mut item| item.remove(VALUE[0]))
+        else {
+            return Ok(());
+        };
+        let mut opened = super::Item::from([(VALUE[0].to_owned(), stored.clone())]);
+        self.open_secrets(&key, &mut opened, &[VALUE])?;
+        if opened
+            .get(VALUE[0])
+            .and_then(|held| held.as_s().ok())
+            .map(String::as_str)
+            != Some(value.expose())
+        {
+            return Ok(());
+        }
         let result = self
             .update_credential(id)
             .update_expression("REMOVE #value, expiresAt")
-            .condition_expression("#value = :value")
+            .condition_expression("#value = :stored")
             .expression_attribute_names("#value", "value")
-            .expression_attribute_values(":value", text(value.expose()))
+            .expression_attribute_values(":stored", stored)
             .send()
             .await;
         condition_held(result).map(drop)

@@ -8,4 +8,5 @@ mod common;
 mod guards;
 mod rate_limits;
 mod request_counts;
+mod sealed_secrets;
 mod token_cache;
