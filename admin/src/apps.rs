@@ -1,6 +1,7 @@
 //! `apps`: create an app, show it, change it, seal its secrets.
 
 use clap::{Args, Subcommand};
+use oauthapp_shared::auth::token::access_token_lifetime;
 use oauthapp_shared::config;
 use oauthapp_shared::domain::{
     App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatCallers, WechatSettings,
@@ -58,6 +59,10 @@ pub enum Command {
         /// deployment's RATE_LIMIT_PER_IP_PER_MINUTE.
         #[arg(long, group = "fields")]
         rate_limit_per_ip: Option<u32>,
+        /// Seconds the app's access tokens live (60 to 86400); sessions go
+        /// on through refresh tokens. Apps never given one use 86400.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(60..=86_400), group = "fields")]
+        access_token_lifetime: Option<u32>,
         #[command(flatten)]
         wechat: Box<WechatArgs>,
         #[command(flatten)]
@@ -144,6 +149,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             qr_mode,
             web_origins,
             rate_limit_per_ip,
+            access_token_lifetime,
             wechat,
             fields,
         } => {
@@ -200,6 +206,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 qr_mode,
                 web_origins: web_origins.map(|WebOrigins(origins)| origins),
                 rate_limit_per_ip,
+                access_token_lifetime,
             };
             if !no_wechat_check {
                 check_with_wechat(
@@ -335,6 +342,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "qrMode": app.qr_mode.as_str(),
         "webOrigins": app.web_origins,
         "rateLimitPerIp": app.rate_limit_per_ip.map_or_else(|| json!("deployment default"), |n| json!(n)),
+        "accessTokenLifetime": access_token_lifetime(app),
         "wechat": shown_wechat(&app.wechat),
         "createDate": clock::display(app.created_at, offset),
     })

@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use oauthapp_shared::domain::{User, clock};
+use oauthapp_shared::flows::session;
 use oauthapp_shared::store::Store;
 use serde_json::{Value, json};
 use time::UtcOffset;
@@ -26,6 +27,9 @@ pub enum Command {
     /// Turns a user's two-factor sign-in off, for someone who lost their
     /// authenticator (verify who they are first). They may enrol again.
     ResetTwoFactor { app_id: u64, user_id: u64 },
+    /// Ends all of a user's sessions in the app: their refresh tokens and
+    /// access tokens stop working at once (a stolen phone, a compromise).
+    SignOut { app_id: u64, user_id: u64 },
 }
 
 pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<Value, CliError> {
@@ -53,10 +57,20 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             Ok(shown)
         }
         Command::ResetTwoFactor { app_id, user_id } => {
-            if !store.reset_two_factor(app_id, user_id).await? {
+            // Ends their sessions too: whoever holds the lost
+            // authenticator signs in nowhere.
+            if !store.reset_two_factor(app_id, user_id, clock::now()).await? {
                 return Err(no_user(app_id, user_id));
             }
-            Ok(json!({ "appId": app_id, "userId": user_id, "twoFactor": false }))
+            Ok(json!({ "appId": app_id, "userId": user_id, "twoFactor": false, "signedOut": true }))
+        }
+        Command::SignOut { app_id, user_id } => {
+            let user = store
+                .user(app_id, user_id)
+                .await?
+                .ok_or_else(|| no_user(app_id, user_id))?;
+            session::end_all(store, app_id, user_id).await?;
+            Ok(json!({ "appId": app_id, "userId": user_id, "sessionsEnded": user.sessions.len() }))
         }
     }
 }

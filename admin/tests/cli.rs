@@ -4,8 +4,9 @@ use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
+use oauthapp_shared::domain::session::{Client, Device, Session, SessionPolicy, SignInMethod};
 use oauthapp_shared::domain::{Secret, User, clock};
-use oauthapp_shared::store::{NewUser, Store};
+use oauthapp_shared::store::{NewUser, Started, Store};
 use serde_json::{Value, json};
 use testkit::TEST_APP_SECRETS_KEY;
 use testkit::fake_wechat::FakeWechat;
@@ -381,7 +382,16 @@ async fn manages_apps_users_and_points() {
         .unwrap();
     assert!(
         store
-            .turn_on_two_factor(app_number, bob_number, "v1:sealed", 1)
+            .turn_on_two_factor(
+                app_number,
+                bob_number,
+                "v1:sealed",
+                1,
+                oauthapp_shared::store::EndingOthers {
+                    keep: None,
+                    now: clock::now()
+                }
+            )
             .await
             .unwrap()
     );
@@ -391,6 +401,49 @@ async fn manages_apps_users_and_points() {
         false
     );
     assert_eq!(cli.ok(&["users", "show", &app, &bob_id])["twoFactor"], false);
+
+    // An operator signs a user out everywhere: their sessions end.
+    let policy = SessionPolicy::default();
+    for agent in ["phone", "laptop"] {
+        let device = Device {
+            platform: "web".into(),
+            client: Client {
+                source_ip: "203.0.113.7".into(),
+                user_agent: agent.into(),
+            },
+        };
+        let now = clock::now();
+        let (session, _) = Session::start(
+            app_number,
+            bob_number,
+            SignInMethod::Password,
+            device,
+            now,
+            now,
+            &policy,
+        );
+        assert_eq!(
+            store.start_session(&session, &policy).await.unwrap(),
+            Started::Started
+        );
+    }
+    assert_eq!(
+        cli.ok(&["users", "sign-out", &app, &bob_id]),
+        json!({ "appId": app_number, "userId": bob_number, "sessionsEnded": 2 })
+    );
+    let bob_now = store.user(app_number, bob_number).await.unwrap().unwrap();
+    assert!(bob_now.sessions.is_empty(), "{:?}", bob_now.sessions);
+    assert!(
+        store
+            .sessions_of(app_number, bob_number)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        cli.fails(&["users", "sign-out", &app, "999999"], 1)
+            .contains("no user with id 999999")
+    );
     assert!(
         cli.fails(&["users", "reset-two-factor", &app, "999999"], 1)
             .contains("no user with id 999999")

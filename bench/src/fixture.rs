@@ -5,9 +5,10 @@
 
 use oauthapp_shared::Services;
 use oauthapp_shared::auth::password;
-use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::domain::qr::QrRequest;
+use oauthapp_shared::domain::session::{Client, SignInMethod};
 use oauthapp_shared::domain::{AppCard, QrMode, Secret, WechatAccount, clock};
+use oauthapp_shared::flows::session::{self, SignIn};
 use oauthapp_shared::store::{AppChanges, NewApp, NewUser, schema};
 use testkit::fake_wechat::vector_b;
 
@@ -83,10 +84,18 @@ impl Fixture {
             ..NewUser::default()
         };
         store.create_user(app.id, password_user, now).await?;
-        let token = services
-            .tokens
-            .issue(&app, &user, GrantType::UnionId)?
-            .access_token;
+        let client = Client {
+            source_ip: "127.0.0.1".into(),
+            user_agent: "bench".into(),
+        };
+        let sign_in = SignIn {
+            app: &app,
+            user: &user,
+            method: SignInMethod::UnionId,
+            client: &client,
+            binding: None,
+        };
+        let token = session::start(services, sign_in).await?.access_token;
         let qr_request = QrRequest {
             scopes: "openid".into(),
             remark: "bench".into(),

@@ -12,6 +12,7 @@ use time::format_description::well_known::Iso8601;
 use crate::domain::Secret;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::rate_limit::Allowance;
+use crate::domain::session::SessionPolicy;
 
 /// Unauthenticated requests per route class, source address and minute.
 pub const DEFAULT_RATE_LIMIT_PER_IP: u32 = 60;
@@ -94,6 +95,8 @@ pub struct Config {
     /// Unauthenticated requests per route class, app, source address and
     /// minute, for apps without an allowance of their own.
     pub rate_limit_per_ip: Allowance,
+    /// How long sessions and refresh tokens live.
+    pub sessions: SessionPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -176,8 +179,36 @@ impl Config {
             rate_limit_per_ip: Allowance {
                 per_minute: parse_count(&lookup, "RATE_LIMIT_PER_IP_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_IP)?,
             },
+            sessions: session_policy(&lookup)?,
         })
     }
+}
+
+/// `REFRESH_TOKEN_IDLE_SECONDS`, `REFRESH_TOKEN_ABSOLUTE_SECONDS`,
+/// `REFRESH_TOKEN_REUSE_GRACE_SECONDS` and `SESSIONS_PER_USER`.
+fn session_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<SessionPolicy, ConfigError> {
+    let default = SessionPolicy::default();
+    let seconds =
+        |name, default: Duration| parse_number(lookup, name, default.as_secs()).map(Duration::from_secs);
+    let policy = SessionPolicy {
+        idle: seconds("REFRESH_TOKEN_IDLE_SECONDS", default.idle)?,
+        absolute: seconds("REFRESH_TOKEN_ABSOLUTE_SECONDS", default.absolute)?,
+        reuse_grace: seconds("REFRESH_TOKEN_REUSE_GRACE_SECONDS", default.reuse_grace)?,
+        max_per_user: parse_number(lookup, "SESSIONS_PER_USER", default.max_per_user)?,
+    };
+    if policy.idle > policy.absolute {
+        return Err(ConfigError::Invalid {
+            name: "REFRESH_TOKEN_IDLE_SECONDS",
+            reason: "it must not exceed REFRESH_TOKEN_ABSOLUTE_SECONDS".to_owned(),
+        });
+    }
+    if policy.max_per_user > 98 {
+        return Err(ConfigError::Invalid {
+            name: "SESSIONS_PER_USER",
+            reason: "at most 98: ending them all is one transaction".to_owned(),
+        });
+    }
+    Ok(policy)
 }
 
 /// `WECHAT_API_BASE` (WeChat's by default), `https` unless

@@ -5,12 +5,14 @@
 
 use lambda_http::{Body, Request, Response};
 use oauthapp_shared::Services;
-use oauthapp_shared::auth::token::GrantType;
+use oauthapp_shared::auth::token::{Claims, GrantType, TokenModel};
 use oauthapp_shared::auth::two_factor;
-use oauthapp_shared::domain::{Secret, UnionIdProof, User, WechatAccount, clock};
+use oauthapp_shared::domain::session::{Client, SignInMethod};
+use oauthapp_shared::domain::{Inherited, Secret, UnionIdProof, User, WechatAccount, clock};
+use oauthapp_shared::flows::session::{self, SignIn};
 use oauthapp_shared::http::Routes;
 use oauthapp_shared::http::function::Function;
-use oauthapp_shared::store::{AppChanges, EnrolmentStart, NewUser};
+use oauthapp_shared::store::{AppChanges, EndingOthers, EnrolmentStart, NewUser};
 use rand::RngExt;
 use serde_json::Value;
 
@@ -241,19 +243,67 @@ impl Harness {
     }
 
     /// A user created in the store, as another function would have signed
-    /// them up, and a token for them.
+    /// them up, and a token of a session of theirs.
     pub async fn create_user(&self, new_user: NewUser) -> (User, String) {
         let user = self
             .store
             .create_user(self.app.id, new_user, clock::now())
             .await
             .expect("a new user");
-        let token = self
-            .services()
-            .tokens
-            .issue(&self.app, &user, GrantType::UnionId)
-            .expect("a token");
+        let token = self.start_session(&user).await;
         (user, token.access_token)
+    }
+
+    /// A token of the same user and session as `token`, its claims changed
+    /// by `change` (an older sign-in, a nearer expiry).
+    pub async fn token_like(&self, token: &str, change: impl FnOnce(&mut Claims)) -> String {
+        let user = self
+            .store
+            .user(self.app.id, self.user_id(token))
+            .await
+            .unwrap()
+            .expect("the token's user");
+        let session_id = decode_claims(token)["sid"].as_str().map(str::to_owned);
+        let now = clock::now();
+        let limits = Inherited {
+            auth_time: now,
+            expires_at: now + 3_600,
+        };
+        let tokens = &self.services().tokens;
+        let mut claims = tokens.claims(
+            &self.app,
+            &user,
+            GrantType::UnionId,
+            session_id.as_deref(),
+            limits,
+        );
+        change(&mut claims);
+        tokens.sign(&claims).unwrap().access_token
+    }
+
+    /// A new session of `user`, as a union-id sign-in starts it: its tokens.
+    pub async fn start_session(&self, user: &User) -> TokenModel {
+        let client = Client {
+            source_ip: crate::LOCAL_SOURCE_IP.to_owned(),
+            user_agent: "testkit".to_owned(),
+        };
+        let sign_in = SignIn {
+            app: &self.app,
+            user,
+            method: SignInMethod::UnionId,
+            client: &client,
+            binding: None,
+        };
+        session::start(&self.setup_services(), sign_in)
+            .await
+            .expect("a session")
+    }
+
+    /// Services over the fixture's store, for setting a test up as another
+    /// function would: what they do is not the function's, and the record
+    /// of its DynamoDB requests (`dynamodb_usage`) leaves it out.
+    pub fn setup_services(&self) -> Services {
+        Services::with_store(self.services().config.clone(), self.store.clone())
     }
 
     /// A user with a password; their token.
@@ -300,9 +350,15 @@ impl Harness {
         let step = two_factor::matching_step(secret, &code_at(&key, now), now)
             .unwrap()
             .expect("the current code matches");
+        // As the endpoint does: the token's session stays, the others end.
+        let session_id = decode_claims(token)["sid"].as_str().map(str::to_owned);
+        let ending = EndingOthers {
+            keep: session_id.as_deref(),
+            now,
+        };
         assert!(
             store
-                .turn_on_two_factor(self.app.id, user_id, &sealed, step)
+                .turn_on_two_factor(self.app.id, user_id, &sealed, step, ending)
                 .await
                 .unwrap()
         );

@@ -1,10 +1,12 @@
 //! The `account` function: the legacy `/api/AppUsers/{appId}` API for
 //! password and union-id sign-up and sign-in, the profile and the points
-//! log, and v1 `/User/{appKey}/TwoFactorAuth` enrolment.
+//! log, and v1 `/User/{appKey}`: two-factor enrolment, sign-out and the
+//! user's sessions.
 
 mod password_account;
 mod point_log;
 mod profile;
+mod sessions;
 mod two_factor_auth;
 mod union_id;
 
@@ -25,4 +27,7 @@ pub fn routes() -> Routes {
         .get("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::get)
         .post("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::post)
         .delete("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::delete)
+        .post("/User/{appKey}/SignOut", Bearer, sessions::sign_out)
+        .get("/User/{appKey}/Sessions", Bearer, sessions::list)
+        .delete("/User/{appKey}/Sessions/{id}", Bearer, sessions::end)
 }

@@ -1,11 +1,13 @@
 //! `SignUp` and `SignIn`: accounts with a user name and password.
 
 use oauthapp_shared::auth::password;
-use oauthapp_shared::auth::token::{GrantType, TokenModel};
+use oauthapp_shared::auth::token::TokenModel;
 use oauthapp_shared::domain::lockout::Credential;
+use oauthapp_shared::domain::session::SignInMethod;
 use oauthapp_shared::domain::{Error, Login, validate};
-use oauthapp_shared::flows::registration::{ProfileFields, register};
-use oauthapp_shared::flows::sign_in::{SignInAttempt, two_factor_code};
+use oauthapp_shared::flows::registration::ProfileFields;
+use oauthapp_shared::flows::session::{self, SignIn};
+use oauthapp_shared::flows::sign_in::{SignInAttempt, signed_in, two_factor_code};
 use oauthapp_shared::http::{Anyone, Ctx, Json};
 use serde::Deserialize;
 
@@ -40,7 +42,7 @@ pub async fn sign_up(
     app.password_policy.check(&body.pwd, &body.user_name)?;
     new_user.password_hash = Some(password::hash_blocking(body.pwd).await?);
     new_user.user_name = Some(body.user_name);
-    register(services, &app, new_user, GrantType::Account).await
+    session::sign_up(services, &app, new_user, SignInMethod::Password, &ctx.client).await
 }
 
 pub async fn sign_in(ctx: Ctx<'_, Anyone>, Json(body): Json<SignInRequest>) -> Result<TokenModel, Error> {
@@ -75,6 +77,13 @@ pub async fn sign_in(ctx: Ctx<'_, Anyone>, Json(body): Json<SignInRequest>) -> R
         Some(user) if matches => user,
         _ => return Err(bad_credentials()),
     };
-    attempt.succeed(&user, code.as_deref()).await?;
-    services.tokens.issue(&app, &user, GrantType::Account)
+    let checked = attempt.check(&user, code.as_deref())?;
+    let sign_in = SignIn {
+        app: &app,
+        user: &user,
+        method: SignInMethod::Password,
+        client: &ctx.client,
+        binding: None,
+    };
+    signed_in(services, sign_in, checked).await
 }

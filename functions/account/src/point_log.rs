@@ -43,7 +43,7 @@ pub async fn point_log(ctx: Ctx<'_, Bearer>, query: Query) -> Result<PointLogVie
     let take = query.number("take", DEFAULT_TAKE, MAX_TAKE)?;
     let page = services
         .store
-        .point_log(ctx.app.id, ctx.caller.user_id, kind, u64::from(skip), take)
+        .point_log(ctx.app.id, ctx.caller.user.id, kind, u64::from(skip), take)
         .await?
         .ok_or_else(Error::user_gone)?;
     let offset = services.config.display_offset;

@@ -60,8 +60,10 @@ pub struct ProfileUpdate {
 }
 
 pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<ProfileView, Error> {
-    let user = ctx.signed_in_user().await?;
-    Ok(ProfileView::new(user, ctx.services.config.display_offset))
+    Ok(ProfileView::new(
+        ctx.caller.user,
+        ctx.services.config.display_offset,
+    ))
 }
 
 /// Changes only the fields the body names.
@@ -83,7 +85,7 @@ pub async fn put(ctx: Ctx<'_, Bearer>, Json(body): Json<ProfileUpdate>) -> Resul
     let found = ctx
         .services
         .store
-        .update_profile(ctx.app.id, ctx.caller.user_id, changes, clock::now())
+        .update_profile(ctx.app.id, ctx.caller.user.id, changes, clock::now())
         .await?;
     if found { Ok(true) } else { Err(Error::user_gone()) }
 }

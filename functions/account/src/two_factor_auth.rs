@@ -14,7 +14,7 @@ use oauthapp_shared::domain::lockout::Credential;
 use oauthapp_shared::domain::{Error, User, clock};
 use oauthapp_shared::flows::sign_in::SignInAttempt;
 use oauthapp_shared::http::{Bearer, Ctx, Json};
-use oauthapp_shared::store::EnrolmentStart;
+use oauthapp_shared::store::{EndingOthers, EnrolmentStart};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -44,7 +44,19 @@ fn needs_recent_sign_in(password_helps: bool) -> Error {
 /// Whether the token's sign-in is recent enough on its own.
 fn recent(ctx: &Ctx<'_, Bearer>) -> bool {
     ctx.caller
+        .subject
         .signed_in_within(ctx.services.config.recent_sign_in, clock::now())
+}
+
+/// A change of two-factor sign-in ends the user's other sessions, in the
+/// write that makes it: turned on, sessions that signed in without a code
+/// no longer stand; turned off, neither do those of whoever had the
+/// authenticator.
+fn ending_others<'a>(ctx: &'a Ctx<'_, Bearer>) -> EndingOthers<'a> {
+    EndingOthers {
+        keep: ctx.caller.subject.session_id.as_deref(),
+        now: clock::now(),
+    }
 }
 
 /// The 6-digit `code` of a POST or DELETE body.
@@ -67,7 +79,7 @@ async fn attempt<'a>(ctx: &Ctx<'a, Bearer>, pwd: Option<String>) -> Result<(Sign
         (false, None) => return Err(needs_recent_sign_in(true)),
     };
     let (services, app_id) = (ctx.services, ctx.app.id);
-    let credential = Credential::User(ctx.caller.user_id);
+    let credential = Credential::User(ctx.caller.user.id);
     let (attempt, user) =
         SignInAttempt::reserve::<User>(services, app_id, credential, Error::user_gone).await?;
     if let Some(pwd) = pwd {
@@ -91,23 +103,19 @@ pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<Enrolment, Error> {
         return Err(needs_recent_sign_in(false));
     }
     let services = ctx.services;
-    let (app, user) = services
-        .store
-        .app_and_user(ctx.app.id, ctx.caller.user_id)
-        .await?;
-    let app = ctx.app.known(app)?;
-    let user = user.ok_or_else(Error::user_gone)?;
+    let app = ctx.app.load(&services.store).await?;
+    let user = &ctx.caller.user;
     if user.two_factor.is_on() {
         return Err(already_on());
     }
     let secret = two_factor::new_secret();
-    let sealed = services.totp_secrets()?.seal(&user, &secret);
+    let sealed = services.totp_secrets()?.seal(user, &secret);
     match services
         .store
         .start_two_factor_enrolment(app.id, user.id, &sealed)
         .await?
     {
-        EnrolmentStart::Started => two_factor::enrolment(secret, &app, &user),
+        EnrolmentStart::Started => two_factor::enrolment(secret, &app, user),
         EnrolmentStart::AlreadyOn => Err(already_on()),
         EnrolmentStart::UserGone => Err(Error::user_gone()),
     }
@@ -134,7 +142,7 @@ pub async fn post(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Result
     })?;
     if services
         .store
-        .turn_on_two_factor(ctx.app.id, user.id, pending, step)
+        .turn_on_two_factor(ctx.app.id, user.id, pending, step, ending_others(&ctx))
         .await?
     {
         Ok(true)
@@ -162,7 +170,7 @@ pub async fn delete(ctx: Ctx<'_, Bearer>, Json(body): Json<CodeRequest>) -> Resu
         .ok_or_else(|| refused("The code is wrong or expired"))?;
     if services
         .store
-        .turn_off_two_factor(ctx.app.id, user.id, sealed, step)
+        .turn_off_two_factor(ctx.app.id, user.id, sealed, step, ending_others(&ctx))
         .await?
     {
         Ok(true)

@@ -3,10 +3,12 @@
 
 use oauthapp_shared::auth::password;
 use oauthapp_shared::auth::signature::Signed;
-use oauthapp_shared::auth::token::{GrantType, TokenModel};
+use oauthapp_shared::auth::token::TokenModel;
+use oauthapp_shared::domain::session::SignInMethod;
 use oauthapp_shared::domain::{Error, validate};
 use oauthapp_shared::flows::proof::UnionIdClaim;
-use oauthapp_shared::flows::registration::{ProfileFields, register};
+use oauthapp_shared::flows::registration::ProfileFields;
+use oauthapp_shared::flows::session;
 use oauthapp_shared::flows::sign_in::{self, UnionIdSignInRequest};
 use oauthapp_shared::http::{Ctx, Json, UnionIdProof};
 use serde::Deserialize;
@@ -60,7 +62,7 @@ pub async fn union_id_sign_up(
     if let Some(pwd) = pwd {
         new_user.password_hash = Some(password::hash_blocking(pwd).await?);
     }
-    register(services, &app, new_user, GrantType::UnionId).await
+    session::sign_up(services, &app, new_user, SignInMethod::UnionId, &ctx.client).await
 }
 
 pub async fn union_id_sign_in(
@@ -68,5 +70,6 @@ pub async fn union_id_sign_in(
     Json(body): Json<UnionIdSignInRequest>,
 ) -> Result<TokenModel, Error> {
     let not_bound = "No user is registered with this platform and unionID; sign up with UnionIDSignUp.";
-    sign_in::union_id_sign_in(ctx.services, ctx.app, &ctx.caller, body, not_bound).await
+    let how = (SignInMethod::UnionId, not_bound);
+    sign_in::union_id_sign_in(ctx.services, ctx.app, &ctx.caller, body, how, &ctx.client).await
 }

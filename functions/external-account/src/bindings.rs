@@ -3,8 +3,7 @@
 //! binding is as absent as one that never existed.
 
 use oauthapp_shared::Services;
-use oauthapp_shared::auth::token::Subject;
-use oauthapp_shared::domain::{Binding, Error, clock, validate};
+use oauthapp_shared::domain::{Binding, Error, User, clock, validate};
 use oauthapp_shared::flows::proof::UnionIdClaim;
 use oauthapp_shared::flows::sign_in::remember_open_id;
 use oauthapp_shared::http::error::ApiError;
@@ -100,9 +99,9 @@ fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), 
 /// for union-id sign-up, to the caller. Binding it again is a success that
 /// changes nothing.
 pub async fn post(ctx: Ctx<'_, BearerAndUnionIdProof>, Json(body): Json<BindRequest>) -> Result<bool, Error> {
-    let (services, (subject, prover)) = (ctx.services, &ctx.caller);
+    let (services, (signed_in, prover)) = (ctx.services, &ctx.caller);
     let store = &services.store;
-    let app_id = subject.app_id;
+    let app_id = ctx.app.id;
     let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
     validate::platform(&body.platform)?;
     let platform_name = body
@@ -111,9 +110,8 @@ pub async fn post(ctx: Ctx<'_, BearerAndUnionIdProof>, Json(body): Json<BindRequ
         .unwrap_or_else(|| body.platform.clone());
     validate::text("platformName", &platform_name, validate::PLATFORM_NAME_MAX)?;
     check_profile_fields(body.avatar.as_deref(), body.data.as_deref())?;
-    let (app, user) = store.app_and_user(app_id, subject.user_id).await?;
-    let app = ctx.app.known(app)?;
-    let user = user.ok_or_else(Error::user_gone)?;
+    let app = ctx.app.load(store).await?;
+    let user = &signed_in.user;
     let proven = prover.prove(&app, claim).await?;
     let new = NewBinding {
         platform: body.platform,
@@ -122,9 +120,9 @@ pub async fn post(ctx: Ctx<'_, BearerAndUnionIdProof>, Json(body): Json<BindRequ
         avatar: body.avatar.unwrap_or_default(),
         data: body.data.unwrap_or_default(),
     };
-    match store.bind(app_id, &user, new, clock::now()).await {
+    match store.bind(app_id, user, new, clock::now()).await {
         Ok(_) => {
-            remember_open_id(services, &user, &proven).await?;
+            remember_open_id(services, user, &proven).await?;
             Ok(true)
         }
         Err(BindError::Taken) => Err(Error::conflict(
@@ -137,11 +135,11 @@ pub async fn post(ctx: Ctx<'_, BearerAndUnionIdProof>, Json(body): Json<BindRequ
 
 /// `GET /ExternalAccount/{appKey}`: the caller's bindings, oldest first.
 pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<Vec<UserLogin>, Error> {
-    let (services, subject) = (ctx.services, ctx.caller);
+    let (services, user) = (ctx.services, &ctx.caller.user);
     let offset = services.config.display_offset;
     Ok(services
         .store
-        .bindings(subject.app_id, subject.user_id)
+        .bindings(user.app_id, user.id)
         .await?
         .into_iter()
         .map(|binding| UserLogin::new(binding, offset))
@@ -164,19 +162,21 @@ pub async fn put(
         data: body.data,
         enable: body.enable,
     };
-    apply(ctx.services, ctx.caller, id, change).await
+    apply(ctx.services, &ctx.caller.user, id, change).await
 }
 
 /// `DELETE /ExternalAccount/{appKey}/{id}`: removes the binding; its
 /// (platform, unionID) is free to bind again.
 pub async fn delete(ctx: Ctx<'_, Bearer>, BindingId(id): BindingId) -> Result<bool, Error> {
-    apply(ctx.services, ctx.caller, id, BindingChange::Remove).await
+    apply(ctx.services, &ctx.caller.user, id, BindingChange::Remove).await
 }
 
-async fn apply(services: &Services, subject: Subject, id: u64, change: BindingChange) -> Result<bool, Error> {
+/// Applies `change`; disabling or removing the binding ends, in the same
+/// write, the sessions that signed in with it.
+async fn apply(services: &Services, user: &User, id: u64, change: BindingChange) -> Result<bool, Error> {
     match services
         .store
-        .change_binding(subject.app_id, subject.user_id, id, change, clock::now())
+        .change_binding(user.app_id, user.id, id, change, clock::now())
         .await
     {
         Ok(()) => Ok(true),

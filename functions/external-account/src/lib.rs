@@ -7,6 +7,7 @@ mod bindings;
 use oauthapp_shared::auth::token::TokenModel;
 use oauthapp_shared::domain::Error;
 use oauthapp_shared::domain::rate_limit::RouteClass;
+use oauthapp_shared::domain::session::SignInMethod;
 use oauthapp_shared::flows::sign_in::{self, UnionIdSignInRequest};
 use oauthapp_shared::http::{Bearer, BearerAndUnionIdProof, Ctx, Json, Routes, UnionIdProof};
 
@@ -29,5 +30,6 @@ async fn sign_in(
     Json(body): Json<UnionIdSignInRequest>,
 ) -> Result<TokenModel, Error> {
     let not_bound = "No account of this app is bound to this platform and unionID.";
-    sign_in::union_id_sign_in(ctx.services, ctx.app, &ctx.caller, body, not_bound).await
+    let how = (SignInMethod::ExternalAccount, not_bound);
+    sign_in::union_id_sign_in(ctx.services, ctx.app, &ctx.caller, body, how, &ctx.client).await
 }

@@ -6,11 +6,13 @@
 //! claimed by a scan is confirmed only with that scan's ticket.
 
 use oauthapp_shared::auth::signature::Signed;
-use oauthapp_shared::auth::token::{GrantType, TokenModel};
+use oauthapp_shared::auth::token::TokenModel;
 use oauthapp_shared::domain::qr::{Holding, QrState, ScanTicket, SignInKey};
+use oauthapp_shared::domain::session::{Presented, SignInMethod};
 use oauthapp_shared::domain::{App, Error, UnionIdOwner, User, clock, validate};
 use oauthapp_shared::flows::proof::UnionIdClaim;
 use oauthapp_shared::flows::registration::{ProfileFields, creation_error};
+use oauthapp_shared::flows::session::{self, SignIn};
 use oauthapp_shared::flows::sign_in::{disabled_binding, remember_open_id};
 use oauthapp_shared::http::{Bearer, Ctx, Json, UnionIdProof};
 use oauthapp_shared::store::{Confirmation, CreateUserError, Store};
@@ -61,20 +63,15 @@ async fn confirm(
 /// so presenting a token never renews it.
 pub async fn confirm_login(ctx: Ctx<'_, Bearer>, Json(body): Json<KeyRequest>) -> Result<TokenModel, Error> {
     let services = ctx.services;
-    let (app, user) = services
-        .store
-        .app_and_user(ctx.app.id, ctx.caller.user_id)
-        .await?;
-    let app = &ctx.app.known(app)?;
-    let user = user.ok_or_else(|| Error::unauthenticated("The user of this token no longer exists."))?;
-    let inherited = ctx.caller.inherited;
+    let app = &ctx.app.load(&services.store).await?;
+    let user = &ctx.caller.user;
+    let presented = Presented::from(&ctx.caller.subject);
     // Minted first: a token expired within the leeway confirms nothing.
-    let mini = services
-        .tokens
-        .issue_inheriting(app, &user, GrantType::UnionId, inherited)?;
+    let mini = session::presented_token(services, app, user, &presented)?;
+    // The presenting session's own token: nothing to end if confirming fails.
     let confirmation = Confirmation {
         user_id: user.id,
-        inherits: Some(inherited),
+        inherits: Some(presented),
     };
     confirm(
         &services.store,
@@ -177,18 +174,28 @@ pub async fn confirm_register(
             }
         }
     };
+    remember_open_id(services, &user, &proven).await?;
+    let sign_in = SignIn {
+        app,
+        user: &user,
+        method: SignInMethod::QrCode,
+        client: &ctx.client,
+        binding: None,
+    };
+    // The mini-program's session starts before the key is confirmed, and
+    // ends again if confirming fails: a retry finds the key as it was.
+    let tokens = session::start(services, sign_in).await?;
     let confirmation = Confirmation {
         user_id: user.id,
         inherits: None,
     };
-    confirm(
+    let confirmed = confirm(
         store,
         app,
         body.sign_in_key,
         body.scan_ticket.as_ref(),
         confirmation,
     )
-    .await?;
-    remember_open_id(services, &user, &proven).await?;
-    services.tokens.issue(app, &user, GrantType::UnionId)
+    .await;
+    session::kept_if(services, app.id, tokens, confirmed).await
 }

@@ -2,12 +2,14 @@
 //! (`QRCodeSignIn`), and what every endpoint shares about keys: reading
 //! `signInKey` and explaining refusals.
 
-use oauthapp_shared::auth::token::{GrantType, TokenModel};
+use oauthapp_shared::auth::token::TokenModel;
 use oauthapp_shared::domain::qr::{
     CodeChallenge, CodeChallengeMethod, CodeVerifier, Holding, QrRefusal, QrRequest, QrState, ScanTicket,
     SignInKey,
 };
+use oauthapp_shared::domain::session::SignInMethod;
 use oauthapp_shared::domain::{Error, QrMode, clock, validate};
+use oauthapp_shared::flows::session::{self, SignIn};
 use oauthapp_shared::http::{Anyone, Ctx, Json};
 use oauthapp_shared::store::QrError;
 use serde::Deserialize;
@@ -127,15 +129,22 @@ pub async fn qr_code_sign_in(
         .await?;
     let user =
         user.ok_or_else(|| Error::not_found("The user who confirmed this signInKey no longer exists."))?;
-    store
-        .redeem_qr_key(key, app_id, now, challenge.as_ref())
-        .await
-        .map_err(refused)?;
-    match confirmed.inherited() {
-        // Confirmed by presenting a token: the page's token lives no longer.
-        Some(inherited) => services
-            .tokens
-            .issue_inheriting(&app, &user, GrantType::UnionId, inherited),
-        None => services.tokens.issue(&app, &user, GrantType::UnionId),
-    }
+    let sign_in = SignIn {
+        app: &app,
+        user: &user,
+        method: SignInMethod::QrCode,
+        client: &ctx.client,
+        binding: None,
+    };
+    // The page's session starts before the key is redeemed, and ends again
+    // if redeeming fails: a poll that fails leaves the key to poll again.
+    let tokens = match confirmed.presented() {
+        // Confirmed by presenting a token: the page's session keeps its
+        // sign-in time, its first token lives no longer, and it ends with
+        // the presenting session.
+        Some(presented) => session::start_presented(services, sign_in, &presented).await?,
+        None => session::start(services, sign_in).await?,
+    };
+    let redeemed = store.redeem_qr_key(key, app_id, now, challenge.as_ref()).await;
+    session::kept_if(services, app_id, tokens, redeemed.map_err(refused)).await
 }

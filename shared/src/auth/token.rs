@@ -1,13 +1,16 @@
-//! Access tokens: HS256 JWTs with the seed's claim set, valid for one app.
+//! Access tokens: HS256 JWTs with the seed's claim set, valid for one app
+//! and naming the session they belong to (`sid`).
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::config::TokenSettings;
+use crate::domain::session::{Presented, SignInMethod};
 use crate::domain::{App, Error, Inherited, User, clock};
 
-/// Seconds a token stays valid, as the seed's `expires_in` says.
+/// Seconds a token stays valid, as the seed's `expires_in` says, unless the
+/// app sets its own (`apps set --access-token-lifetime`).
 pub const TOKEN_LIFETIME_SECONDS: i64 = 86_400;
 /// Clock skew tolerated between Lambda instances and clients.
 const LEEWAY_SECONDS: u64 = 30;
@@ -19,6 +22,17 @@ pub enum GrantType {
     Account,
     /// Union id, directly or through a QR sign-in.
     UnionId,
+}
+
+impl From<SignInMethod> for GrantType {
+    fn from(method: SignInMethod) -> Self {
+        match method {
+            SignInMethod::Password => GrantType::Account,
+            SignInMethod::UnionId | SignInMethod::ExternalAccount | SignInMethod::QrCode => {
+                GrantType::UnionId
+            }
+        }
+    }
 }
 
 impl GrantType {
@@ -55,8 +69,14 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     /// When the sign-in behind this token happened (OpenID Connect's
-    /// `auth_time`): a token obtained by presenting another keeps it.
+    /// `auth_time`): a token obtained by presenting another keeps it, and
+    /// so do refreshes.
     pub auth_time: i64,
+    /// The session the token belongs to: ending it refuses the token.
+    /// None only for a token obtained by presenting one from before
+    /// sessions existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// The `data` of every sign-in response.
@@ -65,6 +85,10 @@ pub struct TokenModel {
     pub access_token: String,
     pub token_type: String,
     pub expires_in: i64,
+    /// Present when a session started or was refreshed: what gets the next
+    /// access token (`{issuer}oauth2/token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 /// The claims `verify` reads (it has checked the registered ones); the
@@ -77,14 +101,28 @@ struct SubjectClaims {
     iat: i64,
     /// Tokens issued before the claim existed were each a sign-in's own.
     auth_time: Option<i64>,
+    /// Absent from tokens issued before sessions existed.
+    sid: Option<String>,
 }
 
-/// Who a verified token speaks for, and since when.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who a verified token speaks for, since when, and in which session.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
     pub app_id: u64,
     pub user_id: u64,
     pub inherited: Inherited,
+    /// None for tokens issued before sessions existed.
+    pub session_id: Option<String>,
+    pub issued_at: i64,
+}
+
+impl From<&Subject> for Presented {
+    fn from(subject: &Subject) -> Self {
+        Self {
+            inherited: subject.inherited,
+            session_id: subject.session_id.clone(),
+        }
+    }
 }
 
 impl Subject {
@@ -92,6 +130,12 @@ impl Subject {
     pub fn signed_in_within(&self, max_age: std::time::Duration, now: i64) -> bool {
         now - self.inherited.auth_time <= max_age.as_secs() as i64
     }
+}
+
+/// How long `app`'s access tokens live.
+pub fn access_token_lifetime(app: &App) -> i64 {
+    app.access_token_lifetime
+        .map_or(TOKEN_LIFETIME_SECONDS, i64::from)
 }
 
 pub struct Tokens {
@@ -121,23 +165,28 @@ impl Tokens {
         }
     }
 
-    /// The claims a token for `user` of `app` carries, issued now by a
-    /// sign-in.
-    pub fn claims(&self, app: &App, user: &User, grant: GrantType) -> Claims {
-        let now = clock::now();
-        self.claims_at(
-            app,
-            user,
-            grant,
-            now,
-            Inherited {
-                auth_time: now,
-                expires_at: now + TOKEN_LIFETIME_SECONDS,
-            },
-        )
+    /// The claims a token of session `session_id` for `user` of `app`
+    /// carries, issued now, expiring no later than `limits` say.
+    pub fn claims(
+        &self,
+        app: &App,
+        user: &User,
+        grant: GrantType,
+        session_id: Option<&str>,
+        limits: Inherited,
+    ) -> Claims {
+        self.claims_at(app, user, grant, clock::now(), session_id, limits)
     }
 
-    fn claims_at(&self, app: &App, user: &User, grant: GrantType, now: i64, limits: Inherited) -> Claims {
+    fn claims_at(
+        &self,
+        app: &App,
+        user: &User,
+        grant: GrantType,
+        now: i64,
+        session_id: Option<&str>,
+        limits: Inherited,
+    ) -> Claims {
         let union_id = user.union_id.clone().unwrap_or_default();
         Claims {
             jti: rand::random::<u64>().to_string(),
@@ -157,36 +206,39 @@ impl Tokens {
             groupsid: "app".to_owned(),
             permission: String::new(),
             nbf: now,
-            exp: limits.expires_at.min(now + TOKEN_LIFETIME_SECONDS),
+            exp: limits.expires_at.min(now + access_token_lifetime(app)),
             iat: now,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             auth_time: limits.auth_time,
+            sid: session_id.map(str::to_owned),
         }
     }
 
-    /// A token for a sign-in that happened now.
-    pub fn issue(&self, app: &App, user: &User, grant: GrantType) -> Result<TokenModel, Error> {
-        self.sign(&self.claims(app, user, grant))
-    }
-
-    /// A token obtained by presenting another: it keeps that token's
-    /// sign-in time and expires no later than it.
-    pub fn issue_inheriting(
+    /// An access token of session `session_id`, and the refresh token
+    /// that comes with it, if any. It expires no later than `limits.expires_at`
+    /// (a token obtained by presenting another lives no longer than it);
+    /// one expired within the leeway has nothing left to pass on.
+    pub fn issue(
         &self,
         app: &App,
         user: &User,
         grant: GrantType,
-        from: Inherited,
+        session_id: Option<&str>,
+        limits: Inherited,
+        refresh_token: Option<String>,
     ) -> Result<TokenModel, Error> {
         let now = clock::now();
-        // Accepted within the leeway, but nothing is left to pass on.
-        if from.expires_at <= now {
+        if limits.expires_at <= now {
             return Err(Error::unauthenticated(
                 "The access token has expired; sign in again.",
             ));
         }
-        self.sign(&self.claims_at(app, user, grant, now, from))
+        let claims = self.claims_at(app, user, grant, now, session_id, limits);
+        Ok(TokenModel {
+            refresh_token,
+            ..self.sign(&claims)?
+        })
     }
 
     pub fn sign(&self, claims: &Claims) -> Result<TokenModel, Error> {
@@ -196,6 +248,7 @@ impl Tokens {
             access_token,
             token_type: "Bearer".to_owned(),
             expires_in: claims.exp - claims.iat,
+            refresh_token: None,
         })
     }
 
@@ -211,10 +264,11 @@ impl Tokens {
             },
         )?;
         let claims = &data.claims;
+        let (iat, exp) = (claims.iat, claims.exp);
         let subject = Subject {
             inherited: Inherited {
-                auth_time: claims.auth_time.unwrap_or(claims.iat),
-                expires_at: claims.exp,
+                auth_time: claims.auth_time.unwrap_or(iat),
+                expires_at: exp,
             },
             app_id: data
                 .claims
@@ -226,6 +280,8 @@ impl Tokens {
                 .nameid
                 .parse()
                 .map_err(|_| Error::unauthenticated("The access token is invalid."))?,
+            session_id: data.claims.sid,
+            issued_at: iat,
         };
         if subject.app_id != app_id {
             return Err(Error::unauthenticated(

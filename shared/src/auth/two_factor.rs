@@ -163,6 +163,8 @@ mod tests {
             wechat_open_id: None,
             wechat_union_id: None,
             two_factor: TwoFactorState::default(),
+            sessions: Vec::new(),
+            sessions_ended_at: None,
         }
     }
 
@@ -215,6 +217,7 @@ mod tests {
             qr_mode: Default::default(),
             web_origins: Vec::new(),
             rate_limit_per_ip: None,
+            access_token_lifetime: None,
             wechat: Default::default(),
             created_at: 0,
         };

@@ -13,6 +13,12 @@ pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Milliseconds since the unix epoch, for what must sort in the order it
+/// happened within a second.
+pub fn now_millis() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// Formats unix seconds for a response body.
 pub fn display(unix_seconds: i64, offset: UtcOffset) -> String {
     OffsetDateTime::from_unix_timestamp(unix_seconds)

@@ -13,6 +13,7 @@ pub mod qr;
 pub mod rate_limit;
 pub mod sealing;
 mod secret;
+pub mod session;
 mod setting;
 pub mod validate;
 pub mod web_origin;

@@ -80,6 +80,9 @@ pub struct App {
     /// none: the deployment's `RATE_LIMIT_PER_IP_PER_MINUTE`; zero: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_ip: Option<u32>,
+    /// Seconds the app's access tokens live; none: the seed's 86400.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_lifetime: Option<u32>,
     #[serde(flatten)]
     pub wechat: WechatSettings,
     pub created_at: i64,
@@ -180,6 +183,26 @@ pub struct User {
     pub wechat_union_id: Option<String>,
     #[serde(flatten)]
     pub two_factor: TwoFactorState,
+    /// The ids of the user's live sessions, a string set the store adds to
+    /// and takes from (see `store::sessions`); never written whole.
+    #[serde(default, skip_serializing)]
+    pub sessions: Vec<String>,
+    /// When all the user's sessions were last ended at once: tokens from
+    /// before sessions existed, issued until then, are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_ended_at: Option<i64>,
+}
+
+impl User {
+    /// Whether an access token of session `session_id` (none for tokens
+    /// issued before sessions existed), issued at `issued_at`, still speaks
+    /// for the user.
+    pub fn session_is_live(&self, session_id: Option<&str>, issued_at: i64) -> bool {
+        match session_id {
+            Some(id) => self.sessions.iter().any(|live| live == id),
+            None => self.sessions_ended_at.is_none_or(|ended| issued_at > ended),
+        }
+    }
 }
 
 /// Two-factor sign-in of a user. Secrets are sealed (see `two_factor`)

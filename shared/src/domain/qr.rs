@@ -14,6 +14,7 @@ use rand::RngExt;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::Inherited;
+use super::session::Presented;
 use sha2::{Digest, Sha256};
 
 /// Keys stay below 2^53 so JavaScript reads them exactly.
@@ -74,6 +75,9 @@ pub struct QrKey {
     pub auth_time: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<i64>,
+    /// And that token's session, which the page's session ends with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirming_session: Option<String>,
 }
 
 /// What a step asks the caller to hold, besides the key.
@@ -89,12 +93,15 @@ pub enum Holding<'a> {
 }
 
 impl QrKey {
-    /// For a key confirmed by presenting a token: what the page's token
+    /// For a key confirmed by presenting a token: what the page's session
     /// inherits from it.
-    pub fn inherited(&self) -> Option<Inherited> {
-        Some(Inherited {
-            auth_time: self.auth_time?,
-            expires_at: self.token_expires_at?,
+    pub fn presented(&self) -> Option<Presented> {
+        Some(Presented {
+            inherited: Inherited {
+                auth_time: self.auth_time?,
+                expires_at: self.token_expires_at?,
+            },
+            session_id: self.confirming_session.clone(),
         })
     }
 

@@ -51,9 +51,10 @@ impl AppRef {
     }
 
     /// The app as read (with other items, perhaps), or the 404 every
-    /// endpoint gives.
+    /// endpoint gives. Read once, it is the request's: `load` reads no more.
     pub fn known(&self, app: Option<App>) -> Result<App, Error> {
-        app.ok_or_else(|| self.unknown())
+        let app = app.ok_or_else(|| self.unknown())?;
+        Ok(self.loaded.get_or_init(|| app).clone())
     }
 
     /// The 404 of an app that does not exist, naming it as the path did.
@@ -67,8 +68,7 @@ impl AppRef {
         if let Some(app) = self.loaded.get() {
             return Ok(app.clone());
         }
-        let app = self.known(store.app(self.id).await?)?;
-        Ok(self.loaded.get_or_init(|| app).clone())
+        self.known(store.app(self.id).await?)
     }
 
     /// The app and another item: `alone` reads the item when the app was

@@ -1,11 +1,10 @@
 //! What every sign-up shares: the optional profile fields, validated one
-//! way, and creating the user with its token.
+//! way, and the answer when the user cannot be created (creating them
+//! signed in is `session::sign_up`).
 
 use serde::Deserialize;
 
-use crate::Services;
-use crate::auth::token::{GrantType, TokenModel};
-use crate::domain::{App, Error, clock, validate};
+use crate::domain::{Error, validate};
 use crate::store::{CreateUserError, NewUser};
 
 /// Platform of a user who names none, as the seed's web samples use.
@@ -52,21 +51,6 @@ impl ProfileFields {
             ..NewUser::default()
         })
     }
-}
-
-/// Creates the user and signs them in.
-pub async fn register(
-    services: &Services,
-    app: &App,
-    new_user: NewUser,
-    grant: GrantType,
-) -> Result<TokenModel, Error> {
-    let user = services
-        .store
-        .create_user(app.id, new_user, clock::now())
-        .await
-        .map_err(creation_error)?;
-    services.tokens.issue(app, &user, grant)
 }
 
 /// The 409 for a taken user name or union id.

@@ -8,12 +8,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::Services;
-use crate::auth::token::{GrantType, TokenModel};
+use crate::auth::token::TokenModel;
 use crate::auth::two_factor::{self, CODE_DIGITS};
 use crate::domain::lockout::{Credential, locked};
+use crate::domain::session::{Client, SignInMethod};
 use crate::domain::{Error, UnionIdOwner, User, clock, validate};
 use crate::flows::app::AppRef;
 use crate::flows::proof::{ProvenUnionId, UnionIdClaim, UnionIdProver};
+use crate::flows::session::{self, SignIn};
 use crate::store::Reservation;
 
 /// One attempt with one credential of one app, reserved before anything is
@@ -79,16 +81,15 @@ impl<'a> SignInAttempt<'a> {
         }
     }
 
-    /// Succeeds for `user`. With two-factor sign-in on, `code` must be
-    /// right and unused: it is spent in the same transaction that gives the
-    /// attempt back, so each code signs in once. A missing, wrong
-    /// or spent code fails the attempt.
-    pub async fn succeed(self, user: &User, code: Option<&str>) -> Result<(), Error> {
-        let store = &self.services.store;
-        let Some(sealed) = user.two_factor.totp_secret.as_deref() else {
-            return Ok(store
-                .release_attempts(self.app_id, self.credential, self.since)
-                .await?);
+    /// Checks the second factor of `user`: with two-factor sign-in on,
+    /// `code` must be right. A missing or wrong code fails the attempt.
+    pub fn check(self, user: &User, code: Option<&str>) -> Result<Checked<'a>, Error> {
+        let Some(sealed) = user.two_factor.totp_secret.clone() else {
+            return Ok(Checked {
+                attempt: self,
+                user_id: user.id,
+                code: None,
+            });
         };
         let Some(code) = code else {
             return Err(Error::unauthenticated(
@@ -96,14 +97,42 @@ impl<'a> SignInAttempt<'a> {
                  authenticator app.",
             ));
         };
-        let secret = self.services.totp_secrets()?.open(user, sealed)?;
+        let secret = self.services.totp_secrets()?.open(user, &sealed)?;
         let Some(step) = two_factor::matching_step(secret, code, self.now)? else {
             return Err(Error::unauthenticated(
                 "The two-factor code is wrong or expired; send the code the authenticator app shows now.",
             ));
         };
+        Ok(Checked {
+            attempt: self,
+            user_id: user.id,
+            code: Some((sealed, step)),
+        })
+    }
+}
+
+/// An attempt whose credentials and code are right, to succeed once the
+/// session it signs in to has started.
+pub struct Checked<'a> {
+    attempt: SignInAttempt<'a>,
+    user_id: u64,
+    /// The secret (as read) and time step of the code, if one was needed.
+    code: Option<(String, u64)>,
+}
+
+impl Checked<'_> {
+    /// Gives the attempt back; a code is spent in the same transaction, so
+    /// each code signs in once. Fails when the code was spent meanwhile.
+    pub async fn succeed(self) -> Result<(), Error> {
+        let attempt = self.attempt;
+        let store = &attempt.services.store;
+        let Some((sealed, step)) = self.code else {
+            return Ok(store
+                .release_attempts(attempt.app_id, attempt.credential, attempt.since)
+                .await?);
+        };
         if store
-            .sign_in_with_code(self.app_id, user.id, (sealed, step), self.credential)
+            .sign_in_with_code(attempt.app_id, self.user_id, (&sealed, step), attempt.credential)
             .await?
         {
             Ok(())
@@ -113,6 +142,19 @@ impl<'a> SignInAttempt<'a> {
             ))
         }
     }
+}
+
+/// Signs `sign_in`'s user in once `checked` succeeds: the session starts
+/// first and ends again if the attempt cannot succeed (a code spent
+/// meanwhile), so a failure leaves neither a session nor a spent code.
+pub async fn signed_in(
+    services: &Services,
+    sign_in: SignIn<'_>,
+    checked: Checked<'_>,
+) -> Result<TokenModel, Error> {
+    let app_id = sign_in.app.id;
+    let tokens = session::start(services, sign_in).await?;
+    session::kept_if(services, app_id, tokens, checked.succeed().await).await
 }
 
 /// A `twoFactorCode` as sent: empty or absent is none, anything else must be
@@ -148,7 +190,8 @@ pub async fn union_id_sign_in(
     app_ref: &AppRef,
     prover: &UnionIdProver<'_>,
     body: UnionIdSignInRequest,
-    not_bound: &'static str,
+    (method, not_bound): (SignInMethod, &'static str),
+    client: &Client,
 ) -> Result<TokenModel, Error> {
     validate::platform(&body.platform)?;
     let claim = UnionIdClaim::new(body.union_id.as_deref(), body.code.as_deref())?;
@@ -186,7 +229,7 @@ pub async fn union_id_sign_in(
         .await?
         .ok_or_else(|| Error::not_found(not_bound))?;
     // The proof is the app's or WeChat's: only a second factor is guessed here.
-    if user.two_factor.is_on() {
+    let checked = if user.two_factor.is_on() {
         let credential = Credential::UnionId {
             platform: &body.platform,
             union_id: &proven.union_id,
@@ -198,10 +241,22 @@ pub async fn union_id_sign_in(
         if !owner.enable {
             return Err(disabled_binding());
         }
-        attempt.succeed(&user, code.as_deref()).await?;
-    }
+        Some(attempt.check(&user, code.as_deref())?)
+    } else {
+        None
+    };
     remember_open_id(services, &user, &proven).await?;
-    services.tokens.issue(&app, &user, GrantType::UnionId)
+    let sign_in = SignIn {
+        app: &app,
+        user: &user,
+        method,
+        client,
+        binding: Some(owner.binding_id).filter(|&id| id != 0),
+    };
+    match checked {
+        Some(checked) => signed_in(services, sign_in, checked).await,
+        None => session::start(services, sign_in).await,
+    }
 }
 
 /// Keeps the mini-program openid a login code proved for `user`, when it

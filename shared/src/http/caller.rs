@@ -7,10 +7,11 @@ use std::future::Future;
 use crate::Services;
 use crate::auth::token::Subject;
 use crate::domain::{App, Error, User, clock};
+use crate::flows::app::AppRef;
 use crate::flows::proof::UnionIdProver;
 use crate::flows::signature;
 use crate::http::request;
-use crate::http::route::{Ctx, Incoming};
+use crate::http::route::Incoming;
 
 /// The requirements, as the route table lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,29 +53,40 @@ impl Requirement for Anyone {
     }
 }
 
-/// A Bearer token of a user of the app; the handler gets its subject.
-/// Verifying it reads nothing: handlers read the user when they need it.
+/// A Bearer token of a user of the app, of a session that has not ended.
+/// Checking it is one read of the app and the user together (the user item
+/// lists the live sessions), so the handler has both.
 pub struct Bearer;
+
+/// Who a Bearer token speaks for, as checked: the token's subject and the
+/// user, read when the token was.
+pub struct SignedIn {
+    pub subject: Subject,
+    pub user: User,
+}
 
 impl Requirement for Bearer {
     const PRESENTS: Presents = Presents::Bearer;
-    type Caller<'a> = Subject;
+    type Caller<'a> = SignedIn;
 
-    async fn present(services: &Services, incoming: &Incoming<'_>) -> Result<Subject, Error> {
+    async fn present(services: &Services, incoming: &Incoming<'_>) -> Result<SignedIn, Error> {
         let bearer = request::bearer_token(incoming.request);
-        services.tokens.authenticate(bearer, incoming.app.id)
+        let subject = services.tokens.authenticate(bearer, incoming.app.id)?;
+        signed_in(services, &incoming.app, subject).await
     }
 }
 
-impl Ctx<'_, Bearer> {
-    /// The user the Bearer token speaks for.
-    pub async fn signed_in_user(&self) -> Result<User, Error> {
-        self.services
-            .store
-            .user(self.app.id, self.caller.user_id)
-            .await?
-            .ok_or_else(Error::user_gone)
+/// The user of `subject`, read with the app, if the token's session is live.
+async fn signed_in(services: &Services, app: &AppRef, subject: Subject) -> Result<SignedIn, Error> {
+    let (found, user) = services.store.app_and_user(app.id, subject.user_id).await?;
+    app.known(found)?;
+    let user = user.ok_or_else(Error::user_gone)?;
+    if !user.session_is_live(subject.session_id.as_deref(), subject.issued_at) {
+        return Err(Error::unauthenticated(
+            "This access token's session has ended (signed out, or ended from another device); sign in again.",
+        ));
     }
+    Ok(SignedIn { subject, user })
 }
 
 /// A union id, proven as the app demands. The proof needs the app and the
@@ -106,14 +118,14 @@ pub struct BearerAndUnionIdProof;
 
 impl Requirement for BearerAndUnionIdProof {
     const PRESENTS: Presents = Presents::BearerAndUnionIdProof;
-    type Caller<'a> = (Subject, UnionIdProver<'a>);
+    type Caller<'a> = (SignedIn, UnionIdProver<'a>);
 
     async fn present<'a>(
         services: &'a Services,
         incoming: &'a Incoming<'a>,
-    ) -> Result<(Subject, UnionIdProver<'a>), Error> {
-        let subject = Bearer::present(services, incoming).await?;
-        Ok((subject, prover(services, incoming)))
+    ) -> Result<(SignedIn, UnionIdProver<'a>), Error> {
+        let signed_in = Bearer::present(services, incoming).await?;
+        Ok((signed_in, prover(services, incoming)))
     }
 }
 
@@ -159,11 +171,9 @@ impl Requirement for BearerOrSignature {
                 err.message()
             ))
         })?;
-        let (app, user) = store.app_and_user(app_ref.id, subject.user_id).await?;
-        let app = app_ref.known(app)?;
-        let user = user.ok_or_else(Error::user_gone)?;
+        let SignedIn { user, .. } = signed_in(services, app_ref, subject).await?;
         Ok(OnBehalf {
-            app,
+            app: app_ref.load(store).await?,
             caller: Caller::User(Box::new(user)),
         })
     }

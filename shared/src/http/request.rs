@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::signature::{Covered, NONCE_HEADER, SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER};
 use crate::domain::rate_limit::SourceAddress;
+use crate::domain::session::{Client, USER_AGENT_MAX};
 use crate::http::error::ApiError;
 
 /// Larger bodies are refused before parsing; no endpoint needs more.
@@ -86,17 +87,34 @@ fn header_text<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
     req.headers().get(name)?.to_str().ok()
 }
 
-/// What the app backend's signature covers, and the signature headers.
 /// Where the request comes from, as API Gateway saw the connection
 /// (`requestContext.http.sourceIp`): never a header the client could set.
 pub fn source_address(req: &Request) -> SourceAddress {
-    let source_ip = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
-        _ => None,
-    };
-    SourceAddress::from_source_ip(source_ip)
+    SourceAddress::from_source_ip(source_ip(req))
 }
 
+fn source_ip(req: &Request) -> Option<&str> {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
+        _ => None,
+    }
+}
+
+/// The client as a session remembers it: the connection's address and
+/// the `User-Agent` it gave, cut short.
+pub fn client(req: &Request) -> Client {
+    Client {
+        source_ip: source_ip(req).unwrap_or_default().to_owned(),
+        user_agent: header_text(req, "user-agent")
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(USER_AGENT_MAX)
+            .collect(),
+    }
+}
+
+/// What the app backend's signature covers, and the signature headers.
 pub fn signed_request(req: &Request) -> SignedRequest<'_> {
     SignedRequest {
         covered: Covered {

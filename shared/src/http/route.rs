@@ -23,6 +23,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::Services;
 use crate::domain::rate_limit::{RouteClass, SourceAddress};
+use crate::domain::session::Client;
 use crate::domain::{Error, validate};
 use crate::flows::app::{AppAddress, AppRef};
 use crate::flows::rate_limit::PerIp;
@@ -33,12 +34,14 @@ use crate::http::error::ApiError;
 use crate::http::input::Input;
 use crate::http::request;
 
-/// What a handler receives: the services, the app of the path, and the
-/// caller as the route's requirement established it.
+/// What a handler receives: the services, the app of the path, the caller
+/// as the route's requirement established it, and where the request came
+/// from (for the sessions a sign-in starts).
 pub struct Ctx<'a, R: Requirement> {
     pub services: &'a Services,
     pub app: &'a AppRef,
     pub caller: R::Caller<'a>,
+    pub client: Client,
 }
 
 /// A request on its way to its handler: the request, the values of the
@@ -133,6 +136,7 @@ impl Routes {
                     services,
                     app: &incoming.app,
                     caller,
+                    client: request::client(incoming.request),
                 };
                 handler.call(ctx, input).await?.into_outcome()
             })

@@ -56,6 +56,7 @@ pub struct AppChanges {
     pub qr_mode: Option<QrMode>,
     pub web_origins: Option<Vec<String>>,
     pub rate_limit_per_ip: Option<u32>,
+    pub access_token_lifetime: Option<u32>,
     pub wechat_mini_program: Option<WechatAccount>,
     pub wechat_official_account: Option<WechatAccount>,
     pub js_api_list: Option<Vec<String>>,
@@ -95,6 +96,7 @@ impl Store {
             qr_mode: QrMode::default(),
             web_origins: Vec::new(),
             rate_limit_per_ip: None,
+            access_token_lifetime: None,
             wechat: WechatSettings::default(),
             created_at: now,
         };
@@ -294,6 +296,7 @@ impl Store {
                     .transpose()?,
             )
             .field("rateLimitPerIp", changes.rate_limit_per_ip.map(number))
+            .field("accessTokenLifetime", changes.access_token_lifetime.map(number))
             .field(
                 "wechatMiniProgram",
                 account("wechatMiniProgram", changes.wechat_mini_program)?,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
 use super::write::SetGiven;
@@ -208,8 +208,11 @@ impl Store {
         now: i64,
     ) -> Result<(), BindingChangeError> {
         for _ in 0..MAX_ATTEMPTS {
-            let (user, bindings) =
-                tokio::try_join!(self.user(app_id, user_id), self.bindings(app_id, user_id))?;
+            let (user, bindings, sessions) = tokio::try_join!(
+                self.user(app_id, user_id),
+                self.bindings(app_id, user_id),
+                self.sessions_of(app_id, user_id)
+            )?;
             let user = user.ok_or(BindingChangeError::NotFound)?;
             let target = bindings
                 .iter()
@@ -241,7 +244,13 @@ impl Store {
                         .build(),
                 );
             }
-            writes.extend(self.binding_change_writes(app_id, &user, target, &change, now)?);
+            // The sessions that signed in with it end in the same write.
+            let ending: Vec<String> = sessions
+                .into_iter()
+                .filter(|session| ends_sign_in && session.binding == Some(id))
+                .map(|session| session.id)
+                .collect();
+            writes.extend(self.binding_change_writes(app_id, &user, target, &change, now, &ending)?);
             match self.transact(writes).await {
                 Ok(()) => return Ok(()),
                 Err(failure) if failure.lost_race() => {}
@@ -260,6 +269,7 @@ impl Store {
         target: &Binding,
         change: &BindingChange,
         now: i64,
+        ending: &[String],
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let record_key = keys::binding(app_id, user.id, target.id);
         let guard_key = keys::union_id(app_id, &target.platform, &target.union_id);
@@ -270,7 +280,10 @@ impl Store {
             (":user".to_owned(), number(user.id)),
             (":binding".to_owned(), number(target.id)),
         ]);
-        let mut writes = Vec::new();
+        let mut writes = self.session_deletes(app_id, user.id, ending)?;
+        let user_key = keys::user(app_id, user.id);
+        let ended = (!ending.is_empty()).then(|| AttributeValue::Ss(ending.to_vec()));
+        let mut user_updated = false;
         match change {
             BindingChange::Remove => {
                 writes.push(delete_if(
@@ -285,20 +298,29 @@ impl Store {
                 if user.union_id.as_deref() == Some(target.union_id.as_str())
                     && user.platform == target.platform
                 {
+                    let mut values = HashMap::from([
+                        (":union".to_owned(), text(&target.union_id)),
+                        (":now".to_owned(), number(now)),
+                    ]);
+                    let mut expression = "REMOVE unionId SET updatedAt = :now".to_owned();
+                    if let Some(ended) = ended.clone() {
+                        values.insert(":ended".to_owned(), ended);
+                        expression.push_str(" DELETE sessions :ended");
+                    }
                     writes.push(
                         TransactWriteItem::builder()
                             .update(
                                 Update::builder()
                                     .table_name(&self.table)
-                                    .set_key(Some(keys::user(app_id, user.id).item()))
-                                    .update_expression("REMOVE unionId SET updatedAt = :now")
+                                    .set_key(Some(user_key.item()))
+                                    .update_expression(expression)
                                     .condition_expression("unionId = :union")
-                                    .expression_attribute_values(":union", text(&target.union_id))
-                                    .expression_attribute_values(":now", number(now))
+                                    .set_expression_attribute_values(Some(values))
                                     .build()?,
                             )
                             .build(),
                     );
+                    user_updated = true;
                 }
             }
             BindingChange::Update { avatar, data, enable } => {
@@ -334,6 +356,21 @@ impl Store {
                         .build(),
                 );
             }
+        }
+        if let (Some(ended), false) = (ended, user_updated) {
+            writes.push(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(user_key.item()))
+                            .update_expression("DELETE sessions :ended")
+                            .condition_expression("attribute_exists(pk)")
+                            .expression_attribute_values(":ended", ended)
+                            .build()?,
+                    )
+                    .build(),
+            );
         }
         Ok(writes)
     }

@@ -119,6 +119,17 @@ pub fn union_id(app_id: u64, platform: &str, union_id: &str) -> Key {
 }
 
 /// An external account bound to a user, in the user's partition.
+/// Sort keys of a user's sessions begin with this.
+pub const SESSION_PREFIX: &str = "SESSION#";
+
+/// A session of a user, in the user's partition: a user's sessions are one Query.
+pub fn session(app_id: u64, user_id: u64, session_id: &str) -> Key {
+    Key {
+        pk: user_partition(app_id, user_id),
+        sk: format!("{SESSION_PREFIX}{session_id}"),
+    }
+}
+
 pub fn binding(app_id: u64, user_id: u64, binding_id: u64) -> Key {
     Key {
         pk: user_partition(app_id, user_id),

@@ -11,6 +11,7 @@ mod qr;
 mod rate_limits;
 pub mod schema;
 mod sealed;
+mod sessions;
 mod two_factor;
 mod users;
 mod wechat;
@@ -38,7 +39,8 @@ pub use keys::{Item, Key};
 pub use lockout::Reservation;
 pub use points::{ChangePointsError, PointPage};
 pub use qr::{Confirmation, QrError, Scanner};
-pub use two_factor::EnrolmentStart;
+pub use sessions::Started;
+pub use two_factor::{EndingOthers, EnrolmentStart};
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
 pub use wechat::{CredentialId, SharedCredential};
 
@@ -224,6 +226,18 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// The app item of `key` from a `get_many` answer, its secrets opened.
+    fn take_app(
+        &self,
+        found: &mut HashMap<(String, String), Item>,
+        key: &Key,
+    ) -> Result<Option<App>, StoreError> {
+        found
+            .remove(&(key.pk.clone(), key.sk.clone()))
+            .map(|item| self.app_of(item, key))
+            .transpose()
+    }
+
     /// The app and one other item, in one request.
     async fn app_and<T: DeserializeOwned>(
         &self,
@@ -232,11 +246,7 @@ impl Store {
     ) -> Result<(Option<App>, Option<T>), StoreError> {
         let app_key = keys::app(app_id);
         let mut found = self.get_many(&[app_key.clone(), key.clone()]).await?;
-        let app = found
-            .remove(&(app_key.pk.clone(), app_key.sk.clone()))
-            .map(|item| self.app_of(item, &app_key))
-            .transpose()?;
-        Ok((app, Self::take(&mut found, key)?))
+        Ok((self.take_app(&mut found, &app_key)?, Self::take(&mut found, key)?))
     }
 
     /// Increments a counter item and returns its new value.

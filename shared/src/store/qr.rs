@@ -12,10 +12,10 @@ use rand::RngExt;
 
 use super::write::condition_held;
 use super::{Store, StoreError, item_of, keys, number, text};
-use crate::domain::Inherited;
 use crate::domain::qr::{
     CodeChallenge, Holding, KEY_FLOOR, KEY_LIMIT, QrKey, QrRefusal, QrRequest, QrState, ScanTicketHash,
 };
+use crate::domain::session::Presented;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
@@ -38,11 +38,12 @@ pub enum Scanner<'a> {
 }
 
 /// A confirmation: the user, and for a confirmation by a token what the
-/// page's token inherits from it (kept as `authTime`, `tokenExpiresAt`).
-#[derive(Debug, Clone, Copy)]
+/// page's session inherits from it (kept as `authTime`, `tokenExpiresAt`,
+/// `confirmingSession`).
+#[derive(Debug, Clone)]
 pub struct Confirmation {
     pub user_id: u64,
-    pub inherits: Option<Inherited>,
+    pub inherits: Option<Presented>,
 }
 
 /// One step of a key's life: from which states to which, what the caller
@@ -86,6 +87,7 @@ impl Store {
                 user_id: None,
                 auth_time: None,
                 token_expires_at: None,
+                confirming_session: None,
             };
             let mut item = item_of(&keys::qr_key(key.key), &key, &[])?;
             item.insert(keys::TTL.to_owned(), number(key.expires_at));
@@ -239,11 +241,14 @@ impl Store {
         confirmation: Confirmation,
     ) -> Result<(), QrError> {
         let mut set = vec![("userId", number(confirmation.user_id))];
-        if let Some(inherited) = confirmation.inherits {
+        if let Some(presented) = confirmation.inherits {
             set.extend([
-                ("authTime", number(inherited.auth_time)),
-                ("tokenExpiresAt", number(inherited.expires_at)),
+                ("authTime", number(presented.inherited.auth_time)),
+                ("tokenExpiresAt", number(presented.inherited.expires_at)),
             ]);
+            if let Some(session_id) = presented.session_id {
+                set.push(("confirmingSession", text(session_id)));
+            }
         }
         let step = Transition {
             from: &[QrState::Scanned],

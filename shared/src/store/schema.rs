@@ -8,8 +8,9 @@ use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
-    GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, LocalSecondaryIndex,
-    Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+    GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification,
 };
 
 use super::{StoreError, keys};
@@ -115,7 +116,28 @@ async fn replace_gsi1(client: &Client, table: &str) -> Result<(), StoreError> {
     let indexes = index_names(client, table).await?;
     let has = |name: &str| indexes.iter().any(|index| index == name);
     if !has(keys::USERS_INDEX) {
-        let index = users_index()?;
+        add_users_index(client, table).await?;
+    }
+    if has(keys::REPLACED_GSI1) {
+        drop_index(client, table, keys::REPLACED_GSI1).await?;
+    }
+    Ok(())
+}
+
+/// Adds the users index and waits until it is active. The request is
+/// repeated while the index is missing: DynamoDB refuses an index change
+/// while another change of the table, or of another table, is under way,
+/// and another process may be making the same change.
+async fn add_users_index(client: &Client, table: &str) -> Result<(), StoreError> {
+    let index = users_index()?;
+    for _ in 0..240 {
+        if index_names(client, table)
+            .await?
+            .iter()
+            .any(|name| name == keys::USERS_INDEX)
+        {
+            return wait_until_active(client, table).await;
+        }
         let create = CreateGlobalSecondaryIndexAction::builder()
             .index_name(keys::USERS_INDEX)
             .set_key_schema(Some(index.key_schema().to_vec()))
@@ -129,37 +151,55 @@ async fn replace_gsi1(client: &Client, table: &str) -> Result<(), StoreError> {
             .global_secondary_index_updates(GlobalSecondaryIndexUpdate::builder().create(create).build())
             .send()
             .await;
-        // Another process may be making the same change: its result will do.
         if let Err(err) = created {
             tracing::info!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "adding the users index");
         }
-        wait_until_active(client, table).await?;
-        if !index_names(client, table)
-            .await?
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(StoreError::Unavailable(format!(
+        "the users index could not be added to {table}"
+    )))
+}
+
+/// Deletes index `index` of `table` and waits until it is gone. The
+/// request is repeated while the index stands and is not being deleted:
+/// DynamoDB refuses an index change while another one is still under way.
+async fn drop_index(client: &Client, table: &str, index: &str) -> Result<(), StoreError> {
+    for _ in 0..240 {
+        let described = client.describe_table().table_name(table).send().await?;
+        let status = described
+            .table()
+            .map(|table| table.global_secondary_indexes())
+            .unwrap_or_default()
             .iter()
-            .any(|index| index == keys::USERS_INDEX)
-        {
-            return Err(StoreError::Failed(format!(
-                "the users index could not be added to {table}"
-            )));
+            .find(|listed| listed.index_name() == Some(index))
+            .map(|listed| listed.index_status().cloned());
+        match status {
+            None => return Ok(()),
+            Some(Some(IndexStatus::Deleting)) => {}
+            Some(_) => {
+                let delete = DeleteGlobalSecondaryIndexAction::builder()
+                    .index_name(index)
+                    .build()?;
+                let deleted = client
+                    .update_table()
+                    .table_name(table)
+                    .global_secondary_index_updates(
+                        GlobalSecondaryIndexUpdate::builder().delete(delete).build(),
+                    )
+                    .send()
+                    .await;
+                // Refused while another change is under way: asked again.
+                if let Err(err) = deleted {
+                    tracing::info!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), index, "dropping an index");
+                }
+            }
         }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    if has(keys::REPLACED_GSI1) {
-        let delete = DeleteGlobalSecondaryIndexAction::builder()
-            .index_name(keys::REPLACED_GSI1)
-            .build()?;
-        let deleted = client
-            .update_table()
-            .table_name(table)
-            .global_secondary_index_updates(GlobalSecondaryIndexUpdate::builder().delete(delete).build())
-            .send()
-            .await;
-        if let Err(err) = deleted {
-            tracing::info!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "dropping gsi1");
-        }
-        wait_until_gone(client, table, keys::REPLACED_GSI1).await?;
-    }
-    Ok(())
+    Err(StoreError::Unavailable(format!(
+        "index {index} of table {table} was not deleted"
+    )))
 }
 
 /// The global secondary indexes `table` has now.
@@ -174,27 +214,20 @@ async fn index_names(client: &Client, table: &str) -> Result<Vec<String>, StoreE
         .collect())
 }
 
-/// Waits while DynamoDB deletes index `index` of `table`.
-async fn wait_until_gone(client: &Client, table: &str, index: &str) -> Result<(), StoreError> {
-    for _ in 0..240 {
-        if !index_names(client, table)
-            .await?
-            .iter()
-            .any(|listed| listed == index)
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    Err(StoreError::Unavailable(format!(
-        "index {index} of table {table} was not deleted"
-    )))
-}
-
 async fn wait_until_active(client: &Client, table: &str) -> Result<(), StoreError> {
     for _ in 0..120 {
         match client.describe_table().table_name(table).send().await {
-            Ok(output) if output.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) => {
+            // The table and every index: an index still being built
+            // refuses the next index change.
+            Ok(output)
+                if output.table().is_some_and(|table| {
+                    table.table_status() == Some(&TableStatus::Active)
+                        && table
+                            .global_secondary_indexes()
+                            .iter()
+                            .all(|index| index.index_status() == Some(&IndexStatus::Active))
+                }) =>
+            {
                 return Ok(());
             }
             Ok(_) => {}

@@ -4,7 +4,7 @@
 //! sign-in spends its code with the lockout's writes (`lockout.rs`).
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use super::write::condition_held;
 use super::{Store, StoreError, keys, number, text};
@@ -63,14 +63,19 @@ impl Store {
         user_id: u64,
         pending: &str,
         step: u64,
+        ending: EndingOthers<'_>,
     ) -> Result<bool, StoreError> {
         self.update_two_factor(
             app_id,
             user_id,
-            "SET totpSecret = :pending, totpLastStep = :step REMOVE totpPending, attempts, attemptsSince",
+            (
+                "SET totpSecret = :pending, totpLastStep = :step",
+                "REMOVE totpPending, attempts, attemptsSince",
+            ),
             "totpPending = :pending AND attribute_not_exists(totpSecret)",
             (":pending", pending),
             step,
+            ending,
         )
         .await
     }
@@ -84,47 +89,74 @@ impl Store {
         user_id: u64,
         secret: &str,
         step: u64,
+        ending: EndingOthers<'_>,
     ) -> Result<bool, StoreError> {
         self.update_two_factor(
             app_id,
             user_id,
-            "SET totpLastStep = :step REMOVE totpSecret, totpPending, attempts, attemptsSince",
+            (
+                "SET totpLastStep = :step",
+                "REMOVE totpSecret, totpPending, attempts, attemptsSince",
+            ),
             &format!("totpSecret = :secret AND {NEWER_STEP}"),
             (":secret", secret),
             step,
+            ending,
         )
         .await
     }
 
     /// Turns two-factor sign-in off without a code, for an operator helping
-    /// a user who lost their authenticator. `Ok(false)`: no such user.
-    pub async fn reset_two_factor(&self, app_id: u64, user_id: u64) -> Result<bool, StoreError> {
+    /// a user who lost their authenticator, and ends all their sessions in
+    /// the same write: whoever holds the authenticator signs in nowhere.
+    /// `Ok(false)`: no such user.
+    pub async fn reset_two_factor(&self, app_id: u64, user_id: u64, now: i64) -> Result<bool, StoreError> {
         condition_held(
             self.update(&keys::user(app_id, user_id))
-                .update_expression("REMOVE totpSecret, totpPending")
+                .update_expression("SET sessionsEndedAt = :now REMOVE totpSecret, totpPending, sessions")
                 .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":now", number(now))
                 .send()
                 .await,
         )
     }
 
+    /// One change of two-factor state (`set` and `remove` clauses), which
+    /// also ends every session of the user but `ending.keep`: the live set
+    /// becomes that one session, in the same write.
+    #[allow(clippy::too_many_arguments)]
     async fn update_two_factor(
         &self,
         app_id: u64,
         user_id: u64,
-        update: &str,
+        (set, remove): (&str, &str),
         condition: &str,
         (name, sealed): (&str, &str),
         step: u64,
+        ending: EndingOthers<'_>,
     ) -> Result<bool, StoreError> {
-        condition_held(
-            self.update(&keys::user(app_id, user_id))
-                .update_expression(update)
-                .condition_expression(condition)
-                .expression_attribute_values(name, text(sealed))
-                .expression_attribute_values(":step", number(step))
-                .send()
-                .await,
-        )
+        let mut request = self
+            .update(&keys::user(app_id, user_id))
+            .condition_expression(condition)
+            .expression_attribute_values(name, text(sealed))
+            .expression_attribute_values(":step", number(step))
+            .expression_attribute_values(":now", number(ending.now));
+        let update = match ending.keep {
+            Some(kept) => {
+                request =
+                    request.expression_attribute_values(":kept", AttributeValue::Ss(vec![kept.to_owned()]));
+                format!("{set}, sessionsEndedAt = :now, sessions = :kept {remove}")
+            }
+            None => format!("{set}, sessionsEndedAt = :now {remove}, sessions"),
+        };
+        condition_held(request.update_expression(update).send().await)
     }
+}
+
+/// The sessions a two-factor change ends: all of the user's but `keep`
+/// (the caller's, which made the change), as of `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct EndingOthers<'a> {
+    pub keep: Option<&'a str>,
+    pub now: i64,
 }

@@ -3,6 +3,8 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::domain::session::Session;
+
 use super::write::{SetGiven, condition_held};
 use super::{
     App, Binding, Key, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, item_of, keys,
@@ -60,10 +62,24 @@ impl Store {
     /// with the binding that lists it, in one transaction: either all exist
     /// afterwards or none does.
     pub async fn create_user(&self, app_id: u64, new: NewUser, now: i64) -> Result<User, CreateUserError> {
+        let (user, ()) = self.create_signed_in_user(app_id, new, now, |_| None).await?;
+        Ok(user)
+    }
+
+    /// As `create_user`, with the first session `start` makes for the new
+    /// user (and whatever else it returns) in the same transaction: a
+    /// sign-up leaves a user who is signed in, or nothing.
+    pub async fn create_signed_in_user<T: Default>(
+        &self,
+        app_id: u64,
+        new: NewUser,
+        now: i64,
+        start: impl FnOnce(&User) -> Option<(Session, T)>,
+    ) -> Result<(User, T), CreateUserError> {
         let id = self.next_in_sequence(&keys::user_sequence(app_id)).await?;
         // A union-id sign-up binds its pair as the user's first binding.
         let binding_sequence = u64::from(new.union_id.is_some());
-        let user = User {
+        let mut user = User {
             app_id,
             id,
             user_name: new.user_name,
@@ -85,19 +101,31 @@ impl Store {
             wechat_open_id: new.wechat_open_id,
             wechat_union_id: new.wechat_union_id,
             two_factor: TwoFactorState::default(),
+            sessions: Vec::new(),
+            sessions_ended_at: None,
         };
         let user_key = keys::user(app_id, id);
         let index = [
             (keys::GSI1_PK, keys::users_of_app(app_id)),
             (keys::GSI1_SK, keys::user_in_app(id)),
         ];
-        let mut writes = vec![put_if(
-            &self.table,
-            item_of(&user_key, &user, &index)?,
-            "attribute_not_exists(pk)",
-        )?];
+        let started = start(&user);
+        let mut user_item = item_of(&user_key, &user, &index)?;
+        let mut writes = Vec::new();
         // Which write guards what, to read the cancellation reasons.
-        let mut guards = vec![None];
+        let mut guards = Vec::new();
+        if let Some((session, _)) = &started {
+            user.sessions = vec![session.id.clone()];
+            user_item.insert("sessions".to_owned(), AttributeValue::Ss(user.sessions.clone()));
+            writes.push(put_if(
+                &self.table,
+                self.session_item(session)?,
+                "attribute_not_exists(pk)",
+            )?);
+            guards.push(None);
+        }
+        writes.push(put_if(&self.table, user_item, "attribute_not_exists(pk)")?);
+        guards.push(None);
         if let Some(user_name) = &user.user_name {
             let mut login = keys::login(app_id, user_name).item();
             login.insert("userId".to_owned(), number(id));
@@ -127,7 +155,7 @@ impl Store {
             guards.extend([Some(CreateUserError::UnionIdTaken), None]);
         }
         match self.transact(writes).await {
-            Ok(()) => Ok(user),
+            Ok(()) => Ok((user, started.map(|(_, extra)| extra).unwrap_or_default())),
             Err(failure) => {
                 let failed = failure.failed_conditions();
                 if let Some(guard) = guards

@@ -9,6 +9,7 @@ mod lockout;
 mod rate_limits;
 mod request_counts;
 mod seed_samples;
+mod sessions;
 mod store_failures;
 mod tokens;
 mod two_factor;

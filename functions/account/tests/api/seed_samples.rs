@@ -20,7 +20,9 @@ fn assert_token_model(data: &Value) {
     assert_eq!(data["token_type"], "Bearer");
     assert_eq!(data["expires_in"], 86400);
     assert!(data["access_token"].is_string());
-    assert_eq!(data.as_object().unwrap().len(), 3, "{data}");
+    // The seed's three fields, and the session's refresh token.
+    assert!(data["refresh_token"].is_string());
+    assert_eq!(data.as_object().unwrap().len(), 4, "{data}");
 }
 
 fn assert_display_time(value: &Value) {
@@ -90,8 +92,8 @@ async fn sign_up_and_sign_in_with_the_seed_bodies() {
     );
     assert_eq!(
         claims.as_object().unwrap().len(),
-        22,
-        "the seed's 21 claims and auth_time: {claims}"
+        23,
+        "the seed's 21 claims, auth_time and the session's sid: {claims}"
     );
 
     let again = h

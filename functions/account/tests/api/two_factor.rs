@@ -3,7 +3,6 @@
 //! are computed here from the key the enrolment hands out, as an
 //! authenticator app would.
 
-use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::domain::{UnionIdProof, clock};
 use oauthapp_shared::store::keys;
 use serde_json::json;
@@ -243,11 +242,7 @@ async fn turning_it_off_needs_a_fresh_code() {
 /// A token of the user `token` speaks for, from a sign-in 10 minutes ago
 /// (past the default 5 of `RECENT_SIGN_IN_SECONDS`), still valid.
 async fn old_token(h: &Harness, token: &str) -> String {
-    let user = h.store.user(h.app.id, h.user_id(token)).await.unwrap().unwrap();
-    let tokens = &h.services().tokens;
-    let mut claims = tokens.claims(&h.app, &user, GrantType::Account);
-    claims.auth_time -= 600;
-    tokens.sign(&claims).unwrap().access_token
+    h.token_like(token, |claims| claims.auth_time -= 600).await
 }
 
 /// A stolen token is not enough to change two-factor sign-in: every route

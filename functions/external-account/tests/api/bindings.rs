@@ -492,3 +492,40 @@ async fn a_signed_bind_replayed_with_another_users_token_is_refused() {
     assert_eq!(h.stored_bindings(&alice).await.len(), 1);
     assert!(h.stored_bindings(&bob).await.is_empty());
 }
+
+/// Turning off or removing an external account ends the sessions that
+/// signed in with it, at once; the user's other sessions go on.
+#[tokio::test]
+async fn disabling_or_removing_a_binding_ends_the_sessions_it_signed_in() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let owner = h.password_user("ender", "secret-1").await;
+    assert_eq!(h.bind(&owner, "github", "gh-ends").await.status, 200);
+    assert_eq!(h.bind(&owner, "gitee", "ge-ends").await.status, 200);
+    let by_github = h.external_sign_in("github", "gh-ends", None).await.token();
+    let by_gitee = h.external_sign_in("gitee", "ge-ends", None).await.token();
+    let h = &h;
+    let profile =
+        |token: String| async move { h.with_token("GET", &h.external(""), None, &token).await.status };
+    let ids: Vec<u64> = h
+        .list(&owner)
+        .await
+        .iter()
+        .map(|login| login["id"].as_u64().unwrap())
+        .collect();
+
+    assert_eq!(h.set_enabled(&owner, ids[0], false).await.status, 200);
+    assert_eq!(
+        profile(by_github.clone()).await,
+        401,
+        "signed in with the disabled account"
+    );
+    assert_eq!(profile(by_gitee.clone()).await, 200);
+    assert_eq!(profile(owner.clone()).await, 200, "the password session goes on");
+
+    let removed = h
+        .with_token("DELETE", &h.external(&format!("/{}", ids[1])), None, &owner)
+        .await;
+    assert_eq!(removed.status, 200, "{removed:?}");
+    assert_eq!(profile(by_gitee).await, 401, "signed in with the removed account");
+    assert_eq!(profile(owner).await, 200);
+}

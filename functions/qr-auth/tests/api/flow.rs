@@ -145,7 +145,16 @@ async fn confirm_register_does_not_bypass_two_factor_or_a_disabled_binding() {
         .unwrap();
     assert!(
         store
-            .turn_on_two_factor(h.app.id, with_two_factor, "v1:sealed", 1)
+            .turn_on_two_factor(
+                h.app.id,
+                with_two_factor,
+                "v1:sealed",
+                1,
+                oauthapp_shared::store::EndingOthers {
+                    keep: None,
+                    now: oauthapp_shared::domain::clock::now()
+                }
+            )
             .await
             .unwrap()
     );
@@ -366,7 +375,7 @@ async fn a_thousand_keys_are_distinct_and_unpredictable() {
 }
 
 #[tokio::test]
-async fn a_poll_costs_its_limit_and_one_read_and_redemption_a_read_and_one_write() {
+async fn a_poll_costs_its_limit_and_one_read_and_redemption_a_read_a_write_and_a_session() {
     let h = Harness::new(UnionIdProof::None)
         .await
         .in_qr_mode(QrMode::Legacy)
@@ -384,8 +393,8 @@ async fn a_poll_costs_its_limit_and_one_read_and_redemption_a_read_and_one_write
     h.poll(key).await.token();
     assert_eq!(
         h.requests.take(),
-        5,
-        "the redeeming poll: the app and the per-IP counter, its read, the user to mint the token, and one \
-         conditional write"
+        6,
+        "the redeeming poll: the app and the per-IP counter, its read, the user to mint the token, one \
+         conditional write, and the transaction that starts the page's session"
     );
 }

@@ -35,7 +35,7 @@ async fn each_step_in(mode: QrMode, heading: &'static str) {
     let reply = h.poll_with(key, Some(VERIFIER)).await;
     budget.record(
         "POST QRCodeSignIn (poll that redeems the key)",
-        5,
+        6,
         reply.status,
         200,
     );

@@ -23,8 +23,9 @@ async fn single_write_steps_are_whole_or_absent() {
     assert_eq!(reply.status, 200, "{reply:?}");
     let (reply, operations) = h.fail_each_operation(|| h.poll(key)).await;
     assert_eq!(
-        operations, 5,
-        "the app and the per-IP counter, the read, the user to mint the token, then the write that redeems"
+        operations, 6,
+        "the app and the per-IP counter, the read, the user to mint the token, the page's session, then the \
+         write that redeems"
     );
     assert_eq!(h.user_id(&reply.token()), h.user_id(&token));
 }

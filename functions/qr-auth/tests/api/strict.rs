@@ -3,7 +3,6 @@
 //! scans or confirms a key claimed by the first, a token at rest in the key
 //! item, and a token renewed by presenting it.
 
-use oauthapp_shared::auth::token::GrantType;
 use oauthapp_shared::domain::{QrMode, UnionIdProof, clock};
 use oauthapp_shared::store::keys;
 use serde_json::{Value, json};
@@ -186,13 +185,14 @@ async fn the_key_item_holds_no_token_ticket_or_verifier() {
 async fn confirm_login_tokens_expire_no_later_than_the_presented_token() {
     for mode in [QrMode::Legacy, QrMode::Strict] {
         let h = strict().await.in_qr_mode(mode).await;
-        let (user_id, _) = h.user_with_token("short-lived").await;
-        let user = h.store.user(h.app.id, user_id).await.unwrap().unwrap();
-        let tokens = &h.services().tokens;
-        let mut claims = tokens.claims(&h.app, &user, GrantType::UnionId);
-        claims.exp = clock::now() + 120;
-        claims.auth_time = clock::now() - 3_600;
-        let presented = tokens.sign(&claims).unwrap().access_token;
+        let (_, token) = h.user_with_token("short-lived").await;
+        let (exp, auth_time) = (clock::now() + 120, clock::now() - 3_600);
+        let presented = h
+            .token_like(&token, |claims| {
+                claims.exp = exp;
+                claims.auth_time = auth_time;
+            })
+            .await;
 
         let key = h.strict_key().await;
         let scanned = h.scan(key).await;
@@ -202,11 +202,68 @@ async fn confirm_login_tokens_expire_no_later_than_the_presented_token() {
         for (side, reply) in [("mini-program", mini), ("web page", web)] {
             let issued = decode_claims(&reply.token());
             assert!(
-                issued["exp"].as_i64().unwrap() <= claims.exp,
+                issued["exp"].as_i64().unwrap() <= exp,
                 "{mode:?}: the {side}'s token outlives the presented one: {issued}"
             );
-            assert_eq!(issued["auth_time"], claims.auth_time, "{mode:?}: {side}");
+            assert_eq!(issued["auth_time"], auth_time, "{mode:?}: {side}");
             assert!(reply.data()["expires_in"].as_i64().unwrap() <= 120);
         }
     }
+}
+
+/// A new strict key, scanned: the key and its scan ticket.
+async fn scanned_key(h: &Harness) -> (u64, Option<String>) {
+    let key = h.strict_key().await;
+    let scanned = h.scan(key).await;
+    (key, h.scan_ticket_if_any(&scanned))
+}
+
+/// A page signed in by presenting a token (Confirm-Login) has a session of
+/// its own that ends with the presenting one: signing the phone out signs
+/// the page out too, but not the other way round.
+#[tokio::test]
+async fn the_page_session_ends_with_the_session_that_confirmed_it() {
+    use oauthapp_shared::flows::session;
+    let h = strict().await;
+    let (user_id, phone) = h.user_with_token("presenting").await;
+    let (key, ticket) = scanned_key(&h).await;
+    assert_eq!(
+        h.confirm_login_with(key, &phone, ticket.as_deref()).await.status,
+        200
+    );
+    let page = h.poll_with(key, Some(VERIFIER)).await.token();
+    let sid = |token: &str| testkit::decode_claims(token)["sid"].as_str().unwrap().to_owned();
+    assert_ne!(sid(&page), sid(&phone), "the page has a session of its own");
+    let live = || async { h.store.user(h.app.id, user_id).await.unwrap().unwrap().sessions };
+    assert!(live().await.contains(&sid(&page)));
+
+    // Ending the page's session leaves the phone's.
+    assert!(
+        session::end(&h.setup_services(), h.app.id, user_id, &sid(&page))
+            .await
+            .unwrap()
+    );
+    assert!(live().await.contains(&sid(&phone)));
+    let (key, ticket) = scanned_key(&h).await;
+    assert_eq!(
+        h.confirm_login_with(key, &phone, ticket.as_deref()).await.status,
+        200
+    );
+    let second_page = h.poll_with(key, Some(VERIFIER)).await.token();
+
+    // Ending the phone's ends the page's.
+    assert!(
+        session::end(&h.setup_services(), h.app.id, user_id, &sid(&phone))
+            .await
+            .unwrap()
+    );
+    let sessions = live().await;
+    assert!(
+        !sessions.contains(&sid(&phone)) && !sessions.contains(&sid(&second_page)),
+        "{sessions:?}"
+    );
+    let (key, ticket) = scanned_key(&h).await;
+    h.confirm_login_with(key, &second_page, ticket.as_deref())
+        .await
+        .assert_error(401, "session has ended");
 }
