@@ -69,7 +69,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 .user(app_id, user_id)
                 .await?
                 .ok_or_else(|| no_user(app_id, user_id))?;
-            session::end_all(store, app_id, user_id).await?;
+            session::end_all(store, &user).await?;
             Ok(json!({ "appId": app_id, "userId": user_id, "sessionsEnded": user.sessions.len() }))
         }
     }

@@ -274,6 +274,7 @@ impl Harness {
             &self.app,
             &user,
             GrantType::UnionId,
+            now,
             session_id.as_deref(),
             limits,
         );

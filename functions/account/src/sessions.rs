@@ -30,7 +30,7 @@ pub async fn sign_out(ctx: Ctx<'_, Bearer>, Json(body): Json<SignOutRequest>) ->
             session::end(services, user.app_id, user.id, session_id).await?;
         }
         // A token from before sessions existed has none to end but all.
-        _ => session::end_all(&services.store, user.app_id, user.id).await?,
+        _ => session::end_all(&services.store, user).await?,
     }
     Ok(true)
 }

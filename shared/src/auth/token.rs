@@ -166,19 +166,8 @@ impl Tokens {
     }
 
     /// The claims a token of session `session_id` for `user` of `app`
-    /// carries, issued now, expiring no later than `limits` say.
+    /// carries, issued at `now`, expiring no later than `limits` say.
     pub fn claims(
-        &self,
-        app: &App,
-        user: &User,
-        grant: GrantType,
-        session_id: Option<&str>,
-        limits: Inherited,
-    ) -> Claims {
-        self.claims_at(app, user, grant, clock::now(), session_id, limits)
-    }
-
-    fn claims_at(
         &self,
         app: &App,
         user: &User,
@@ -234,7 +223,7 @@ impl Tokens {
                 "The access token has expired; sign in again.",
             ));
         }
-        let claims = self.claims_at(app, user, grant, now, session_id, limits);
+        let claims = self.claims(app, user, grant, now, session_id, limits);
         Ok(TokenModel {
             refresh_token,
             ..self.sign(&claims)?

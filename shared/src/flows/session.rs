@@ -287,18 +287,19 @@ pub async fn end(services: &Services, app_id: u64, user_id: u64, session_id: &st
     Ok(true)
 }
 
-/// Ends every session of the user, and the tokens from before sessions
-/// existed (for the operator's CLI too, which has a store and no services).
-pub async fn end_all(store: &Store, app_id: u64, user_id: u64) -> Result<(), Error> {
+/// Ends every session of `user` (as just read), and the tokens from before
+/// sessions existed (for the operator's CLI too, which has a store and no
+/// services).
+pub async fn end_all(store: &Store, user: &User) -> Result<(), Error> {
+    let (app_id, user_id) = (user.app_id, user.id);
     let mut ids = store.session_ids_of(app_id, user_id).await?;
-    if let Some(user) = store.user(app_id, user_id).await? {
-        ids.extend(
-            user.sessions
-                .into_iter()
-                .filter(|id| !ids.contains(id))
-                .collect::<Vec<_>>(),
-        );
-    }
+    let live: Vec<String> = user
+        .sessions
+        .iter()
+        .filter(|id| !ids.contains(id))
+        .cloned()
+        .collect();
+    ids.extend(live);
     Ok(store
         .end_sessions(app_id, user_id, &ids, Some(clock::now()))
         .await?)

@@ -92,16 +92,6 @@ impl Store {
         ))
     }
 
-    /// A session as stored, if it has not ended.
-    pub async fn session(
-        &self,
-        app_id: u64,
-        user_id: u64,
-        session_id: &str,
-    ) -> Result<Option<Session>, StoreError> {
-        self.get(&keys::session(app_id, user_id, session_id)).await
-    }
-
     /// The user's sessions, oldest first, ended ones that TTL has not
     /// deleted yet included (they are no longer among the user's live ones).
     pub async fn sessions_of(&self, app_id: u64, user_id: u64) -> Result<Vec<Session>, StoreError> {

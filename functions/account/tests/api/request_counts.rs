@@ -102,7 +102,7 @@ async fn session_endpoints_stay_within_their_request_budget() {
     let reply = h
         .with_token("POST", &sign_out, Some(&json!({"everywhere": true})), &token)
         .await;
-    budget.record("POST SignOut (everywhere)", 4, reply.status, 200);
+    budget.record("POST SignOut (everywhere)", 3, reply.status, 200);
 
     budget.finish();
 }
