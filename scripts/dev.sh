@@ -17,6 +17,8 @@ ddb_up
 
 log "oauthapp-admin table ensure ($TABLE_NAME)"
 admin table ensure >&2
+log "oauthapp-admin keys ensure ($SIGNING_KEYS_FILE)"
+admin keys ensure >/dev/null
 bash "$SCRIPTS/demo-app.sh"
 
 # Built before the watcher so compile errors show here, and so the first

@@ -71,6 +71,10 @@ use_local_stack() {
   APP_SECRETS_KEY="${APP_SECRETS_KEY:-$(local_key app-secrets-key)}"
   TWO_FACTOR_KEY="${TWO_FACTOR_KEY:-$(local_key two-factor-key)}"
   export JWT_SECRET APP_SECRETS_KEY TWO_FACTOR_KEY
+  # The ES256 keys that sign tokens: a file `oauthapp-admin keys ensure`
+  # creates and `keys rotate` rotates, which the functions read again every
+  # SIGNING_KEYS_RELOAD_SECONDS.
+  export SIGNING_KEYS_FILE="${SIGNING_KEYS_FILE:-$LOCAL/signing-keys.json}"
 }
 
 # The package names of the Lambda functions: one package per functions/*/.

@@ -51,6 +51,7 @@ log "building the functions and the admin CLI"
 
 log "provisioning the fuzz app in table $TABLE_NAME"
 admin table ensure >&2
+admin keys ensure >/dev/null
 app="$(admin apps create --name "Fuzz app")"
 FUZZ_APP_ID="$(field appId <<<"$app")"
 FUZZ_APP_KEY="$(field appKey <<<"$app")"

@@ -1,8 +1,10 @@
 //! Operator CLI for OAuthApp: creates and configures apps, inspects users,
-//! grants and consumes points, straight against the DynamoDB table.
+//! grants and consumes points, straight against the DynamoDB table, and
+//! rotates the keys that sign tokens.
 
 mod apps;
 mod args;
+mod keys;
 mod output;
 mod points;
 mod table;
@@ -54,6 +56,9 @@ enum Command {
     /// Users' point balances.
     #[command(subcommand)]
     Points(points::Command),
+    /// The keys that sign access tokens.
+    #[command(subcommand)]
+    Keys(keys::Command),
 }
 
 #[tokio::main]
@@ -69,6 +74,7 @@ async fn main() -> ExitCode {
         Command::Apps(command) => apps::run(&store, cli.utc_offset, command).await,
         Command::Users(command) => users::run(&store, cli.utc_offset, command).await,
         Command::Points(command) => points::run(&store, command).await,
+        Command::Keys(command) => keys::run(&sdk, command).await,
     };
     output::finish(result)
 }

@@ -16,8 +16,10 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use oauthapp_shared::Config;
+use oauthapp_shared::auth::signing_keys::{KeySet, Rotation};
 use oauthapp_shared::config::{
-    APP_SECRETS_KEY, MIN_SECRET_BYTES, SECRETS, SecretSource, Secrets, TOKEN_SECRET, TWO_FACTOR_KEY,
+    APP_SECRETS_KEY, MIN_SECRET_BYTES, SECRETS, SIGNING_KEYS, SecretSource, Secrets, SigningKeys,
+    TOKEN_SECRET, TWO_FACTOR_KEY,
 };
 use oauthapp_shared::domain::Secret;
 use oauthapp_shared::store::{keys, schema};
@@ -246,9 +248,15 @@ fn table_is_protected() {
 /// Keys of the minimum length, for checking the rest of the configuration.
 fn any_secrets() -> Secrets {
     Secrets {
-        token: Secret::new("0".repeat(MIN_SECRET_BYTES)),
+        token: Some(Secret::new("0".repeat(MIN_SECRET_BYTES))),
         app_secrets: Secret::new("0".repeat(MIN_SECRET_BYTES)),
         two_factor: Some(Secret::new("0".repeat(MIN_SECRET_BYTES))),
+        signing_keys: Some(SigningKeys {
+            set: KeySet::default()
+                .rotated(1_800_000_000, Rotation::new(3_600))
+                .expect("a key set"),
+            source: None,
+        }),
     }
 }
 
@@ -347,7 +355,7 @@ fn functions_get_the_configuration_they_read() {
 }
 
 /// The keys every function loads at cold start.
-const REQUIRED_SECRETS: [SecretSource; 2] = [TOKEN_SECRET, APP_SECRETS_KEY];
+const REQUIRED_SECRETS: [SecretSource; 3] = [TOKEN_SECRET, APP_SECRETS_KEY, SIGNING_KEYS];
 
 /// The keys that seal what the table keeps: losing one locks out every user
 /// who enrolled an authenticator, or every app's backend and WeChat calls.

@@ -3,12 +3,14 @@
 //! Secrets Manager secret named by the matching `…_ARN` variable in AWS,
 //! never from the template.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
 use time::UtcOffset;
 use time::format_description::well_known::Iso8601;
 
+use crate::auth::signing_keys::{KeySet, Keys, Rotation};
 use crate::domain::Secret;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::rate_limit::Allowance;
@@ -29,7 +31,9 @@ pub struct SecretSource {
     pub arn: &'static str,
 }
 
-/// The HS256 key signing every token.
+/// The HS256 key: it signs tokens only where `TOKEN_SIGNING_ALGORITHM=HS256`,
+/// and verifies the HS256 tokens issued before ES256 while
+/// `ACCEPT_HS256_TOKENS` is on.
 pub const TOKEN_SECRET: SecretSource = SecretSource {
     plain: "JWT_SECRET",
     arn: "JWT_SECRET_ARN",
@@ -52,15 +56,89 @@ pub const APP_SECRETS_KEY: SecretSource = SecretSource {
     arn: "APP_SECRETS_KEY_ARN",
 };
 
-pub const SECRETS: [SecretSource; 3] = [TOKEN_SECRET, APP_SECRETS_KEY, TWO_FACTOR_KEY];
+/// The ES256 key set (`auth::signing_keys`): a file locally, a secret that
+/// Secrets Manager rotates in AWS. Read at cold start and again every
+/// `SIGNING_KEYS_RELOAD_SECONDS`.
+pub const SIGNING_KEYS: SecretSource = SecretSource {
+    plain: "SIGNING_KEYS_FILE",
+    arn: "SIGNING_KEYS_ARN",
+};
+
+pub const SECRETS: [SecretSource; 4] = [TOKEN_SECRET, APP_SECRETS_KEY, TWO_FACTOR_KEY, SIGNING_KEYS];
+
+/// Where the key set is read from.
+#[derive(Clone)]
+pub enum KeySource {
+    File(std::path::PathBuf),
+    SecretsManager {
+        client: aws_sdk_secretsmanager::Client,
+        arn: String,
+    },
+}
+
+impl KeySource {
+    /// The source the environment names, if any.
+    pub fn from_env(sdk: &SdkConfig) -> Option<Self> {
+        match (env(SIGNING_KEYS.arn), env(SIGNING_KEYS.plain)) {
+            (Some(arn), _) => Some(KeySource::SecretsManager {
+                client: aws_sdk_secretsmanager::Client::new(sdk),
+                arn,
+            }),
+            (None, Some(path)) => Some(KeySource::File(path.into())),
+            (None, None) => None,
+        }
+    }
+
+    /// The key set as stored now.
+    pub async fn load(&self) -> Result<KeySet, ConfigError> {
+        let (name, text) = match self {
+            KeySource::File(path) => (
+                SIGNING_KEYS.plain,
+                std::fs::read_to_string(path).map_err(|err| ConfigError::Invalid {
+                    name: SIGNING_KEYS.plain,
+                    reason: format!("reading {}: {err}", path.display()),
+                })?,
+            ),
+            KeySource::SecretsManager { client, arn } => (
+                SIGNING_KEYS.arn,
+                secret_string(client, arn, SIGNING_KEYS.arn)
+                    .await?
+                    .expose()
+                    .to_owned(),
+            ),
+        };
+        KeySet::parse(&text).map_err(|err| ConfigError::Invalid {
+            name,
+            reason: err.to_string(),
+        })
+    }
+}
+
+/// A key set, loaded for signing and verifying.
+pub fn key_ring(set: &KeySet) -> Result<Keys, ConfigError> {
+    Keys::new(set).map_err(|err| ConfigError::Invalid {
+        name: "SIGNING_KEYS",
+        reason: err.to_string(),
+    })
+}
+
+/// A key set as loaded, and where to read it again; no source for one
+/// fixed at start (tests).
+#[derive(Clone)]
+pub struct SigningKeys {
+    pub set: KeySet,
+    pub source: Option<KeySource>,
+}
 
 /// The keys `SECRETS` names, as loaded.
 #[derive(Clone)]
 pub struct Secrets {
-    pub token: Secret,
+    pub token: Option<Secret>,
     pub app_secrets: Secret,
     /// None for a function that handles no two-factor secret.
     pub two_factor: Option<Secret>,
+    /// None where the deployment signs HS256 only.
+    pub signing_keys: Option<SigningKeys>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,11 +177,28 @@ pub struct Config {
     pub sessions: SessionPolicy,
 }
 
-#[derive(Debug, Clone)]
+/// What signs new tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    /// The key set's current key; verifiable through the JWKS.
+    Es256,
+    /// `JWT_SECRET`; only by an explicit deployment setting.
+    Hs256,
+}
+
+#[derive(Clone)]
 pub struct TokenSettings {
     pub issuer: String,
     pub audience: String,
-    pub secret: Secret,
+    pub signing: Signing,
+    /// `JWT_SECRET`, kept where it signs or HS256 tokens are accepted.
+    pub secret: Option<Secret>,
+    pub keys: Option<Arc<Keys>>,
+    pub key_source: Option<KeySource>,
+    pub reload_keys_every: Duration,
+    /// How rotations time new keys (`oauthapp-admin keys rotate`, the
+    /// rotation function).
+    pub rotation: Rotation,
 }
 
 impl Config {
@@ -115,10 +210,21 @@ impl Config {
                 .await?
                 .ok_or(ConfigError::Missing(source.plain))
         };
-        let (token, app_secrets, two_factor) = tokio::try_join!(
-            required(TOKEN_SECRET),
+        let signing_keys = async {
+            let Some(source) = KeySource::from_env(sdk) else {
+                return Ok(None);
+            };
+            let set = source.load().await?;
+            Ok(Some(SigningKeys {
+                set,
+                source: Some(source),
+            }))
+        };
+        let (token, app_secrets, two_factor, signing_keys) = tokio::try_join!(
+            load_secret(sdk, TOKEN_SECRET),
             required(APP_SECRETS_KEY),
-            load_secret(sdk, TWO_FACTOR_KEY)
+            load_secret(sdk, TWO_FACTOR_KEY),
+            signing_keys
         )?;
         Self::from_lookup(
             env,
@@ -126,6 +232,7 @@ impl Config {
                 token,
                 app_secrets,
                 two_factor,
+                signing_keys,
             },
         )
     }
@@ -141,7 +248,7 @@ impl Config {
         secrets: Secrets,
     ) -> Result<Self, ConfigError> {
         for (source, key) in [
-            (TOKEN_SECRET, Some(&secrets.token)),
+            (TOKEN_SECRET, secrets.token.as_ref()),
             (APP_SECRETS_KEY, Some(&secrets.app_secrets)),
             (TWO_FACTOR_KEY, secrets.two_factor.as_ref()),
         ]
@@ -156,11 +263,7 @@ impl Config {
         let wechat_api_base = wechat_api_base(&lookup)?;
         Ok(Self {
             table_name: Self::table_name(&lookup),
-            token: TokenSettings {
-                issuer,
-                audience,
-                secret: secrets.token,
-            },
+            token: token_settings(&lookup, issuer, audience, secrets.token, secrets.signing_keys)?,
             lockout: LockoutPolicy {
                 threshold: parse_number(&lookup, "LOCKOUT_THRESHOLD", 5)?,
                 window: Duration::from_secs(parse_number(&lookup, "LOCKOUT_WINDOW_SECONDS", 900)?),
@@ -181,6 +284,70 @@ impl Config {
             },
             sessions: session_policy(&lookup)?,
         })
+    }
+}
+
+/// `TOKEN_SIGNING_ALGORITHM` (ES256 unless HS256 is asked for),
+/// `ACCEPT_HS256_TOKENS` (on by default: tokens from before ES256 keep
+/// working until they expire), `SIGNING_KEYS_RELOAD_SECONDS` and
+/// `SIGNING_KEY_PUBLISH_AHEAD_SECONDS`.
+fn token_settings(
+    lookup: &impl Fn(&str) -> Option<String>,
+    issuer: String,
+    audience: String,
+    secret: Option<Secret>,
+    keys: Option<SigningKeys>,
+) -> Result<TokenSettings, ConfigError> {
+    let signing = match lookup("TOKEN_SIGNING_ALGORITHM").as_deref() {
+        None | Some("ES256") => Signing::Es256,
+        Some("HS256") => Signing::Hs256,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "TOKEN_SIGNING_ALGORITHM",
+                reason: format!("{other:?} is neither ES256 nor HS256"),
+            });
+        }
+    };
+    let accept_hs256 = flag(lookup, "ACCEPT_HS256_TOKENS", true)?;
+    let secret = match signing {
+        Signing::Hs256 => Some(secret.ok_or(ConfigError::Missing(TOKEN_SECRET.plain))?),
+        Signing::Es256 => secret.filter(|_| accept_hs256),
+    };
+    if signing == Signing::Es256 && keys.is_none() {
+        return Err(ConfigError::Missing("SIGNING_KEYS_FILE or SIGNING_KEYS_ARN"));
+    }
+    let reload_keys_every = Duration::from_secs(parse_number(lookup, "SIGNING_KEYS_RELOAD_SECONDS", 300)?);
+    let publish_ahead: i64 = parse_number(lookup, "SIGNING_KEY_PUBLISH_AHEAD_SECONDS", 3_600)?;
+    let (keys, key_source) = match keys {
+        None => (None, None),
+        Some(keys) => (Some(Arc::new(key_ring(&keys.set)?)), keys.source),
+    };
+    Ok(TokenSettings {
+        issuer,
+        audience,
+        signing,
+        secret,
+        keys,
+        key_source,
+        reload_keys_every,
+        rotation: Rotation::new(publish_ahead),
+    })
+}
+
+/// `true` or `false`; `default` when unset.
+fn flag(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match lookup(name).as_deref() {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("{other:?} is neither true nor false"),
+        }),
     }
 }
 
@@ -216,16 +383,7 @@ fn session_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<SessionPol
 /// the local fakes are. The admin CLI reads it the same way.
 pub fn wechat_api_base(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     let base = lookup("WECHAT_API_BASE").unwrap_or_else(|| crate::wechat::DEFAULT_API_BASE.to_owned());
-    let http_loopback = match lookup("WECHAT_HTTP_LOOPBACK").as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ConfigError::Invalid {
-                name: "WECHAT_HTTP_LOOPBACK",
-                reason: format!("{other:?} is neither true nor false"),
-            });
-        }
-    };
+    let http_loopback = flag(lookup, "WECHAT_HTTP_LOOPBACK", false)?;
     crate::wechat::api_base(&base, http_loopback).map_err(|reason| ConfigError::Invalid {
         name: "WECHAT_API_BASE",
         reason,
@@ -286,11 +444,18 @@ pub async fn load_secret(sdk: &SdkConfig, source: SecretSource) -> Result<Option
     let Some(arn) = env(source.arn) else {
         return Ok(env(source.plain).map(Secret::new));
     };
-    let failed = |reason: String| ConfigError::Secret {
-        name: source.arn,
-        reason,
-    };
-    let output = aws_sdk_secretsmanager::Client::new(sdk)
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    secret_string(&client, &arn, source.arn).await.map(Some)
+}
+
+/// The current value of the secret `arn`, which variable `name` gave.
+async fn secret_string(
+    client: &aws_sdk_secretsmanager::Client,
+    arn: &str,
+    name: &'static str,
+) -> Result<Secret, ConfigError> {
+    let failed = |reason: String| ConfigError::Secret { name, reason };
+    let output = client
         .get_secret_value()
         .secret_id(arn)
         .send()
@@ -298,7 +463,7 @@ pub async fn load_secret(sdk: &SdkConfig, source: SecretSource) -> Result<Option
         .map_err(|err| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string()))?;
     output
         .secret_string
-        .map(|text| Some(Secret::new(text)))
+        .map(Secret::new)
         .ok_or_else(|| failed("the secret has no string value".to_owned()))
 }
 
@@ -315,16 +480,22 @@ mod tests {
 
     fn secrets() -> Secrets {
         Secrets {
-            token: Secret::new("7".repeat(32)),
+            token: Some(Secret::new("7".repeat(32))),
             app_secrets: Secret::new("8".repeat(32)),
             two_factor: Some(Secret::new("9".repeat(32))),
+            signing_keys: Some(SigningKeys {
+                set: KeySet::default()
+                    .rotated(1_800_000_000, Rotation::new(3_600))
+                    .unwrap(),
+                source: None,
+            }),
         }
     }
 
     #[test]
     fn refuses_a_short_key() {
         let short_token = Secrets {
-            token: Secret::new("short"),
+            token: Some(Secret::new("short")),
             ..secrets()
         };
         let err = Config::from_lookup(lookup(&[]), short_token).err().unwrap();
@@ -360,7 +531,7 @@ mod tests {
         assert_eq!(config.rate_limit_per_ip.per_minute, 60);
         assert_eq!(config.token.audience, "https://auth.example/");
         assert_eq!(config.display_offset, UtcOffset::from_hms(8, 0, 0).unwrap());
-        assert!(!format!("{:?}", config.token).contains("7, 7"));
+        assert!(!format!("{:?}", config.token.secret).contains('7'));
         assert!(!format!("{:?}", config.two_factor_key).contains("9, 9"));
         assert!(!format!("{:?}", config.app_secrets_key).contains('8'));
     }
@@ -384,6 +555,34 @@ mod tests {
         assert!(base(&[fake, ("WECHAT_HTTP_LOOPBACK", "yes")]).is_err());
         let outside = ("WECHAT_API_BASE", "http://api.weixin.qq.com");
         assert!(base(&[outside, ("WECHAT_HTTP_LOOPBACK", "true")]).is_err());
+    }
+
+    #[test]
+    fn es256_needs_a_key_set_and_hs256_the_secret() {
+        let settings = |vars: &[(&str, &str)], secrets: Secrets| {
+            Config::from_lookup(lookup(vars), secrets).map(|config| config.token)
+        };
+        let es256 = settings(&[], secrets()).unwrap();
+        assert_eq!(es256.signing, Signing::Es256);
+        assert!(es256.secret.is_some(), "HS256 tokens are accepted by default");
+        let strict = settings(&[("ACCEPT_HS256_TOKENS", "false")], secrets()).unwrap();
+        assert!(strict.secret.is_none());
+        let no_keys = Secrets {
+            signing_keys: None,
+            ..secrets()
+        };
+        let err = settings(&[], no_keys.clone()).err().unwrap();
+        assert!(err.to_string().contains("SIGNING_KEYS_FILE"), "{err}");
+        let hs256 = settings(&[("TOKEN_SIGNING_ALGORITHM", "HS256")], no_keys).unwrap();
+        assert_eq!(hs256.signing, Signing::Hs256);
+        let no_secret = Secrets {
+            token: None,
+            ..secrets()
+        };
+        assert!(settings(&[("TOKEN_SIGNING_ALGORITHM", "HS256")], no_secret.clone()).is_err());
+        assert!(settings(&[], no_secret).unwrap().secret.is_none());
+        assert!(settings(&[("TOKEN_SIGNING_ALGORITHM", "RS256")], secrets()).is_err());
+        assert!(settings(&[("ACCEPT_HS256_TOKENS", "no")], secrets()).is_err());
     }
 
     #[test]

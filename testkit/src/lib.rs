@@ -23,7 +23,8 @@ use lambda_http::{Body, Request, Response};
 use oauthapp_shared::Config;
 use oauthapp_shared::Services;
 use oauthapp_shared::auth::signature;
-use oauthapp_shared::config::Secrets;
+use oauthapp_shared::auth::signing_keys::{KeySet, Keys, Rotation};
+use oauthapp_shared::config::{KeySource, Secrets, SigningKeys};
 use oauthapp_shared::domain::clock;
 use oauthapp_shared::domain::{App, AppCard, Secret, UnionIdProof};
 use oauthapp_shared::store::{AppChanges, NewApp, Store, schema};
@@ -34,6 +35,14 @@ pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-thirty-two-bytes!";
 pub const TEST_TWO_FACTOR_KEY: &[u8] = b"test-two-factor-key-of-thirty-two-bytes!";
 pub const TEST_APP_SECRETS_KEY: &str = "test-app-secrets-key-of-thirty-two-bytes";
 pub const ISSUER: &str = "https://auth.test/";
+
+/// The ES256 key set of every test of the process, unless a test gives
+/// its own (`SIGNING_KEYS_FILE`).
+pub static TEST_SIGNING_KEYS: std::sync::LazyLock<KeySet> = std::sync::LazyLock::new(|| {
+    KeySet::default()
+        .rotated(clock::now(), Rotation::new(3_600))
+        .expect("a test key set")
+});
 
 /// A response: HTTP status and the parsed envelope.
 #[derive(Debug, Clone)]
@@ -209,9 +218,10 @@ pub async fn fixture(proof: UnionIdProof, vars: &[(&str, &str)]) -> (Fixture, Se
     let config = Config::from_lookup(
         |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
         Secrets {
-            token: Secret::new(String::from_utf8_lossy(TEST_SECRET)),
+            token: Some(Secret::new(String::from_utf8_lossy(TEST_SECRET))),
             app_secrets: Secret::new(TEST_APP_SECRETS_KEY),
             two_factor: Some(Secret::new(String::from_utf8_lossy(TEST_TWO_FACTOR_KEY))),
+            signing_keys: Some(signing_keys(&vars).await),
         },
     )
     .expect("test configuration");
@@ -357,16 +367,41 @@ pub fn bearer(token: &str) -> (&'static str, String) {
     ("authorization", format!("Bearer {token}"))
 }
 
-/// Verifies a token with the test secret and returns its claims.
+/// The test key set, or the one in the file `SIGNING_KEYS_FILE` of `vars`
+/// names, read again as the functions do.
+async fn signing_keys(vars: &[(String, String)]) -> SigningKeys {
+    match vars.iter().find(|(name, _)| name == "SIGNING_KEYS_FILE") {
+        Some((_, path)) => {
+            let source = KeySource::File(path.into());
+            SigningKeys {
+                set: source.load().await.expect("the test's key set"),
+                source: Some(source),
+            }
+        }
+        None => SigningKeys {
+            set: TEST_SIGNING_KEYS.clone(),
+            source: None,
+        },
+    }
+}
+
+/// Verifies a token (ES256 by the test key set, or HS256 by the test
+/// secret) and returns its claims.
 pub fn decode_claims(token: &str) -> Value {
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    let header = jsonwebtoken::decode_header(token).expect("a JWT");
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[ISSUER]);
-    jsonwebtoken::decode::<Value>(
-        token,
-        &jsonwebtoken::DecodingKey::from_secret(TEST_SECRET),
-        &validation,
-    )
-    .expect("a valid token")
-    .claims
+    let keys = Keys::new(&TEST_SIGNING_KEYS).expect("the test key set");
+    let key = match header.alg {
+        jsonwebtoken::Algorithm::HS256 => jsonwebtoken::DecodingKey::from_secret(TEST_SECRET),
+        _ => keys
+            .by_kid(header.kid.as_deref().expect("a kid"))
+            .expect("a test key")
+            .decoding
+            .clone(),
+    };
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .expect("a valid token")
+        .claims
 }

@@ -4,5 +4,6 @@
 
 pub mod password;
 pub mod signature;
+pub mod signing_keys;
 pub mod token;
 pub mod two_factor;

@@ -1,11 +1,19 @@
-//! Access tokens: HS256 JWTs with the seed's claim set, valid for one app
-//! and naming the session they belong to (`sid`).
+//! Access tokens: JWTs with the seed's claim set, valid for one app and
+//! naming the session they belong to (`sid`). They are ES256 by default,
+//! signed by the key set's current key and verifiable by anyone through
+//! the JWKS; HS256 (the one shared `JWT_SECRET`) only where the deployment
+//! asks for it, or to accept tokens issued before the switch.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::config::TokenSettings;
+use crate::auth::signing_keys::Keys;
+use crate::config::{KeySource, Signing, TokenSettings, key_ring};
 use crate::domain::session::{Presented, SignInMethod};
 use crate::domain::{App, Error, Inherited, User, clock};
 
@@ -67,7 +75,9 @@ pub struct Claims {
     pub exp: i64,
     pub iat: i64,
     pub iss: String,
-    pub aud: String,
+    /// The issuer and the app key: a JWT authorizer configured with one
+    /// app's key accepts that app's tokens only.
+    pub aud: Vec<String>,
     /// When the sign-in behind this token happened (OpenID Connect's
     /// `auth_time`): a token obtained by presenting another keeps it, and
     /// so do refreshes.
@@ -139,29 +149,101 @@ pub fn access_token_lifetime(app: &App) -> i64 {
 }
 
 pub struct Tokens {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    signing: Signing,
+    /// `JWT_SECRET`'s keys: what signs when signing is HS256, and what
+    /// verifies HS256 tokens while they are accepted.
+    hs256: Option<(EncodingKey, DecodingKey)>,
+    /// The ES256 key set, as last read.
+    keys: RwLock<Option<Arc<Keys>>>,
+    reload: Option<Reload>,
+    es256: Validation,
+    hs256_validation: Validation,
     issuer: String,
     audience: String,
 }
 
+/// Where the key set is read again from, and when next.
+struct Reload {
+    source: KeySource,
+    every: Duration,
+    due: Mutex<Instant>,
+}
+
+/// The registered claims every token must carry and pass, for `algorithm`.
+fn validation(algorithm: Algorithm, settings: &TokenSettings) -> Validation {
+    // Pinning the algorithm is what refuses `alg: none` and tokens whose
+    // header names another algorithm than their key's.
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud"]);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECONDS;
+    validation
+}
+
 impl Tokens {
     pub fn new(settings: &TokenSettings) -> Self {
-        // Pinning the algorithm list to HS256 is what rejects `alg: none` and
-        // algorithm-confusion tokens.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud"]);
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECONDS;
+        let hs256 = settings.secret.as_ref().map(|secret| {
+            let secret = secret.expose().as_bytes();
+            (EncodingKey::from_secret(secret), DecodingKey::from_secret(secret))
+        });
         Self {
-            encoding: EncodingKey::from_secret(settings.secret.expose().as_bytes()),
-            decoding: DecodingKey::from_secret(settings.secret.expose().as_bytes()),
-            validation,
+            signing: settings.signing,
+            hs256,
+            keys: RwLock::new(settings.keys.clone()),
+            reload: settings.key_source.clone().map(|source| Reload {
+                source,
+                every: settings.reload_keys_every,
+                due: Mutex::new(Instant::now() + settings.reload_keys_every),
+            }),
+            es256: validation(Algorithm::ES256, settings),
+            hs256_validation: validation(Algorithm::HS256, settings),
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
+        }
+    }
+
+    /// Reads the key set again when it is due: a rotation's new key reaches
+    /// every instance before it starts signing. Only one request of an
+    /// instance reads it; a failed read keeps the keys it has.
+    pub async fn keep_keys_fresh(&self) {
+        let Some(reload) = &self.reload else { return };
+        {
+            let Ok(mut due) = reload.due.lock() else { return };
+            if Instant::now() < *due {
+                return;
+            }
+            *due = Instant::now() + reload.every;
+        }
+        match reload.source.load().await.and_then(|set| key_ring(&set)) {
+            Ok(keys) => {
+                if let Ok(mut current) = self.keys.write() {
+                    *current = Some(Arc::new(keys));
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "reading the signing keys again failed; keeping the ones read before")
+            }
+        }
+    }
+
+    fn current_keys(&self) -> Option<Arc<Keys>> {
+        self.keys.read().ok().and_then(|keys| keys.clone())
+    }
+
+    /// The published keys (`{issuer}.well-known/jwks.json`); none where
+    /// tokens are HS256 only.
+    pub fn jwks(&self) -> JwkSet {
+        self.current_keys()
+            .map_or_else(|| JwkSet { keys: Vec::new() }, |keys| keys.jwks())
+    }
+
+    /// The algorithm new tokens are signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        match self.signing {
+            Signing::Es256 => Algorithm::ES256,
+            Signing::Hs256 => Algorithm::HS256,
         }
     }
 
@@ -198,7 +280,7 @@ impl Tokens {
             exp: limits.expires_at.min(now + access_token_lifetime(app)),
             iat: now,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: vec![self.audience.clone(), app.key.clone()],
             auth_time: limits.auth_time,
             sid: session_id.map(str::to_owned),
         }
@@ -230,9 +312,29 @@ impl Tokens {
         })
     }
 
+    /// Signs `claims` with the current key (and its `kid`), or `JWT_SECRET`.
     pub fn sign(&self, claims: &Claims) -> Result<TokenModel, Error> {
-        let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(Error::internal)?;
+        let access_token = match self.signing {
+            Signing::Es256 => {
+                let keys = self
+                    .current_keys()
+                    .ok_or_else(|| Error::internal("ES256 signing without a key set"))?;
+                let key = keys.signer(claims.iat);
+                let header = Header {
+                    kid: Some(key.kid.clone()),
+                    ..Header::new(Algorithm::ES256)
+                };
+                jsonwebtoken::encode(&header, claims, &key.encoding)
+            }
+            Signing::Hs256 => {
+                let (encoding, _) = self
+                    .hs256
+                    .as_ref()
+                    .ok_or_else(|| Error::internal("HS256 signing without JWT_SECRET"))?;
+                jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, encoding)
+            }
+        }
+        .map_err(Error::internal)?;
         Ok(TokenModel {
             access_token,
             token_type: "Bearer".to_owned(),
@@ -241,35 +343,53 @@ impl Tokens {
         })
     }
 
+    /// The claims of a token whose signature and registered claims hold:
+    /// ES256 by a published key its `kid` names, or HS256 while accepted.
+    fn decode(&self, token: &str) -> Result<SubjectClaims, ErrorKind> {
+        let header = jsonwebtoken::decode_header(token).map_err(|err| err.into_kind())?;
+        let decoded = match header.alg {
+            Algorithm::ES256 => {
+                let keys = self.current_keys().ok_or(ErrorKind::InvalidSignature)?;
+                let key = header
+                    .kid
+                    .as_deref()
+                    .and_then(|kid| keys.by_kid(kid))
+                    .ok_or(ErrorKind::InvalidSignature)?;
+                jsonwebtoken::decode::<SubjectClaims>(token, &key.decoding, &self.es256)
+            }
+            Algorithm::HS256 => {
+                let (_, decoding) = self.hs256.as_ref().ok_or(ErrorKind::InvalidAlgorithm)?;
+                jsonwebtoken::decode::<SubjectClaims>(token, decoding, &self.hs256_validation)
+            }
+            _ => return Err(ErrorKind::InvalidAlgorithm),
+        };
+        decoded.map(|data| data.claims).map_err(|err| err.into_kind())
+    }
+
     /// Verifies a token and that it belongs to the app in the path.
     pub fn verify(&self, token: &str, app_id: u64) -> Result<Subject, Error> {
-        let data = jsonwebtoken::decode::<SubjectClaims>(token, &self.decoding, &self.validation).map_err(
-            |err| match err.kind() {
-                ErrorKind::ExpiredSignature => {
-                    Error::unauthenticated("The access token has expired; sign in again.")
-                }
-                ErrorKind::ImmatureSignature => Error::unauthenticated("The access token is not valid yet."),
-                _ => Error::unauthenticated("The access token is invalid."),
-            },
-        )?;
-        let claims = &data.claims;
+        let claims = self.decode(token).map_err(|kind| match kind {
+            ErrorKind::ExpiredSignature => {
+                Error::unauthenticated("The access token has expired; sign in again.")
+            }
+            ErrorKind::ImmatureSignature => Error::unauthenticated("The access token is not valid yet."),
+            _ => Error::unauthenticated("The access token is invalid."),
+        })?;
         let (iat, exp) = (claims.iat, claims.exp);
         let subject = Subject {
             inherited: Inherited {
                 auth_time: claims.auth_time.unwrap_or(iat),
                 expires_at: exp,
             },
-            app_id: data
-                .claims
+            app_id: claims
                 .appid
                 .parse()
                 .map_err(|_| Error::unauthenticated("The access token is invalid."))?,
-            user_id: data
-                .claims
+            user_id: claims
                 .nameid
                 .parse()
                 .map_err(|_| Error::unauthenticated("The access token is invalid."))?,
-            session_id: data.claims.sid,
+            session_id: claims.sid,
             issued_at: iat,
         };
         if subject.app_id != app_id {

@@ -240,6 +240,7 @@ impl Router {
     /// envelope of the path's API generation (or a handler's image, or a
     /// preflight's empty 204), with CORS headers for a listed origin.
     pub async fn answer(&self, services: &Services, req: Request) -> Response<Body> {
+        services.tokens.keep_keys_fresh().await;
         let envelope = Envelope::for_path(req.uri().path());
         if req.method() == Method::OPTIONS {
             return self

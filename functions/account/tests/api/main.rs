@@ -10,6 +10,7 @@ mod rate_limits;
 mod request_counts;
 mod seed_samples;
 mod sessions;
+mod signing_keys;
 mod store_failures;
 mod tokens;
 mod two_factor;

@@ -74,12 +74,13 @@ async fn sign_up_and_sign_in_with_the_seed_bodies() {
         ("groupsid", "app"),
         ("permission", ""),
         ("iss", ISSUER),
-        ("aud", ISSUER),
     ];
     for (claim, value) in expected_strings {
         assert_eq!(claims[claim], value, "claim {claim} in {claims}");
     }
     assert_eq!(claims["appid"], h.app.id.to_string());
+    // The issuer, and the app: what a JWT authorizer of one app accepts.
+    assert_eq!(claims["aud"], json!([ISSUER, h.app.key]));
     assert!(claims["nameid"].as_str().unwrap().parse::<u64>().is_ok());
     assert!(claims["jti"].as_str().is_some_and(|jti| !jti.is_empty()));
     let iat = claims["iat"].as_i64().unwrap();
