@@ -69,6 +69,9 @@ fn each_function_may_make_exactly_the_requests_its_tests_make() {
     let mut problems = Vec::new();
     for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
         let binary = text(function, &["Metadata", "BuildProperties", "Binary"]).expect("a binary");
+        if support::is_key_rotation(function) {
+            continue; // no table: template.rs checks its policy
+        }
         let path = std::path::Path::new(&dir).join(format!("{binary}.txt"));
         let recorded: BTreeSet<String> = std::fs::read_to_string(&path)
             .unwrap_or_else(|err| {

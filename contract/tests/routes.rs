@@ -61,6 +61,7 @@ fn functions() -> Vec<Function> {
         Function::new("qr-auth", qr_auth::routes()),
         Function::new("external-account", external_account::routes()),
         Function::new("wechat", wechat::routes()),
+        Function::new("oauth", oauth::routes()),
     ]
 }
 
@@ -192,6 +193,14 @@ fn template_routes_match_functions() {
     for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
         if text(function, &["Metadata", "BuildMethod"]) != Some("rust-cargolambda") {
             problems.push(format!("{id}: Metadata.BuildMethod must be rust-cargolambda"));
+        }
+        if support::is_key_rotation(function) {
+            if at(function, &["Properties", "Events"]).is_some() {
+                problems.push(format!(
+                    "{id}: only Secrets Manager invokes the rotation function"
+                ));
+            }
+            continue;
         }
         let Some(binary) = text(function, &["Metadata", "BuildProperties", "Binary"]) else {
             problems.push(format!("{id}: Metadata.BuildProperties.Binary names no binary"));
@@ -355,7 +364,7 @@ fn security_of(presents: Presents) -> BTreeSet<BTreeSet<&'static str>> {
     let bearer = BTreeSet::from(["bearerAuth"]);
     let signature = BTreeSet::from(["appSignature", "appSignatureNonce", "appSignatureTimestamp"]);
     match presents {
-        Presents::Nothing | Presents::UnionIdProof => BTreeSet::new(),
+        Presents::Nothing | Presents::PublicDocument | Presents::UnionIdProof => BTreeSet::new(),
         Presents::Bearer | Presents::BearerAndUnionIdProof => BTreeSet::from([bearer]),
         Presents::BearerOrSignature => BTreeSet::from([bearer, signature]),
     }
@@ -406,6 +415,12 @@ fn unauthenticated_routes_are_limited_per_ip() {
         for (route, presents) in &function.presents {
             let class = function.per_ip[route];
             let unauthenticated = matches!(presents, Presents::Nothing | Presents::UnionIdProof);
+            if *presents == Presents::PublicDocument && class.is_some() {
+                problems.push(format!(
+                    "{route} ({}) is a document served from memory: counting it would cost it a DynamoDB request",
+                    function.binary
+                ));
+            }
             if unauthenticated && class.is_none() {
                 problems.push(format!(
                     "{route} ({}) is unauthenticated and has no per_ip limit",

@@ -284,6 +284,9 @@ fn functions_get_the_configuration_they_read() {
         at(&template, &["Globals", "Function", "Environment", "Variables"]).and_then(Yaml::as_mapping);
     let mut problems = Vec::new();
     for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        if support::is_key_rotation(function) {
+            continue; // the_key_rotation_function_may_change_the_signing_keys_only
+        }
         let own = at(function, &["Properties", "Environment", "Variables"]).and_then(Yaml::as_mapping);
         let variables: BTreeMap<String, &Yaml> = globals
             .into_iter()
@@ -461,6 +464,82 @@ fn policy_problems(id: &str, function: &Yaml, secrets: &[&str], table: &str) -> 
         }
     }
     problems
+}
+
+/// The rotation function may read and rewrite the signing key set and
+/// touch nothing else; Secrets Manager alone invokes it, on a schedule.
+#[test]
+fn the_key_rotation_function_may_change_the_signing_keys_only() {
+    let template = support::template();
+    let mut problems = Vec::new();
+    let rotation: Vec<_> = resources_of_type(&template, "AWS::Serverless::Function")
+        .into_iter()
+        .filter(|(_, function)| support::is_key_rotation(function))
+        .collect();
+    let [(id, function)] = rotation.as_slice() else {
+        panic!(
+            "template.yaml needs exactly one function building {}",
+            support::KEY_ROTATION
+        );
+    };
+    let secret = at(
+        &template,
+        &[
+            "Globals",
+            "Function",
+            "Environment",
+            "Variables",
+            SIGNING_KEYS.arn,
+        ],
+    )
+    .and_then(ref_target)
+    .expect("Globals give every function SIGNING_KEYS_ARN as {Ref: <the secret>}");
+    let allowed = [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage",
+    ];
+    let statements = at(function, &["Properties", "Policies"])
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|policy| at(policy, &["Statement"]).and_then(Yaml::as_sequence))
+        .flatten();
+    for statement in statements {
+        let actions = at(statement, &["Action"])
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten();
+        for action in actions.filter_map(Yaml::as_str) {
+            if !allowed.contains(&action) {
+                problems.push(format!("{id}: {action} is more than rotating needs"));
+            }
+        }
+        let resources: Vec<Json> = at(statement, &["Resource"])
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+            .map(|resource| serde_json::to_value(resource).unwrap_or_default())
+            .collect();
+        if resources != [json!({"Ref": secret})] {
+            problems.push(format!(
+                "{id}: its statements must name {secret} alone, not {resources:?}"
+            ));
+        }
+    }
+    let schedules = resources_of_type(&template, "AWS::SecretsManager::RotationSchedule");
+    let scheduled = schedules.iter().any(|(_, schedule)| {
+        at(schedule, &["Properties", "SecretId"]).and_then(ref_target) == Some(secret)
+            && serde_json::to_value(at(schedule, &["Properties", "RotationLambdaARN"])).ok()
+                == Some(json!({"Fn::GetAtt": [id, "Arn"]}))
+    });
+    if !scheduled {
+        problems.push(format!(
+            "{secret} needs an AWS::SecretsManager::RotationSchedule by {id}"
+        ));
+    }
+    assert_none("the key rotation function", &problems);
 }
 
 /// Short-form tags (`!Ref`) are not plain YAML; the contract tests (and any

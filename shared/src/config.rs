@@ -237,6 +237,16 @@ impl Config {
         )
     }
 
+    /// How a rotation times keys (`SIGNING_KEY_PUBLISH_AHEAD_SECONDS`): what
+    /// the rotation function reads, which has no other configuration.
+    pub fn key_rotation(lookup: impl Fn(&str) -> Option<String>) -> Result<Rotation, ConfigError> {
+        Ok(Rotation::new(parse_number(
+            &lookup,
+            "SIGNING_KEY_PUBLISH_AHEAD_SECONDS",
+            3_600,
+        )?))
+    }
+
     /// The DynamoDB table, which init needs before the keys have arrived.
     pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> String {
         lookup("TABLE_NAME").unwrap_or_else(|| "oauthapp".to_owned())
@@ -317,7 +327,7 @@ fn token_settings(
         return Err(ConfigError::Missing("SIGNING_KEYS_FILE or SIGNING_KEYS_ARN"));
     }
     let reload_keys_every = Duration::from_secs(parse_number(lookup, "SIGNING_KEYS_RELOAD_SECONDS", 300)?);
-    let publish_ahead: i64 = parse_number(lookup, "SIGNING_KEY_PUBLISH_AHEAD_SECONDS", 3_600)?;
+    let rotation = Config::key_rotation(lookup)?;
     let (keys, key_source) = match keys {
         None => (None, None),
         Some(keys) => (Some(Arc::new(key_ring(&keys.set)?)), keys.source),
@@ -330,7 +340,7 @@ fn token_settings(
         keys,
         key_source,
         reload_keys_every,
-        rotation: Rotation::new(publish_ahead),
+        rotation,
     })
 }
 

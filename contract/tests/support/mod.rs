@@ -32,6 +32,16 @@ pub fn template() -> Yaml {
     yaml("template.yaml")
 }
 
+/// The one function no HTTP route reaches: Secrets Manager invokes it to
+/// rotate the signing keys (functions/key-rotation). It reads no table and
+/// loads no `Config`; template.rs checks its own narrow policy.
+pub const KEY_ROTATION: &str = "key-rotation";
+
+/// Whether a template function is the key rotation function.
+pub fn is_key_rotation(function: &Yaml) -> bool {
+    text(function, &["Metadata", "BuildProperties", "Binary"]) == Some(KEY_ROTATION)
+}
+
 /// `value` at the end of `path` of mapping keys, if every step exists.
 pub fn at<'v>(value: &'v Yaml, path: &[&str]) -> Option<&'v Yaml> {
     path.iter().try_fold(value, |value, key| value.get(*key))

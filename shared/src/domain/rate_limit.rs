@@ -28,6 +28,9 @@ pub enum RouteClass {
     /// Requests whose backend signature does not verify: counted only
     /// when it fails, so a backend signing correctly is never slowed.
     BadSignature,
+    /// The OAuth token and revocation endpoints, which take a refresh token
+    /// on its holder's word.
+    Token,
 }
 
 words!(RouteClass, "route class", {
@@ -38,6 +41,7 @@ words!(RouteClass, "route class", {
     QrPoll => "qr-poll",
     WechatLogin => "wechat-login",
     BadSignature => "bad-signature",
+    Token => "token",
 });
 
 /// Where a request comes from, as counted: an IPv4 address, or the /64

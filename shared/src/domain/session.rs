@@ -252,6 +252,16 @@ impl Session {
         (self.last_used_at + policy.idle.as_secs() as i64).min(self.expires_at)
     }
 
+    /// Whether `presented` is a refresh token this session issued, live or
+    /// retired: who holds one may end the session (RFC 7009 revocation).
+    pub fn issued(&self, presented: &RefreshToken) -> bool {
+        let hash = presented.hash();
+        presented.session_id == self.id
+            && presented.user_id == self.user_id
+            && (self.live_tokens.contains(&hash)
+                || self.retired_tokens.iter().any(|retired| retired.hash == hash))
+    }
+
     /// Applies a refresh with `presented` at `now`.
     pub fn refresh(&mut self, presented: &RefreshToken, now: i64, policy: &SessionPolicy) -> Refresh {
         if presented.session_id != self.id || presented.user_id != self.user_id || self.ends_at(policy) <= now

@@ -232,6 +232,29 @@ pub async fn refresh(
     Err(busy())
 }
 
+/// Revokes `presented` (RFC 7009) for `app`: a refresh token the session
+/// issued, or a live access token, ends its session and the sessions it
+/// confirmed. Anything else changes nothing: revocation answers the same
+/// either way, so it tells a caller nothing about tokens it does not hold.
+pub async fn revoke(services: &Services, app_id: u64, presented: &str) -> Result<(), Error> {
+    if let Some(token) = RefreshToken::parse(presented) {
+        let (_, _, session) = services
+            .store
+            .app_user_and_session(app_id, token.user_id, &token.session_id)
+            .await?;
+        if let Some(session) = session.filter(|session| session.issued(&token)) {
+            end(services, app_id, session.user_id, &session.id).await?;
+        }
+        return Ok(());
+    }
+    if let Ok(subject) = services.tokens.verify(presented, app_id)
+        && let Some(session_id) = &subject.session_id
+    {
+        end(services, app_id, subject.user_id, session_id).await?;
+    }
+    Ok(())
+}
+
 /// `tokens`, of a session just started, if the step that had to follow
 /// (`then`) succeeded; else that step's error, with the session ended
 /// again so that nobody holds it.

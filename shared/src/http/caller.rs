@@ -18,6 +18,8 @@ use crate::http::route::Incoming;
 pub enum Presents {
     /// Anyone may call.
     Nothing,
+    /// Anyone may read: a public document served from memory.
+    PublicDocument,
     /// A Bearer token of a user of the app.
     Bearer,
     /// A union id, proven as the app's `unionIdProof` setting demands.

@@ -97,19 +97,7 @@ impl WebOrigins {
         req: &Request,
         methods: &[&Method],
     ) -> Result<Response<Body>, ApiError> {
-        let requested = req
-            .headers()
-            .get(header::ACCESS_CONTROL_REQUEST_METHOD)
-            .and_then(|method| Method::from_bytes(method.as_bytes()).ok());
-        let (Some(origin), Some(requested)) = (origin(req), requested) else {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "OPTIONS answers CORS preflights only: send Origin and Access-Control-Request-Method.",
-            ));
-        };
-        if !methods.contains(&&requested) {
-            return Err(not_allowed(&requested));
-        }
+        let origin = asked(req, methods)?;
         match self
             .list(store, app.id, origin)
             .await
@@ -122,20 +110,48 @@ impl WebOrigins {
                     "{origin:?} is not one of this app's web origins (oauthapp-admin apps set --web-origins)."
                 ),
             )),
-            Some(true) => {
-                let methods: Vec<&str> = methods.iter().map(|method| method.as_str()).collect();
-                Response::builder()
-                    .status(StatusCode::NO_CONTENT)
-                    .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin)
-                    .header(header::ACCESS_CONTROL_ALLOW_METHODS, methods.join(", "))
-                    .header(header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS)
-                    .header(header::ACCESS_CONTROL_MAX_AGE, MAX_AGE_SECONDS)
-                    .header(header::VARY, "Origin")
-                    .body(Body::Empty)
-                    .map_err(|err| crate::domain::Error::internal(err).into())
-            }
+            Some(true) => preflight_allowed(origin, methods),
         }
     }
+}
+
+/// The origin of a well-formed preflight for one of `methods`, or what is
+/// wrong with it.
+fn asked<'r>(req: &'r Request, methods: &[&Method]) -> Result<&'r str, ApiError> {
+    let requested = req
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|method| Method::from_bytes(method.as_bytes()).ok());
+    let (Some(origin), Some(requested)) = (origin(req), requested) else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "OPTIONS answers CORS preflights only: send Origin and Access-Control-Request-Method.",
+        ));
+    };
+    if !methods.contains(&&requested) {
+        return Err(not_allowed(&requested));
+    }
+    Ok(origin)
+}
+
+/// The preflight of a path whose app is not in it (the OAuth edge): any
+/// origin may send; the answer itself carries CORS only for the app's
+/// web origins (or for anyone, on a public document).
+pub fn open_preflight(req: &Request, methods: &[&Method]) -> Result<Response<Body>, ApiError> {
+    preflight_allowed(asked(req, methods)?, methods)
+}
+
+fn preflight_allowed(origin: &str, methods: &[&Method]) -> Result<Response<Body>, ApiError> {
+    let methods: Vec<&str> = methods.iter().map(|method| method.as_str()).collect();
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_ALLOW_METHODS, methods.join(", "))
+        .header(header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS)
+        .header(header::ACCESS_CONTROL_MAX_AGE, MAX_AGE_SECONDS)
+        .header(header::VARY, "Origin")
+        .body(Body::Empty)
+        .map_err(|err| crate::domain::Error::internal(err).into())
 }
 
 /// Adds the headers that let a listed origin read `response`, its

@@ -1,5 +1,6 @@
 //! The two response envelopes. The legacy API names the error field `err`,
-//! the v1 API `error`; both carry `code` equal to the HTTP status.
+//! the v1 API `error`; both carry `code` equal to the HTTP status. The
+//! OAuth edge answers without one (`oauth`).
 
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Response};
@@ -8,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::domain::Error;
 use crate::http::error::ApiError;
+use crate::http::oauth::{self, OAuthAnswer, OAuthError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Envelope {
@@ -15,6 +17,8 @@ pub enum Envelope {
     Legacy,
     /// `/ExternalAccount/…`, `/Wechat/…`, `/User/…`: `{"code","data","error"}`.
     V1,
+    /// `/oauth2/…`, `/.well-known/…`: RFC 6749 JSON, no envelope.
+    OAuth,
 }
 
 impl Envelope {
@@ -22,6 +26,8 @@ impl Envelope {
     pub fn for_path(path: &str) -> Self {
         if path.starts_with("/api/") {
             Envelope::Legacy
+        } else if oauth::is_oauth_path(path) {
+            Envelope::OAuth
         } else {
             Envelope::V1
         }
@@ -30,17 +36,21 @@ impl Envelope {
     fn error_field(self) -> &'static str {
         match self {
             Envelope::Legacy => "err",
-            Envelope::V1 => "error",
+            Envelope::V1 | Envelope::OAuth => "error",
         }
     }
 
     /// The response to a handler's outcome: the envelope around its data
     /// or error, or the image it answered.
     pub fn answer(self, outcome: Result<Outcome, ApiError>) -> Response<Body> {
-        match outcome {
-            Ok(Outcome::Image(image)) => image.into_response(),
-            Ok(Outcome::Data(data)) => self.render(StatusCode::OK, data, "", None),
-            Err(err) => self.render(err.status(), Value::Null, err.message(), err.retry_after()),
+        match (self, outcome) {
+            (_, Ok(Outcome::Image(image))) => image.into_response(),
+            (_, Ok(Outcome::Document(document))) => oauth::document(&document),
+            (_, Ok(Outcome::Refused(refusal))) => refusal.into_response(),
+            (Envelope::OAuth, Ok(Outcome::Data(data))) => oauth::render(StatusCode::OK, &data),
+            (Envelope::OAuth, Err(err)) => oauth::refusal(&err),
+            (_, Ok(Outcome::Data(data))) => self.render(StatusCode::OK, data, "", None),
+            (_, Err(err)) => self.render(err.status(), Value::Null, err.message(), err.retry_after()),
         }
     }
 
@@ -67,11 +77,16 @@ impl Envelope {
     }
 }
 
-/// What a handler answers with: the envelope's `data`, or an image.
+/// What a handler answers with: the envelope's `data`, an image, a public
+/// document, or an OAuth refusal.
 #[derive(Debug)]
 pub enum Outcome {
     Data(Value),
     Image(Image),
+    /// Served to anyone and cacheable: the JWKS, the discovery document.
+    Document(Value),
+    /// An OAuth error the handler decided on (`invalid_grant`).
+    Refused(OAuthError),
 }
 
 /// A body that is not an envelope: a WeChat code image, as WeChat sent it.
@@ -118,6 +133,15 @@ impl Reply for Image {
     }
 }
 
+impl<T: Serialize + Send + 'static> Reply for OAuthAnswer<T> {
+    fn into_outcome(self) -> Result<Outcome, ApiError> {
+        match self {
+            OAuthAnswer::Granted(answer) => answer.into_outcome(),
+            OAuthAnswer::Refused(refusal) => Ok(Outcome::Refused(refusal)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +158,8 @@ mod tests {
         assert_eq!(Envelope::for_path("/api/AppUsers/2/SignIn"), Envelope::Legacy);
         assert_eq!(Envelope::for_path("/Wechat/demo/QR-Auth/Scan"), Envelope::V1);
         assert_eq!(Envelope::for_path("/ExternalAccount/demo"), Envelope::V1);
+        assert_eq!(Envelope::for_path("/oauth2/token"), Envelope::OAuth);
+        assert_eq!(Envelope::for_path("/.well-known/jwks.json"), Envelope::OAuth);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod function;
 pub mod input;
+pub mod oauth;
 pub mod request;
 pub mod route;
 

@@ -32,7 +32,7 @@ use crate::http::cors::{self, WebOrigins};
 use crate::http::envelope::{Envelope, Outcome, Reply};
 use crate::http::error::ApiError;
 use crate::http::input::Input;
-use crate::http::request;
+use crate::http::{oauth, request};
 
 /// What a handler receives: the services, the app of the path, the caller
 /// as the route's requirement established it, and where the request came
@@ -92,7 +92,14 @@ where
 }
 
 type Answer<'a> = Pin<Box<dyn Future<Output = Result<Outcome, ApiError>> + Send + 'a>>;
-type Endpoint = Box<dyn for<'a> Fn(&'a Services, &'a Incoming<'a>) -> Answer<'a> + Send + Sync>;
+type AppEndpoint = Box<dyn for<'a> Fn(&'a Services, &'a Incoming<'a>) -> Answer<'a> + Send + Sync>;
+
+/// What answers a route: a handler of a request to an app, or a public
+/// document built from memory (no app, no store).
+enum Endpoint {
+    App(AppEndpoint),
+    Document(fn(&Services) -> serde_json::Value),
+}
 
 /// One endpoint, as declared.
 pub struct Route {
@@ -128,7 +135,7 @@ impl Routes {
         O: Reply,
         H: for<'a> Handler<'a, R, I, O>,
     {
-        let endpoint: Endpoint = Box::new(move |services, incoming| {
+        let endpoint: AppEndpoint = Box::new(move |services, incoming| {
             Box::pin(async move {
                 let caller = R::present(services, incoming).await?;
                 let input = I::read(incoming)?;
@@ -146,7 +153,21 @@ impl Routes {
             path,
             presents: R::PRESENTS,
             per_ip: None,
-            endpoint,
+            endpoint: Endpoint::App(endpoint),
+        });
+        self
+    }
+
+    /// Adds `GET path`, a public document that `build` makes from what the
+    /// instance holds: it reads no app and no table, so it has no per-IP
+    /// limit to count (API Gateway's throttling is its limit).
+    pub fn document(mut self, path: &'static str, build: fn(&Services) -> serde_json::Value) -> Self {
+        self.0.push(Route {
+            method: Method::GET,
+            path,
+            presents: Presents::PublicDocument,
+            per_ip: None,
+            endpoint: Endpoint::Document(build),
         });
         self
     }
@@ -265,7 +286,11 @@ impl Router {
     ) -> Result<Outcome, ApiError> {
         request::body_within_limit(req)?;
         let (route, params) = self.find(req.method(), req.uri().path())?;
-        let app = resolve_app(&params, services).await?;
+        let endpoint = match &route.endpoint {
+            Endpoint::Document(build) => return Ok(Outcome::Document(build(services))),
+            Endpoint::App(endpoint) => endpoint,
+        };
+        let app = resolve_app(&params, req, services).await?;
         let incoming = Incoming {
             request: req,
             params,
@@ -279,7 +304,7 @@ impl Router {
                     .spend_on_route(&incoming.app, class)
                     .await?;
             }
-            (route.endpoint)(services, &incoming).await
+            endpoint(services, &incoming).await
         };
         // Beside the handler, so a page's request waits for no extra read;
         // a page over its per-IP limit can read its 429 too.
@@ -296,8 +321,13 @@ impl Router {
     /// names (404s), then the preflight's own checks.
     async fn preflight(&self, services: &Services, req: &Request) -> Result<Response<Body>, ApiError> {
         let (routes, params) = self.find_path(req.uri().path())?;
-        let app = resolve_app(&params, services).await?;
         let methods: Vec<&Method> = routes.iter().map(|route| &route.method).collect();
+        if oauth::is_oauth_path(req.uri().path()) {
+            // The app is in the body, which a preflight lacks: any page may
+            // ask, and only the answer's own header lets a listed one read.
+            return cors::open_preflight(req, &methods);
+        }
+        let app = resolve_app(&params, req, services).await?;
         self.web_origins
             .preflight(&services.store, &app, req, &methods)
             .await
@@ -338,24 +368,36 @@ pub(crate) fn not_allowed(method: &Method) -> ApiError {
     )
 }
 
-/// The app the path's parameters name: no read for an id, the key's guard
-/// the first time an instance sees a key.
-async fn resolve_app(params: &HashMap<String, String>, services: &Services) -> Result<AppRef, ApiError> {
-    Ok(AppRef::resolve(app_address(params)?, &services.store).await?)
+/// The app the request names: no read for an id, the key's guard the
+/// first time an instance sees a key.
+async fn resolve_app(
+    params: &HashMap<String, String>,
+    req: &Request,
+    services: &Services,
+) -> Result<AppRef, ApiError> {
+    let address = match app_address(params)? {
+        Some(address) => address,
+        None if oauth::is_oauth_path(req.uri().path()) => AppAddress::Key(oauth::client_id(req)?),
+        None => return Err(Error::internal("a route without {appId} or {appKey}").into()),
+    };
+    Ok(AppRef::resolve(address, &services.store).await?)
 }
 
 /// How the path names the app: a numeric `{appId}` (legacy API) or a
-/// string `{appKey}` (v1 API).
-fn app_address(params: &HashMap<String, String>) -> Result<AppAddress, ApiError> {
+/// string `{appKey}` (v1 API); none on the OAuth edge, where the body's
+/// `client_id` does.
+fn app_address(params: &HashMap<String, String>) -> Result<Option<AppAddress>, ApiError> {
     match (params.get("appId"), params.get("appKey")) {
-        (Some(raw), _) => validate::canonical_id(raw).map(AppAddress::Id).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("There is no app with id {raw:?}; appId is a positive number without sign or leading zeros."),
-            )
-        }),
-        (None, Some(key)) => Ok(AppAddress::Key(key.clone())),
-        (None, None) => Err(Error::internal("a route without {appId} or {appKey}").into()),
+        (Some(raw), _) => validate::canonical_id(raw)
+            .map(|id| Some(AppAddress::Id(id)))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("There is no app with id {raw:?}; appId is a positive number without sign or leading zeros."),
+                )
+            }),
+        (None, Some(key)) => Ok(Some(AppAddress::Key(key.clone()))),
+        (None, None) => Ok(None),
     }
 }
 
@@ -388,11 +430,15 @@ mod tests {
     #[test]
     fn reads_the_app_address() {
         let params = |k: &str, v: &str| HashMap::from([(k.to_owned(), v.to_owned())]);
-        assert_eq!(app_address(&params("appId", "7")).unwrap(), AppAddress::Id(7));
+        assert_eq!(
+            app_address(&params("appId", "7")).unwrap(),
+            Some(AppAddress::Id(7))
+        );
         assert_eq!(
             app_address(&params("appKey", "demo")).unwrap(),
-            AppAddress::Key("demo".into())
+            Some(AppAddress::Key("demo".into()))
         );
+        assert_eq!(app_address(&HashMap::new()).unwrap(), None);
         for bad in ["0", "-1", "abc", "", "+7", "07", " 7"] {
             assert_eq!(app_address(&params("appId", bad)).unwrap_err().status(), 404);
         }
