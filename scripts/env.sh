@@ -22,6 +22,9 @@ CFN_LINT_VERSION=1.58.0
 DDB_LOCAL_NPM_VERSION=10.3.0
 AWS_SAM_CLI_VERSION=1.170.0
 SCHEMATHESIS_VERSION=4.32.5
+# The independent token verifier and OAuth 2.0 client of scripts/oidc_clients.py.
+PYJWT_VERSION=2.15.1
+AUTHLIB_VERSION=1.9.10
 
 # Tools installed into the repo come first: `cargo lambda` is the venv's
 # `cargo-lambda` executable, and it finds zig through the venv's python (the

@@ -6,6 +6,8 @@
 #   -> an app with WeChat accounts -> `cargo lambda watch` on $WATCH_PORT
 #   -> a signed-up user -> st run (settings in scripts/schemathesis.toml)
 #   -> the lockout race of scripts/lockout_race.py on the same watcher
+#   -> PyJWT and Authlib verify, refresh and revoke tokens across a key
+#      rotation (scripts/oidc_clients.py)
 #   -> the QR sign-in page in headless Chromium (scripts/web_qr_browser.mjs),
 #      served on 127.0.0.1:$WEB_PORT
 #   scripts/fuzz.sh [st run options]   e.g. --max-examples 200 --seed 7
@@ -19,6 +21,10 @@ export TABLE_NAME="${FUZZ_TABLE_NAME:-oauthapp-fuzz}"
 # documented 502.
 export WECHAT_API_BASE=http://127.0.0.1:9
 export WECHAT_HTTP_LOOPBACK=true
+# Keys of its own, which scripts/oidc_clients.py rotates, read again by the
+# functions every second so the rotation reaches them at once.
+export SIGNING_KEYS_FILE="${FUZZ_SIGNING_KEYS_FILE:-$LOCAL/fuzz-signing-keys.json}"
+export SIGNING_KEYS_RELOAD_SECONDS=1
 use_local_stack
 
 BASE="http://127.0.0.1:$WATCH_PORT"
@@ -51,6 +57,8 @@ log "building the functions and the admin CLI"
 
 log "provisioning the fuzz app in table $TABLE_NAME"
 admin table ensure >&2
+# A fresh key set per run: its rotation test counts the published keys.
+rm -f "$SIGNING_KEYS_FILE"
 admin keys ensure >/dev/null
 app="$(admin apps create --name "Fuzz app")"
 FUZZ_APP_ID="$(field appId <<<"$app")"
@@ -115,6 +123,11 @@ fi
 log "lockout race through $WATCH_CONCURRENCY instances (scripts/lockout_race.py)"
 python3 "$SCRIPTS/lockout_race.py" "$BASE" "$FUZZ_APP_ID" "${LOCKOUT_THRESHOLD:-5}" ||
   die "the lockout race failed (log: $WATCH_LOG)"
+
+log "tokens verified and refreshed by PyJWT and Authlib, across a key rotation (scripts/oidc_clients.py)"
+python3 "$SCRIPTS/oidc_clients.py" "$BASE" "$FUZZ_APP_ID" "$FUZZ_APP_KEY" 3 -- \
+  cargo run -q --manifest-path "$ROOT/Cargo.toml" --bin oauthapp-admin -- keys rotate --publish-ahead 3 ||
+  die "the independent clients' check failed (log: $WATCH_LOG)"
 
 log "the QR sign-in page in headless Chromium on http://127.0.0.1:$WEB_PORT (scripts/web_qr_browser.mjs)"
 node "$SCRIPTS/web_qr_browser.mjs" "$BASE" "$WEB_APP_ID" "$WEB_APP_KEY" "$WEB_PORT" ||

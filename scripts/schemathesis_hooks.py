@@ -61,7 +61,7 @@ def before_call(context, case, kwargs):
 
 @schemathesis.hook
 def map_body(context, body):
-    """Keeps raw (not JSON) bodies valid UTF-8.
+    """Keeps raw (not JSON) bodies valid UTF-8, and OAuth requests on the app.
 
     `cargo lambda watch` answers a body that is not UTF-8 under a JSON or
     text content type with a 500 of its own, before any function runs.
@@ -72,4 +72,8 @@ def map_body(context, body):
     """
     if isinstance(body, bytes):
         return body.decode("utf-8", "replace").encode("utf-8")
+    # The OAuth edge names its app in the body: the provisioned one, so
+    # requests reach the refresh and revocation instead of invalid_client.
+    if isinstance(body, dict) and "client_id" in body:
+        body["client_id"] = os.environ["FUZZ_APP_KEY"]
     return body

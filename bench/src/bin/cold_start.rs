@@ -52,7 +52,7 @@ const MEMORY_MB: &str = "512";
 const INVOCATION_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the functions read from the local stack's environment
 /// (`use_local_stack` in scripts/env.sh); nothing else of ours reaches them.
-const LOCAL_STACK_VARS: [&str; 10] = [
+const LOCAL_STACK_VARS: [&str; 11] = [
     "TABLE_NAME",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_REGION",
@@ -61,6 +61,7 @@ const LOCAL_STACK_VARS: [&str; 10] = [
     "JWT_SECRET",
     "APP_SECRETS_KEY",
     "TWO_FACTOR_KEY",
+    "SIGNING_KEYS_FILE",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
 ];

@@ -2,6 +2,7 @@
 //! standard client calls it, on a fresh app in DynamoDB Local.
 
 mod discovery;
+mod request_counts;
 mod revoke;
 mod token;
 
