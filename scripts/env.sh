@@ -24,6 +24,8 @@ AWS_SAM_CLI_VERSION=1.170.0
 SCHEMATHESIS_VERSION=4.32.5
 # The independent token verifier and OAuth 2.0 client of scripts/oidc_clients.py.
 PYJWT_VERSION=2.15.1
+# A local Secrets Manager for the rotation function's test.
+MOTO_VERSION=5.2.5
 AUTHLIB_VERSION=1.9.10
 
 # Tools installed into the repo come first: `cargo lambda` is the venv's

@@ -13,11 +13,12 @@ stamp() { mkdir -p "$STAMPS" && printf '%s\n' "$2" >"$STAMPS/$1"; }
 
 venv_ok() { [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c '' 2>/dev/null; }
 
-# cargo-lambda (with zig for cross builds), cfn-lint, schemathesis, and the
-# clients we did not write that verify and refresh our tokens, from PyPI.
+# cargo-lambda (with zig for cross builds), cfn-lint, schemathesis, the
+# clients we did not write that verify and refresh our tokens, and moto's
+# Secrets Manager server for the key rotation's test, from PyPI.
 install_venv() {
   local pkgs=("cargo-lambda==$CARGO_LAMBDA_VERSION" "cfn-lint==$CFN_LINT_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
-    "PyJWT[crypto]==$PYJWT_VERSION" "Authlib==$AUTHLIB_VERSION")
+    "PyJWT[crypto]==$PYJWT_VERSION" "Authlib==$AUTHLIB_VERSION" "moto[server]==$MOTO_VERSION")
   local want="${pkgs[*]}"
   if up_to_date venv "$want" && venv_ok; then return; fi
   log "installing $want into .local/venv"

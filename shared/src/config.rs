@@ -465,9 +465,12 @@ async fn secret_string(
     name: &'static str,
 ) -> Result<Secret, ConfigError> {
     let failed = |reason: String| ConfigError::Secret { name, reason };
+    // Named, not implied: the stage a rotation moves (an emulator that
+    // tracks a default version apart from it answers the same way).
     let output = client
         .get_secret_value()
         .secret_id(arn)
+        .version_stage("AWSCURRENT")
         .send()
         .await
         .map_err(|err| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string()))?;
