@@ -170,10 +170,11 @@ impl OAuthError {
     }
 }
 
-/// The OAuth reading of an edge failure: the status keeps its meaning.
+/// The OAuth reading of an edge failure: its status stays, and gets the
+/// RFC 6749 code that fits it.
 pub(crate) fn refusal(err: &ApiError) -> Response<Body> {
     let code = match err.status() {
-        StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND => OAuthErrorCode::InvalidClient,
+        StatusCode::UNAUTHORIZED => OAuthErrorCode::InvalidClient,
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
             OAuthErrorCode::TemporarilyUnavailable
         }
@@ -181,16 +182,19 @@ pub(crate) fn refusal(err: &ApiError) -> Response<Body> {
         _ => OAuthErrorCode::InvalidRequest,
     };
     let mut response = OAuthError::new(code, err.message()).into_response();
-    if matches!(
-        err.status(),
-        StatusCode::TOO_MANY_REQUESTS | StatusCode::METHOD_NOT_ALLOWED
-    ) {
-        *response.status_mut() = err.status();
-    }
+    *response.status_mut() = err.status();
     if let Some(seconds) = err.retry_after() {
         response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
     }
     response
+}
+
+/// The refusal of a `client_id` no app has (RFC 6749 §5.2 `invalid_client`).
+pub(crate) fn unknown_client(client_id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        format!("No app has client_id {client_id:?} (the app key)."),
+    )
 }
 
 /// A token endpoint answer: JSON that no cache may keep (RFC 6749 §5.1).
@@ -250,9 +254,15 @@ mod tests {
             Body::Text(text) => serde_json::from_str::<Value>(text).unwrap(),
             _ => panic!(),
         };
-        let unknown = refusal(&ApiError::new(StatusCode::NOT_FOUND, "no app"));
+        let unknown = refusal(&unknown_client("nope"));
         assert_eq!(unknown.status(), 401);
         assert_eq!(body(unknown)["error"], "invalid_client");
+        let no_route = refusal(&ApiError::new(
+            StatusCode::NOT_FOUND,
+            "There is no such endpoint.",
+        ));
+        assert_eq!(no_route.status(), 404);
+        assert_eq!(body(no_route)["error"], "invalid_request");
         let bad = refusal(&ApiError::bad_request("Parameter `x` is required."));
         assert_eq!(bad.status(), 400);
         assert_eq!(body(bad)["error"], "invalid_request");

@@ -377,7 +377,15 @@ async fn resolve_app(
 ) -> Result<AppRef, ApiError> {
     let address = match app_address(params)? {
         Some(address) => address,
-        None if oauth::is_oauth_path(req.uri().path()) => AppAddress::Key(oauth::client_id(req)?),
+        None if oauth::is_oauth_path(req.uri().path()) => {
+            let client_id = oauth::client_id(req)?;
+            return match AppRef::resolve(AppAddress::Key(client_id.clone()), &services.store).await {
+                Err(err) if err.kind() == crate::domain::ErrorKind::NotFound => {
+                    Err(oauth::unknown_client(&client_id))
+                }
+                resolved => Ok(resolved?),
+            };
+        }
         None => return Err(Error::internal("a route without {appId} or {appKey}").into()),
     };
     Ok(AppRef::resolve(address, &services.store).await?)

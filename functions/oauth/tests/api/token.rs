@@ -139,6 +139,11 @@ async fn bad_requests_get_their_rfc_6749_error_and_change_nothing() {
         )
         .await;
     assert_eq!(not_json.status(), 400);
+    // The path and the method keep their statuses, in RFC 6749's shape.
+    let no_route = crate::Answer::new(h.respond("POST", "/oauth2/authorize", Some(""), &[]).await);
+    no_route.assert_oauth_error(404, "invalid_request");
+    let no_method = crate::Answer::new(h.respond("GET", "/oauth2/token", None, &[]).await);
+    no_method.assert_oauth_error(405, "invalid_request");
     // None of it touched the session: the refresh token still works, once.
     assert_eq!(h.refresh(&refresh_token).await.status, 200);
 }
@@ -158,11 +163,11 @@ async fn a_retired_refresh_token_after_the_grace_ends_the_whole_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_refreshes_at_once_on_two_instances_both_work_and_keep_one_session() {
+async fn refreshes_at_once_on_several_instances_all_work_and_keep_one_session() {
     let h = Harness::fresh().await;
     let signed_in = h.signed_in().await;
     let token = signed_in.refresh_token.clone().unwrap();
-    let instances = [h.another_instance(), h.another_instance()];
+    let instances: Vec<_> = (0..4).map(|_| h.another_instance()).collect();
     let key = h.app.key.clone();
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
