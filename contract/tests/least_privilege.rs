@@ -84,13 +84,7 @@ fn each_function_may_make_exactly_the_requests_its_tests_make() {
             .map(str::to_owned)
             .collect();
         let mut allowed = BTreeSet::new();
-        let statements = at(function, &["Properties", "Policies"])
-            .and_then(Yaml::as_sequence)
-            .into_iter()
-            .flatten()
-            .filter_map(|policy| at(policy, &["Statement"]).and_then(Yaml::as_sequence))
-            .flatten();
-        for statement in statements {
+        for statement in support::statements(function) {
             allowed.extend(allowed_by(&id, statement, &mut problems));
         }
         for used in recorded.difference(&allowed) {

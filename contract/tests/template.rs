@@ -401,13 +401,7 @@ fn secret_problems(template: &Yaml, id: &str, source: SecretSource) -> Vec<Strin
 
 /// The function may read those secrets and use that table, and nothing wider.
 fn policy_problems(id: &str, function: &Yaml, secrets: &[&str], table: &str) -> Vec<String> {
-    let statements: Vec<&Yaml> = at(function, &["Properties", "Policies"])
-        .and_then(Yaml::as_sequence)
-        .into_iter()
-        .flatten()
-        .filter_map(|policy| at(policy, &["Statement"]).and_then(Yaml::as_sequence))
-        .flatten()
-        .collect();
+    let statements = support::statements(function);
     let actions = |statement: &Yaml| -> Vec<String> {
         match at(statement, &["Action"]) {
             Some(Yaml::String(action)) => vec![action.clone()],
@@ -500,13 +494,7 @@ fn the_key_rotation_function_may_change_the_signing_keys_only() {
         "secretsmanager:PutSecretValue",
         "secretsmanager:UpdateSecretVersionStage",
     ];
-    let statements = at(function, &["Properties", "Policies"])
-        .and_then(Yaml::as_sequence)
-        .into_iter()
-        .flatten()
-        .filter_map(|policy| at(policy, &["Statement"]).and_then(Yaml::as_sequence))
-        .flatten();
-    for statement in statements {
+    for statement in support::statements(function) {
         let actions = at(statement, &["Action"])
             .and_then(Yaml::as_sequence)
             .into_iter()

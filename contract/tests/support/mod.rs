@@ -37,6 +37,17 @@ pub fn template() -> Yaml {
 /// loads no `Config`; template.rs checks its own narrow policy.
 pub const KEY_ROTATION: &str = "key-rotation";
 
+/// The statements of a function's inline policies.
+pub fn statements(function: &Yaml) -> Vec<&Yaml> {
+    at(function, &["Properties", "Policies"])
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|policy| at(policy, &["Statement"]).and_then(Yaml::as_sequence))
+        .flatten()
+        .collect()
+}
+
 /// Whether a template function is the key rotation function.
 pub fn is_key_rotation(function: &Yaml) -> bool {
     text(function, &["Metadata", "BuildProperties", "Binary"]) == Some(KEY_ROTATION)
