@@ -72,7 +72,7 @@ test_all() {
   step "cargo test --workspace" workspace_tests
   step "least privilege (contract/tests/least_privilege.rs)" least_privilege
   # Reuses the DynamoDB Local of the tests, and their build.
-  step "schemathesis, lockout race, QR page in Chromium (scripts/fuzz.sh)" bash "$SCRIPTS/fuzz.sh"
+  step "schemathesis, lockout race, PyJWT and Authlib across a key rotation, QR page in Chromium (scripts/fuzz.sh)" bash "$SCRIPTS/fuzz.sh"
   ddb_down
   step "cfn-lint template.yaml" cfn_lint
 }

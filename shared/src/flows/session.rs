@@ -4,7 +4,7 @@
 //! and the operator end them.
 
 use crate::Services;
-use crate::auth::token::{GrantType, TokenModel, access_token_lifetime};
+use crate::auth::token::{GrantType, TokenModel};
 use crate::domain::session::{Client, Device, Presented, Refresh, RefreshToken, Session, SignInMethod};
 use crate::domain::{App, Error, ErrorKind, Inherited, User, clock};
 use crate::flows::registration::creation_error;
@@ -51,26 +51,22 @@ struct Starting {
 impl Starting {
     fn new(services: &Services, sign_in: &SignIn<'_>, presented: Option<&Presented>) -> Self {
         let (app, user, now) = (sign_in.app, sign_in.user, clock::now());
-        let limits = match presented {
-            Some(presented) => presented.inherited,
-            None => Inherited {
-                auth_time: now,
-                expires_at: now + access_token_lifetime(app),
-            },
-        };
+        let auth_time = presented.map_or(now, |presented| presented.inherited.auth_time);
         let device = Device {
             platform: user.platform.clone(),
             client: sign_in.client.clone(),
         };
         let policy = &services.config.sessions;
-        let (mut session, refresh) = Session::start(
-            app.id,
-            user.id,
-            sign_in.method,
-            device,
-            limits.auth_time,
-            now,
-            policy,
+        let (mut session, refresh) =
+            Session::start(app.id, user.id, sign_in.method, device, auth_time, now, policy);
+        // A sign-in's own token lives its app's lifetime from when it is
+        // signed (`Tokens::issue`), within the session's absolute end.
+        let limits = presented.map_or(
+            Inherited {
+                auth_time,
+                expires_at: session.expires_at,
+            },
+            |presented| presented.inherited,
         );
         session.parent = presented.and_then(|presented| presented.session_id.clone());
         session.binding = sign_in.binding;
@@ -206,9 +202,10 @@ pub async fn refresh(
                     // Another refresh or an ending wrote it since: read again.
                     continue;
                 }
+                // The app's lifetime from the signing, within the session's end.
                 let limits = Inherited {
                     auth_time: session.auth_time,
-                    expires_at: now + access_token_lifetime(&app),
+                    expires_at: session.expires_at,
                 };
                 let grant = GrantType::from(session.method);
                 return services
