@@ -87,7 +87,7 @@ impl Input for BindingId {
 
 fn check_profile_fields(avatar: Option<&str>, data: Option<&str>) -> Result<(), Error> {
     if let Some(avatar) = avatar {
-        validate::text("avatar", avatar, validate::AVATAR_MAX)?;
+        validate::text("avatar", avatar, validate::BINDING_AVATAR_MAX)?;
     }
     if let Some(data) = data {
         validate::data(data)?;

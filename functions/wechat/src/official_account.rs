@@ -70,7 +70,9 @@ pub async fn user_info(ctx: Ctx<'_, BearerOrSignature>, query: Query) -> Result<
 #[serde(rename_all = "camelCase")]
 pub struct JsConfig {
     noncestr: String,
-    timestamp: i64,
+    /// Unix seconds, as a string: the v1 client's model types it so, and
+    /// `wx.config` takes either.
+    timestamp: String,
     signature: String,
     /// The official account's appid (`wx.config`'s `appId`).
     app_key: String,
@@ -103,7 +105,7 @@ pub async fn js_config(ctx: Ctx<'_, BearerOrSignature>, query: Query) -> Result<
     Ok(JsConfig {
         signature: wechat::js_sdk_signature(ticket.expose(), &noncestr, timestamp, url),
         noncestr,
-        timestamp,
+        timestamp: timestamp.to_string(),
         app_key: account.app_id.clone(),
         js_api_list: app.wechat.js_api_list.clone(),
     })

@@ -11,7 +11,10 @@ pub const AVATAR_MAX: usize = 1024;
 pub const EMAIL_MAX: usize = 254;
 pub const PHONE_MAX: usize = 20;
 pub const DATA_MAX: usize = 10_000;
-pub const PLATFORM_NAME_MAX: usize = 64;
+/// A binding's display name and avatar: the v1 client's `UserLogins`
+/// limits, so that every list of bindings it reads parses.
+pub const PLATFORM_NAME_MAX: usize = 50;
+pub const BINDING_AVATAR_MAX: usize = 255;
 
 /// A rule for a text value: `min..=max` characters, each one `allowed`,
 /// which `description` says in words.

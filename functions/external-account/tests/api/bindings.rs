@@ -302,7 +302,8 @@ async fn bad_bodies_are_refused_and_change_nothing() {
     let token = h.password_user("validator", "secret-1").await;
     assert_eq!(h.bind(&token, "github", "valid").await.status, 200);
     let before = h.stored_bindings(&token).await;
-    let long = "x".repeat(1025);
+    // The v1 client's `UserLogins` limits: 255 and 50.
+    let long = "x".repeat(256);
     let bad_binds = [
         (json!({"platform": "github"}), "unionID"),
         (json!({"unionID": "has space", "platform": "github"}), "unionID"),
@@ -316,6 +317,10 @@ async fn bad_bodies_are_refused_and_change_nothing() {
             json!({"unionID": "ok", "platform": "github", "avatar": long}),
             "avatar",
         ),
+        (
+            json!({"unionID": "ok", "platform": "github", "platformName": "x".repeat(51)}),
+            "platformName",
+        ),
         (json!({"unionID": 5, "platform": "github"}), "unionID"),
         (json!(["not", "an", "object"]), "object"),
     ];
@@ -328,7 +333,7 @@ async fn bad_bodies_are_refused_and_change_nothing() {
     let bad_updates = [
         (json!({}), "at least one"),
         (json!({"enable": "no"}), "enable"),
-        (json!({"avatar": "x".repeat(1025)}), "avatar"),
+        (json!({"avatar": "x".repeat(256)}), "avatar"),
         (json!({"data": 7}), "data"),
     ];
     for (body, field) in bad_updates {
