@@ -6,9 +6,10 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
+use super::sessions::string_set;
 use super::write::SetGiven;
 use super::{
     Binding, Store, StoreError, UnionIdOwner, User, boolean, delete_if, item_of, keys, number, put_if, text,
@@ -282,7 +283,7 @@ impl Store {
         ]);
         let mut writes = self.session_deletes(app_id, user.id, ending)?;
         let user_key = keys::user(app_id, user.id);
-        let ended = (!ending.is_empty()).then(|| AttributeValue::Ss(ending.to_vec()));
+        let ended = (!ending.is_empty()).then(|| string_set(ending.iter().cloned()));
         let mut user_updated = false;
         match change {
             BindingChange::Remove => {
@@ -357,20 +358,10 @@ impl Store {
                 );
             }
         }
-        if let (Some(ended), false) = (ended, user_updated) {
-            writes.push(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(user_key.item()))
-                            .update_expression("DELETE sessions :ended")
-                            .condition_expression("attribute_exists(pk)")
-                            .expression_attribute_values(":ended", ended)
-                            .build()?,
-                    )
-                    .build(),
-            );
+        // A transaction writes an item once: where the user item is not
+        // updated above, the sessions leave it on their own.
+        if !user_updated {
+            writes.extend(self.sessions_ended(app_id, user.id, ending, None)?);
         }
         Ok(writes)
     }

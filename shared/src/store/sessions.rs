@@ -23,7 +23,7 @@ pub enum Started {
     NoUser,
 }
 
-fn string_set(values: impl IntoIterator<Item = String>) -> AttributeValue {
+pub(super) fn string_set(values: impl IntoIterator<Item = String>) -> AttributeValue {
     AttributeValue::Ss(values.into_iter().collect())
 }
 
@@ -168,6 +168,36 @@ impl Store {
     /// leave the user's live sessions, together. With `everything_before`,
     /// tokens issued before sessions existed and before that time are
     /// refused too (see `User::session_is_live`).
+    /// The update of the user item that takes `session_ids` from its live
+    /// sessions and, with `everything_before`, refuses every older token;
+    /// none when there is nothing to change.
+    pub(super) fn sessions_ended(
+        &self,
+        app_id: u64,
+        user_id: u64,
+        session_ids: &[String],
+        everything_before: Option<i64>,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(app_id, user_id).item()))
+            .condition_expression("attribute_exists(pk)");
+        let mut actions = Vec::new();
+        if let Some(at) = everything_before {
+            actions.push("SET sessionsEndedAt = :at");
+            update = update.expression_attribute_values(":at", number(at));
+        }
+        if !session_ids.is_empty() {
+            actions.push("DELETE sessions :ended");
+            update = update.expression_attribute_values(":ended", string_set(session_ids.iter().cloned()));
+        }
+        if actions.is_empty() {
+            return Ok(None);
+        }
+        let update = update.update_expression(actions.join(" ")).build()?;
+        Ok(Some(TransactWriteItem::builder().update(update).build()))
+    }
+
     pub async fn end_sessions(
         &self,
         app_id: u64,
@@ -182,27 +212,10 @@ impl Store {
         };
         for chunk in chunks {
             let mut writes = self.session_deletes(app_id, user_id, chunk)?;
-            let mut update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::user(app_id, user_id).item()))
-                .condition_expression("attribute_exists(pk)");
-            let mut actions = Vec::new();
-            if let Some(at) = everything_before {
-                actions.push("SET sessionsEndedAt = :at");
-                update = update.expression_attribute_values(":at", number(at));
-            }
-            if !chunk.is_empty() {
-                actions.push("DELETE sessions :ended");
-                update = update.expression_attribute_values(":ended", string_set(chunk.iter().cloned()));
-            }
-            if actions.is_empty() {
+            let Some(update) = self.sessions_ended(app_id, user_id, chunk, everything_before)? else {
                 continue;
-            }
-            writes.push(
-                TransactWriteItem::builder()
-                    .update(update.update_expression(actions.join(" ")).build()?)
-                    .build(),
-            );
+            };
+            writes.push(update);
             match self.transact(writes).await {
                 Ok(()) => {}
                 // The user is gone, and their sessions with them.
