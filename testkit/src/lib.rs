@@ -385,6 +385,10 @@ async fn signing_keys(vars: &[(String, String)]) -> SigningKeys {
     }
 }
 
+/// The test key set, loaded once for every token `decode_claims` checks.
+static TEST_KEYS: std::sync::LazyLock<Keys> =
+    std::sync::LazyLock::new(|| Keys::new(&TEST_SIGNING_KEYS).expect("the test key set"));
+
 /// Verifies a token (ES256 by the test key set, or HS256 by the test
 /// secret) and returns its claims.
 pub fn decode_claims(token: &str) -> Value {
@@ -392,10 +396,9 @@ pub fn decode_claims(token: &str) -> Value {
     let mut validation = jsonwebtoken::Validation::new(header.alg);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[ISSUER]);
-    let keys = Keys::new(&TEST_SIGNING_KEYS).expect("the test key set");
     let key = match header.alg {
         jsonwebtoken::Algorithm::HS256 => jsonwebtoken::DecodingKey::from_secret(TEST_SECRET),
-        _ => keys
+        _ => TEST_KEYS
             .by_kid(header.kid.as_deref().expect("a kid"))
             .expect("a test key")
             .decoding
