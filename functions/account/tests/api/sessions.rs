@@ -416,3 +416,41 @@ async fn a_refresh_racing_a_sign_out_everywhere_leaves_nothing_live() {
         assert!(user.sessions.is_empty(), "{:?}", user.sessions);
     }
 }
+
+/// The interleaving the race above may or may not hit, step by step: a
+/// refresh reads the session, a sign-out everywhere ends it, then the
+/// refresh writes its rotation. The write must not bring the session back.
+#[tokio::test]
+async fn a_refresh_that_read_the_session_before_a_sign_out_cannot_write_it_back() {
+    use oauthapp_shared::domain::clock;
+    use oauthapp_shared::domain::session::{Refresh, RefreshToken};
+    let h = Harness::new(UnionIdProof::None).await;
+    h.sign_up("lena", GOOD_PASSWORD).await;
+    let tokens = sign_in_as(&h, "lena", "Phone/1.0").await;
+    let presented = RefreshToken::parse(refresh_token(&tokens)).unwrap();
+    let (_, _, session) = h
+        .store
+        .app_user_and_session(h.app.id, presented.user_id, &presented.session_id)
+        .await
+        .unwrap();
+    let mut session = session.expect("the session, as the refresh read it");
+
+    let path = h.v1("User", "/SignOut");
+    let signed_out = h
+        .with_token("POST", &path, Some(&json!({"everywhere": true})), access(&tokens))
+        .await;
+    assert_eq!(signed_out.status, 200);
+
+    let policy = &h.services().config.sessions;
+    let Refresh::Issued(next) = session.refresh(&presented, clock::now(), policy) else {
+        panic!("the session as read issues a token");
+    };
+    assert!(
+        !h.store.save_session(&session).await.unwrap(),
+        "the rotation's write must lose to the ending"
+    );
+    assert_eq!(
+        refresh(h.services(), h.app.id, &next.text()).await,
+        Err(session::REFUSED)
+    );
+}
