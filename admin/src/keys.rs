@@ -36,18 +36,19 @@ pub async fn run(sdk: &SdkConfig, command: Command) -> Result<Value, CliError> {
         CliError::new("neither SIGNING_KEYS_FILE nor SIGNING_KEYS_ARN is set: which key set?")
     })?;
     match (command, &source) {
-        (Command::Ensure, KeySource::File(path)) => {
-            if !path.exists() {
-                let set = KeySet::default().rotated(clock::now(), Rotation::new(0))?;
-                write(path, &set)?;
-            }
-            show(&source).await
+        (Command::Ensure, KeySource::File(path)) if !path.exists() => {
+            // The first key signs at once, whatever the publish-ahead.
+            let set = KeySet::default().rotated(clock::now(), Rotation::new(0))?;
+            write(path, &set)?;
+            show(&set)
         }
-        (Command::Ensure, KeySource::SecretsManager { .. }) => show(&source).await,
         (Command::Rotate { publish_ahead }, KeySource::File(path)) => {
-            let set = source.load().await?;
-            write(path, &set.rotated(clock::now(), Rotation::new(publish_ahead))?)?;
-            show(&source).await
+            let set = source
+                .load()
+                .await?
+                .rotated(clock::now(), Rotation::new(publish_ahead))?;
+            write(path, &set)?;
+            show(&set)
         }
         (Command::Rotate { .. }, KeySource::SecretsManager { client, arn }) => {
             let rotation = client
@@ -65,14 +66,13 @@ pub async fn run(sdk: &SdkConfig, command: Command) -> Result<Value, CliError> {
                 "note": "the rotation function adds the key; `keys show` lists it once it is done",
             }))
         }
-        (Command::Show, _) => show(&source).await,
+        (Command::Ensure | Command::Show, _) => show(&source.load().await?),
     }
 }
 
 /// The set's keys as the JWKS publishes them, with their timing.
-async fn show(source: &KeySource) -> Result<Value, CliError> {
-    let set = source.load().await?;
-    let keys = config::key_ring(&set)?;
+fn show(set: &KeySet) -> Result<Value, CliError> {
+    let keys = config::key_ring(set)?;
     let now = clock::now();
     let signing = keys.signer(now).kid.clone();
     let listed: Vec<Value> = set
