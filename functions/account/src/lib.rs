@@ -1,7 +1,7 @@
 //! The `account` function: the legacy `/api/AppUsers/{appId}` API for
 //! password and union-id sign-up and sign-in, the profile and the points
-//! log, and v1 `/User/{appKey}`: two-factor enrolment, sign-out and the
-//! user's sessions.
+//! log, and v1 `/User/{appKey}`: the same sign-ups and sign-ins in the v1
+//! envelope, two-factor enrolment, sign-out and the user's sessions.
 
 mod password_account;
 mod point_log;
@@ -24,6 +24,10 @@ pub fn routes() -> Routes {
         .get("/api/AppUsers/{appId}/Profile", Bearer, profile::get)
         .put("/api/AppUsers/{appId}/Profile", Bearer, profile::put)
         .get("/api/AppUsers/{appId}/PointLog", Bearer, point_log::point_log)
+        .post("/User/{appKey}/SignUp", Anyone, password_account::sign_up).per_ip(RouteClass::SignUp)
+        .post("/User/{appKey}/SignIn", Anyone, password_account::sign_in).per_ip(RouteClass::SignIn)
+        .post("/User/{appKey}/UnionIDSignUp", UnionIdProof, union_id::union_id_sign_up).per_ip(RouteClass::SignUp)
+        .post("/User/{appKey}/UnionIDSignIn", UnionIdProof, union_id::union_id_sign_in).per_ip(RouteClass::SignIn)
         .get("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::get)
         .post("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::post)
         .delete("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::delete)

@@ -15,5 +15,6 @@ mod store_failures;
 mod tokens;
 mod two_factor;
 mod union_id_proof;
+mod v1_users;
 mod validation;
 mod wechat_code;
