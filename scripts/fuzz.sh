@@ -105,6 +105,14 @@ signed_up="$(curl -s --max-time 300 -X POST "$BASE/api/AppUsers/$FUZZ_APP_ID/Sig
   -d '{"userName":"fuzzer","pwd":"fuzz-password","nickName":"Fuzzer","platform":"web"}')"
 FUZZ_TOKEN="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["access_token"])' <<<"$signed_up")" ||
   die "signing up the fuzz user failed: $signed_up (log: $WATCH_LOG)"
+# The catch-all route: paths no function serves get a 404 in the envelope
+# of their generation, which clients can parse, not the watcher's own body.
+for probe in "/User/$FUZZ_APP_KEY/NoSuchOperation error" "/api/AppUsers/$FUZZ_APP_ID/NoSuchOperation err" "/no/such/path error"; do
+  read -r path error_field <<<"$probe"
+  answer="$(curl -s --max-time 300 -X POST "$BASE$path" -H 'Content-Type: application/json' -d '{}')"
+  python3 -c 'import json, sys; a = json.loads(sys.argv[1]); assert a["code"] == 404 and a["data"] is None and a[sys.argv[2]], a' \
+    "$answer" "$error_field" || die "POST $path did not answer a 404 envelope: $answer (log: $WATCH_LOG)"
+done
 # Read by scripts/schemathesis.toml and scripts/schemathesis_hooks.py.
 export FUZZ_APP_ID FUZZ_APP_KEY FUZZ_APP_SECRET FUZZ_TOKEN
 # Hypothesis keeps its files in .local/, not in the repository root.

@@ -138,6 +138,16 @@ fn compare(source: &str, declared: &[Declared], served: &BTreeMap<Route, &str>) 
     problems
 }
 
+/// The function that answers what no route matches (the template's
+/// `$default` route, the watch router's catch-all): its router's 404 in the
+/// envelope of the path's generation.
+const CATCH_ALL_FUNCTION: &str = "account";
+
+/// The watch router's catch-all path (matchit syntax), and the methods it
+/// must route: every method a client may send.
+const WATCH_CATCH_ALL: &str = "/{*rest}";
+const CATCH_ALL_METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
 const METHODS: [&str; 8] = [
     "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
 ];
@@ -190,6 +200,7 @@ fn template_routes_match_functions() {
     let template = support::template();
     let mut problems = Vec::new();
     let mut declared = Vec::new();
+    let mut catch_alls = Vec::new();
     for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
         if text(function, &["Metadata", "BuildMethod"]) != Some("rust-cargolambda") {
             problems.push(format!("{id}: Metadata.BuildMethod must be rust-cargolambda"));
@@ -240,9 +251,22 @@ fn template_routes_match_functions() {
                         at: place,
                     });
                 }
-                _ => problems.push(format!("{place}: needs Properties.Method and Properties.Path")),
+                (None, None) => catch_alls.push((place, binary)),
+                _ => problems.push(format!(
+                    "{place}: needs Properties.Method and Properties.Path (or neither, for the $default route)"
+                )),
             }
         }
+    }
+    match catch_alls.as_slice() {
+        [(_, binary)] if *binary == CATCH_ALL_FUNCTION => {}
+        [(place, binary)] => problems.push(format!(
+            "{place}: the $default route goes to `{binary}`, but `{CATCH_ALL_FUNCTION}` answers what no route matches"
+        )),
+        [] => problems.push(format!(
+            "template.yaml has no $default route (an HttpApi event without Method and Path on `{CATCH_ALL_FUNCTION}`)"
+        )),
+        more => problems.push(format!("template.yaml declares {} $default routes", more.len())),
     }
     problems.extend(compare("template.yaml", &declared, &routed()));
     assert_none(
@@ -264,7 +288,12 @@ fn watch_router_matches_functions() {
         .expect("Cargo.toml has [workspace.metadata.lambda.watch.router]");
     let mut problems = Vec::new();
     let mut declared = Vec::new();
+    let mut catch_all = None;
     for (path, targets) in router {
+        if path == WATCH_CATCH_ALL {
+            catch_all = Some(targets);
+            continue;
+        }
         let Some(targets) = targets.as_array() else {
             problems.push(format!(
                 "router \"{path}\": give a list of {{ method, function }} so every method is explicit"
@@ -285,6 +314,25 @@ fn watch_router_matches_functions() {
                 )),
             }
         }
+    }
+    let expected: BTreeSet<(String, String)> = CATCH_ALL_METHODS
+        .iter()
+        .map(|method| (method.to_string(), CATCH_ALL_FUNCTION.to_owned()))
+        .collect();
+    let routed_there: BTreeSet<(String, String)> = catch_all
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|target| {
+            let method = target.get("method")?.as_str()?;
+            let function = target.get("function")?.as_str()?;
+            Some((method.to_owned(), function.to_owned()))
+        })
+        .collect();
+    if routed_there != expected {
+        problems.push(format!(
+            "router \"{WATCH_CATCH_ALL}\" must send {CATCH_ALL_METHODS:?} to `{CATCH_ALL_FUNCTION}`, it sends {routed_there:?}"
+        ));
     }
     problems.extend(compare("Cargo.toml's watch router", &declared, &routed()));
     assert_none(

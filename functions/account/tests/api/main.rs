@@ -6,6 +6,7 @@ mod common;
 mod bindings;
 mod concurrency;
 mod lockout;
+mod not_found;
 mod rate_limits;
 mod request_counts;
 mod seed_samples;
