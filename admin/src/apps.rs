@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 use oauthapp_shared::auth::token::access_token_lifetime;
 use oauthapp_shared::config;
+use oauthapp_shared::domain::verification::{self, Purpose, SmsProvider, VerificationSettings, Verify};
 use oauthapp_shared::domain::{
     App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatCallers, WechatSettings,
     clock, validate, web_origin,
@@ -66,7 +67,9 @@ pub enum Command {
         #[command(flatten)]
         wechat: Box<WechatArgs>,
         #[command(flatten)]
-        fields: Fields,
+        verification: Box<VerificationArgs>,
+        #[command(flatten)]
+        fields: Box<Fields>,
     },
     /// Seals the secrets every app still keeps in plain text (app secret,
     /// WeChat AppSecrets), as stored before sealing; sealed ones stay as
@@ -107,6 +110,92 @@ pub struct WechatArgs {
     /// them (e.g. from a machine outside the account's IP whitelist).
     #[arg(long)]
     no_wechat_check: bool,
+}
+
+/// How the app sends verification codes, and whether sign-ups need them.
+#[derive(Args)]
+pub struct VerificationArgs {
+    /// The From address of its email, an SES verified identity (empty: the
+    /// deployment's EMAIL_SENDER).
+    #[arg(long, value_parser = email_sender, group = "fields")]
+    email_sender: Option<String>,
+    /// Who sends its SMS: sns (the text as written) or tencent (an approved
+    /// Tencent Cloud template taking the code and its minutes).
+    #[arg(long, group = "fields")]
+    sms_provider: Option<SmsProvider>,
+    /// The SMS signature: Tencent's SignName, SNS's sender id (empty: none).
+    #[arg(long, value_parser = text::<0, 20>, group = "fields")]
+    sms_sign_name: Option<String>,
+    /// Tencent Cloud SMS: the approved template's id (empty: none).
+    #[arg(long, value_parser = text::<0, 20>, group = "fields")]
+    sms_template_id: Option<String>,
+    /// Tencent Cloud SMS: the SmsSdkAppId (empty: none).
+    #[arg(long, value_parser = text::<0, 20>, group = "fields")]
+    sms_sdk_app_id: Option<String>,
+    /// Whether sign-ups that set an email address need its code: off or required.
+    #[arg(long, group = "fields")]
+    verify_email: Option<Verify>,
+    /// Whether sign-ups that set a phone number need its code: off or required.
+    #[arg(long, group = "fields")]
+    verify_phone: Option<Verify>,
+    /// The message of one code type, TYPE=TEXT with {code} and {minutes}
+    /// (TYPE: signup, signin, forgetpwd, reset); TYPE= restores the default.
+    /// Repeatable.
+    #[arg(long, value_parser = code_message, group = "fields")]
+    code_message: Vec<(Purpose, String)>,
+}
+
+impl VerificationArgs {
+    fn given(&self) -> bool {
+        self.email_sender.is_some()
+            || self.sms_provider.is_some()
+            || self.sms_sign_name.is_some()
+            || self.sms_template_id.is_some()
+            || self.sms_sdk_app_id.is_some()
+            || self.verify_email.is_some()
+            || self.verify_phone.is_some()
+            || !self.code_message.is_empty()
+    }
+
+    /// `current` with what was given changed; an empty text clears a setting.
+    fn applied_to(self, mut current: VerificationSettings) -> VerificationSettings {
+        let set = |field: &mut Option<String>, given: Option<String>| {
+            if let Some(value) = given {
+                *field = Some(value).filter(|value| !value.is_empty());
+            }
+        };
+        set(&mut current.email_sender, self.email_sender);
+        set(&mut current.sms_sign_name, self.sms_sign_name);
+        set(&mut current.sms_template_id, self.sms_template_id);
+        set(&mut current.sms_sdk_app_id, self.sms_sdk_app_id);
+        current.sms_provider = self.sms_provider.unwrap_or(current.sms_provider);
+        current.verify_email = self.verify_email.unwrap_or(current.verify_email);
+        current.verify_phone = self.verify_phone.unwrap_or(current.verify_phone);
+        for (purpose, text) in self.code_message {
+            if text.is_empty() {
+                current.code_messages.remove(&purpose);
+            } else {
+                current.code_messages.insert(purpose, text);
+            }
+        }
+        current
+    }
+}
+
+fn email_sender(value: &str) -> Result<String, String> {
+    validate::email(value).map_err(|err| err.message().to_owned())?;
+    Ok(value.to_owned())
+}
+
+fn code_message(value: &str) -> Result<(Purpose, String), String> {
+    let (purpose, text) = value
+        .split_once('=')
+        .ok_or("expected TYPE=TEXT, e.g. signin=Your code is {code}")?;
+    let purpose: Purpose = purpose.parse()?;
+    if !text.is_empty() {
+        verification::code_message_text(text).map_err(|err| err.message().to_owned())?;
+    }
+    Ok((purpose, text.to_owned()))
 }
 
 /// The fields `create` and `set` share, all optional in both.
@@ -151,6 +240,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             rate_limit_per_ip,
             access_token_lifetime,
             wechat,
+            verification,
             fields,
         } => {
             let WechatArgs {
@@ -172,11 +262,18 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             ]
             .iter()
             .any(|flag| flag.is_some());
-            let current = if changes_account {
-                find(store, app_id).await?.wechat
+            // Only a change of a WeChat account or of the verification
+            // settings (one attribute, changed as a whole) needs the app.
+            let found = if changes_account || verification.given() {
+                Some(find(store, app_id).await?)
             } else {
-                WechatSettings::default()
+                None
             };
+            let verification = match (verification.given(), &found) {
+                (true, Some(app)) => Some(verification.applied_to(app.verification.clone())),
+                _ => None,
+            };
+            let current = found.map(|app| app.wechat).unwrap_or_default();
             let changes = AppChanges {
                 wechat_mini_program: account_change(
                     "mini-program",
@@ -207,6 +304,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 web_origins: web_origins.map(|WebOrigins(origins)| origins),
                 rate_limit_per_ip,
                 access_token_lifetime,
+                verification,
             };
             if !no_wechat_check {
                 check_with_wechat(
@@ -344,6 +442,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "rateLimitPerIp": app.rate_limit_per_ip.map_or_else(|| json!("deployment default"), |n| json!(n)),
         "accessTokenLifetime": access_token_lifetime(app),
         "wechat": shown_wechat(&app.wechat),
+        "verification": app.verification,
         "createDate": clock::display(app.created_at, offset),
     })
 }

@@ -62,6 +62,7 @@ fn functions() -> Vec<Function> {
         Function::new("external-account", external_account::routes()),
         Function::new("wechat", wechat::routes()),
         Function::new("oauth", oauth::routes()),
+        Function::new("verification", verification::routes()),
     ]
 }
 

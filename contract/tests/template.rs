@@ -561,3 +561,57 @@ fn template_uses_long_form_intrinsics() {
     walk(&support::template(), "template.yaml", &mut problems);
     assert_none("template.yaml uses short-form intrinsics", &problems);
 }
+
+/// Only the verification function may send email or SMS, and only so: SES
+/// from the account's identities, SNS to phone numbers (Publish on "*" with
+/// every topic denied).
+#[test]
+fn only_the_verification_function_may_send_messages() {
+    let template = support::template();
+    let mut problems = Vec::new();
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let binary = text(function, &["Metadata", "BuildProperties", "Binary"]).unwrap_or_default();
+        let mut granted: Vec<(String, String, Json)> = Vec::new();
+        for statement in support::statements(function) {
+            let effect = text(statement, &["Effect"]).unwrap_or_default().to_owned();
+            let resource = serde_json::to_value(at(statement, &["Resource"])).unwrap_or_default();
+            for action in at(statement, &["Action"])
+                .and_then(Yaml::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                let action = action.as_str().unwrap_or_default();
+                if action.starts_with("ses:") || action.starts_with("sns:") {
+                    granted.push((effect.clone(), action.to_owned(), resource.clone()));
+                }
+            }
+        }
+        if binary != "verification" {
+            if !granted.is_empty() {
+                problems.push(format!(
+                    "{id}: only the verification function may send messages: {granted:?}"
+                ));
+            }
+            continue;
+        }
+        let expected = vec![
+            (
+                "Allow".to_owned(),
+                "ses:SendEmail".to_owned(),
+                json!([{"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}]),
+            ),
+            ("Allow".to_owned(), "sns:Publish".to_owned(), json!("*")),
+            (
+                "Deny".to_owned(),
+                "sns:Publish".to_owned(),
+                json!([{"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}]),
+            ),
+        ];
+        if granted != expected {
+            problems.push(format!(
+                "{id}: sends with {granted:?}, expected exactly {expected:?}"
+            ));
+        }
+    }
+    assert_none("who may send email and SMS", &problems);
+}

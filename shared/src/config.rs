@@ -11,10 +11,12 @@ use time::UtcOffset;
 use time::format_description::well_known::Iso8601;
 
 use crate::auth::signing_keys::{KeySet, Keys, Rotation};
+use crate::delivery::{Delivery, TencentCredentials, TencentSms, tencent};
 use crate::domain::Secret;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::rate_limit::Allowance;
 use crate::domain::session::SessionPolicy;
+use crate::domain::verification::CodePolicy;
 
 /// Unauthenticated requests per route class, source address and minute.
 pub const DEFAULT_RATE_LIMIT_PER_IP: u32 = 60;
@@ -56,6 +58,13 @@ pub const APP_SECRETS_KEY: SecretSource = SecretSource {
     arn: "APP_SECRETS_KEY_ARN",
 };
 
+/// The Tencent Cloud API key of the function that sends SMS through Tencent
+/// Cloud (`delivery::TencentCredentials`); no other function reads it.
+pub const TENCENT_SMS_CREDENTIALS: SecretSource = SecretSource {
+    plain: "TENCENT_SMS_CREDENTIALS",
+    arn: "TENCENT_SMS_CREDENTIALS_ARN",
+};
+
 /// The ES256 key set (`auth::signing_keys`): a file locally, a secret that
 /// Secrets Manager rotates in AWS. Read at cold start and again every
 /// `SIGNING_KEYS_RELOAD_SECONDS`.
@@ -64,7 +73,13 @@ pub const SIGNING_KEYS: SecretSource = SecretSource {
     arn: "SIGNING_KEYS_ARN",
 };
 
-pub const SECRETS: [SecretSource; 4] = [TOKEN_SECRET, APP_SECRETS_KEY, TWO_FACTOR_KEY, SIGNING_KEYS];
+pub const SECRETS: [SecretSource; 5] = [
+    TOKEN_SECRET,
+    APP_SECRETS_KEY,
+    TWO_FACTOR_KEY,
+    SIGNING_KEYS,
+    TENCENT_SMS_CREDENTIALS,
+];
 
 /// Where the key set is read from.
 #[derive(Clone)]
@@ -175,6 +190,8 @@ pub struct Config {
     pub rate_limit_per_ip: Allowance,
     /// How long sessions and refresh tokens live.
     pub sessions: SessionPolicy,
+    /// How verification codes live, and how often one may be sent.
+    pub codes: CodePolicy,
 }
 
 /// What signs new tokens.
@@ -293,6 +310,7 @@ impl Config {
                 per_minute: parse_count(&lookup, "RATE_LIMIT_PER_IP_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_IP)?,
             },
             sessions: session_policy(&lookup)?,
+            codes: code_policy(&lookup)?,
         })
     }
 }
@@ -361,6 +379,26 @@ fn flag(
     }
 }
 
+/// `VERIFICATION_CODE_SECONDS`, `VERIFICATION_CODE_MAX_TRIES`,
+/// `VERIFICATION_CODES_PER_MINUTE` and `VERIFICATION_CODES_PER_DAY` (per
+/// recipient).
+fn code_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<CodePolicy, ConfigError> {
+    let default = CodePolicy::default();
+    let policy = CodePolicy {
+        lifetime: parse_number(lookup, "VERIFICATION_CODE_SECONDS", default.lifetime)?,
+        max_tries: parse_number(lookup, "VERIFICATION_CODE_MAX_TRIES", default.max_tries)?,
+        per_minute: parse_number(lookup, "VERIFICATION_CODES_PER_MINUTE", default.per_minute)?,
+        per_day: parse_number(lookup, "VERIFICATION_CODES_PER_DAY", default.per_day)?,
+    };
+    if policy.per_minute > policy.per_day {
+        return Err(ConfigError::Invalid {
+            name: "VERIFICATION_CODES_PER_MINUTE",
+            reason: "it must not exceed VERIFICATION_CODES_PER_DAY".to_owned(),
+        });
+    }
+    Ok(policy)
+}
+
 /// `REFRESH_TOKEN_IDLE_SECONDS`, `REFRESH_TOKEN_ABSOLUTE_SECONDS`,
 /// `REFRESH_TOKEN_REUSE_GRACE_SECONDS` and `SESSIONS_PER_USER`.
 fn session_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<SessionPolicy, ConfigError> {
@@ -398,6 +436,32 @@ pub fn wechat_api_base(lookup: &impl Fn(&str) -> Option<String>) -> Result<Strin
         name: "WECHAT_API_BASE",
         reason,
     })
+}
+
+/// The senders of the function that sends verification codes: SES and SNS
+/// from `sdk` (From `EMAIL_SENDER` for apps that name no sender), Tencent
+/// Cloud SMS at `TENCENT_SMS_ENDPOINT` (Tencent's own by default) in
+/// `TENCENT_SMS_REGION` (ap-guangzhou) with its key.
+pub async fn delivery(sdk: &SdkConfig) -> Result<Delivery, ConfigError> {
+    let credentials = match load_secret(sdk, TENCENT_SMS_CREDENTIALS).await? {
+        Some(json) => {
+            Some(
+                TencentCredentials::parse(json.expose()).map_err(|reason| ConfigError::Invalid {
+                    name: TENCENT_SMS_CREDENTIALS.plain,
+                    reason,
+                })?,
+            )
+        }
+        None => None,
+    };
+    let endpoint = env("TENCENT_SMS_ENDPOINT").unwrap_or_else(|| tencent::DEFAULT_ENDPOINT.to_owned());
+    let region = env("TENCENT_SMS_REGION").unwrap_or_else(|| "ap-guangzhou".to_owned());
+    let tencent =
+        TencentSms::new(&endpoint, &region, credentials).map_err(|reason| ConfigError::Invalid {
+            name: "TENCENT_SMS_ENDPOINT",
+            reason,
+        })?;
+    Ok(Delivery::new(sdk, tencent, env("EMAIL_SENDER")))
 }
 
 /// A variable of the process's environment; set but empty counts as unset.

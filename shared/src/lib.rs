@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod aws_sdk;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod flows;
 pub mod http;

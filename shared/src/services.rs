@@ -3,7 +3,9 @@
 use crate::auth::token::Tokens;
 use crate::auth::two_factor::SecretBox;
 use crate::config::Config;
+use crate::delivery::Delivery;
 use crate::domain::Error;
+use crate::domain::verification::CodeHasher;
 use crate::store::Store;
 use crate::wechat::Wechat;
 
@@ -15,6 +17,10 @@ pub struct Services {
     totp_secrets: Option<SecretBox>,
     /// Calls WeChat's server API on the apps' behalf.
     pub wechat: Wechat,
+    /// Hashes verification codes (a key derived from `APP_SECRETS_KEY`).
+    pub code_hasher: CodeHasher,
+    /// Sends verification codes; only the function that sends them has it.
+    delivery: Option<Delivery>,
 }
 
 impl Services {
@@ -32,6 +38,8 @@ impl Services {
         let store = store.with_sealing(&config.app_secrets_key);
         Self {
             wechat: Wechat::new(&config.wechat_api_base, store.clone()),
+            code_hasher: CodeHasher::new(config.app_secrets_key.expose().as_bytes()),
+            delivery: None,
             store,
             tokens: Tokens::new(&config.token),
             totp_secrets: config
@@ -40,6 +48,22 @@ impl Services {
                 .map(|key| SecretBox::new(key.expose().as_bytes())),
             config,
         }
+    }
+
+    /// These services, sending verification codes through `delivery`.
+    pub fn with_delivery(self, delivery: Delivery) -> Self {
+        Self {
+            delivery: Some(delivery),
+            ..self
+        }
+    }
+
+    /// The senders of verification codes; a deployment fault where the
+    /// function was given none.
+    pub fn delivery(&self) -> Result<&Delivery, Error> {
+        self.delivery
+            .as_ref()
+            .ok_or_else(|| Error::internal("this function sends no verification codes but was asked to"))
     }
 
     /// What seals and opens users' TOTP secrets; a deployment fault where

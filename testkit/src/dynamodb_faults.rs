@@ -157,9 +157,23 @@ impl Intercept for DynamoFaults {
 /// An item's attributes, printable and comparable.
 pub type Snapshot = BTreeMap<(String, String), BTreeMap<String, String>>;
 
+/// An attribute as text that is the same for the same value: a map's keys
+/// in order (a map attribute comes back in any order).
+fn canonical(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::M(map) => {
+            let sorted: BTreeMap<&String, String> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            format!("M({sorted:?})")
+        }
+        AttributeValue::L(list) => format!("L({:?})", list.iter().map(canonical).collect::<Vec<_>>()),
+        other => format!("{other:?}"),
+    }
+}
+
 impl Fixture {
     /// Every item of the fixture's app (its own item, users with their point
-    /// entries and bindings, name and union-id guards, QR keys) but the counter
+    /// entries and bindings, name, union-id and address guards, verification
+    /// codes, QR keys) but the counter
     /// numbering its users: a failed sign-up may spend a number, which leaves a
     /// gap, not a half-written record; nor the sign-in attempts reserved on
     /// them: a request that fails after reserving one keeps it, as a failed
@@ -177,12 +191,15 @@ impl Fixture {
                 .consistent_read(true)
                 .filter_expression(
                     "pk = :app OR begins_with(pk, :user) OR begins_with(pk, :login) \
-                     OR begins_with(pk, :union) OR appId = :id",
+                     OR begins_with(pk, :union) OR begins_with(pk, :address) OR begins_with(pk, :code) \
+                     OR appId = :id",
                 )
                 .expression_attribute_values(":app", AttributeValue::S(keys::app(app_id).pk))
                 .expression_attribute_values(":user", AttributeValue::S(format!("USER#{app_id}#")))
                 .expression_attribute_values(":login", AttributeValue::S(format!("LOGIN#{app_id}#")))
                 .expression_attribute_values(":union", AttributeValue::S(format!("UNIONID#{app_id}#")))
+                .expression_attribute_values(":address", AttributeValue::S(format!("ADDRESS#{app_id}#")))
+                .expression_attribute_values(":code", AttributeValue::S(format!("CODE#{app_id}#")))
                 .expression_attribute_values(":id", AttributeValue::N(app_id.to_string()))
                 .set_exclusive_start_key(start)
                 .send()
@@ -198,7 +215,7 @@ impl Fixture {
                 let attributes = item
                     .iter()
                     .filter(|(name, _)| !matches!(name.as_str(), "attempts" | "attemptsSince"))
-                    .map(|(k, v)| (k.clone(), format!("{v:?}")))
+                    .map(|(k, v)| (k.clone(), canonical(v)))
                     .collect();
                 let key = (text("pk"), text("sk"));
                 if key != (counter.pk.clone(), counter.sk.clone()) {

@@ -7,6 +7,7 @@ use lambda_http::{Body, Request, Response};
 use oauthapp_shared::Services;
 use oauthapp_shared::auth::token::{Claims, GrantType, TokenModel};
 use oauthapp_shared::auth::two_factor;
+use oauthapp_shared::delivery::{Delivery, TencentSms};
 use oauthapp_shared::domain::session::{Client, SignInMethod};
 use oauthapp_shared::domain::{Inherited, Secret, UnionIdProof, User, WechatAccount, clock};
 use oauthapp_shared::flows::session::{self, SignIn};
@@ -35,7 +36,13 @@ pub struct Harness {
     function: Function,
     fixture: Fixture,
     wechat: Option<WechatAccounts>,
+    /// The senders of verification codes, on the emulators, if the harness
+    /// is `sending_codes`: every instance gets them.
+    delivery: Option<Delivery>,
 }
+
+/// The From address of the tests' deployment (`EMAIL_SENDER`).
+pub const EMAIL_SENDER: &str = "no-reply@oauthapp.test";
 
 /// The fixture's app, store, request counter and faults read as the harness's own.
 impl std::ops::Deref for Harness {
@@ -75,6 +82,26 @@ impl Harness {
             function: Function::new(services, routes()),
             fixture,
             wechat: None,
+            delivery: None,
+        }
+    }
+
+    /// As `with_env`, for a function that sends verification codes: through
+    /// the SES and SNS emulators, and Tencent Cloud SMS at `tencent`.
+    pub async fn sending_codes(
+        routes: fn() -> Routes,
+        proof: UnionIdProof,
+        vars: &[(&str, &str)],
+        tencent: TencentSms,
+    ) -> Self {
+        let (fixture, services) = crate::fixture(proof, vars).await;
+        let delivery = crate::emulators::delivery(tencent, Some(EMAIL_SENDER.to_owned())).await;
+        Self {
+            routes,
+            function: Function::new(services.with_delivery(delivery.clone()), routes()),
+            fixture,
+            wechat: None,
+            delivery: Some(delivery),
         }
     }
 
@@ -104,6 +131,7 @@ impl Harness {
             function: Function::new(services, routes()),
             fixture,
             wechat: Some(WechatAccounts { fake, mini, official }),
+            delivery: None,
         }
     }
 
@@ -131,7 +159,12 @@ impl Harness {
     /// Another instance of the function (a cold start): the same
     /// configuration and table, none of this one's memory.
     pub fn another_instance(&self) -> Function {
-        Function::new(crate::another_instance(self.services()), (self.routes)())
+        let services = crate::another_instance(self.services());
+        let services = match &self.delivery {
+            Some(delivery) => services.with_delivery(delivery.clone()),
+            None => services,
+        };
+        Function::new(services, (self.routes)())
     }
 
     /// The function's response to a request as API Gateway delivers it;

@@ -4,6 +4,7 @@
 
 pub mod dynamodb_faults;
 pub mod dynamodb_usage;
+pub mod emulators;
 pub mod fake_wechat;
 pub mod harness;
 pub mod logs;

@@ -219,6 +219,7 @@ mod tests {
             rate_limit_per_ip: None,
             access_token_lifetime: None,
             wechat: Default::default(),
+            verification: Default::default(),
             created_at: 0,
         };
         let secret = new_secret();

@@ -28,6 +28,14 @@ pub fn display(unix_seconds: i64, offset: UtcOffset) -> String {
         .expect("the display format has only numeric parts")
 }
 
+/// The UTC date of unix seconds, `YYYY-MM-DD`.
+pub fn utc_date(unix_seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .format(format_description!("[year]-[month]-[day]"))
+        .expect("the date format has only numeric parts")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ mod secret;
 pub mod session;
 mod setting;
 pub mod validate;
+pub mod verification;
 pub mod web_origin;
 
 pub use error::{Error, ErrorKind};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lockout::LockoutState;
 use super::setting::words;
+use super::verification::VerificationSettings;
 use super::{PasswordPolicy, Secret};
 
 /// How an app's users prove a union id.
@@ -85,6 +86,10 @@ pub struct App {
     pub access_token_lifetime: Option<u32>,
     #[serde(flatten)]
     pub wechat: WechatSettings,
+    /// Its senders of verification codes and whether sign-ups need them,
+    /// one map attribute: the operator sets them together.
+    #[serde(default)]
+    pub verification: VerificationSettings,
     pub created_at: i64,
 }
 

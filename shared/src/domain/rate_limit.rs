@@ -31,6 +31,8 @@ pub enum RouteClass {
     /// The OAuth token and revocation endpoints, which take a refresh token
     /// on its holder's word.
     Token,
+    /// Sending a verification code, which costs the app an email or an SMS.
+    SendCode,
 }
 
 words!(RouteClass, "route class", {
@@ -42,6 +44,7 @@ words!(RouteClass, "route class", {
     WechatLogin => "wechat-login",
     BadSignature => "bad-signature",
     Token => "token",
+    SendCode => "send-code",
 });
 
 /// Where a request comes from, as counted: an IPv4 address, or the /64
@@ -73,23 +76,36 @@ impl SourceAddress {
     }
 }
 
-/// The calendar minute a request falls in.
+/// The calendar minute (or UTC day) a request falls in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub start: i64,
+    pub seconds: i64,
 }
 
 impl Window {
-    const SECONDS: i64 = 60;
+    const MINUTE: i64 = 60;
+    const DAY: i64 = 86_400;
 
+    /// The minute of `now`.
     pub fn of(now: i64) -> Self {
+        Self::of_length(now, Self::MINUTE)
+    }
+
+    /// The UTC day of `now`.
+    pub fn day_of(now: i64) -> Self {
+        Self::of_length(now, Self::DAY)
+    }
+
+    fn of_length(now: i64, seconds: i64) -> Self {
         Self {
-            start: now - now.rem_euclid(Self::SECONDS),
+            start: now - now.rem_euclid(seconds),
+            seconds,
         }
     }
 
     pub fn end(self) -> i64 {
-        self.start + Self::SECONDS
+        self.start + self.seconds
     }
 }
 
@@ -137,8 +153,21 @@ mod tests {
 
     #[test]
     fn windows_are_calendar_minutes() {
-        assert_eq!(Window::of(120), Window { start: 120 });
-        assert_eq!(Window::of(179), Window { start: 120 });
+        assert_eq!(
+            Window::of(120),
+            Window {
+                start: 120,
+                seconds: 60
+            }
+        );
+        assert_eq!(
+            Window::of(179),
+            Window {
+                start: 120,
+                seconds: 60
+            }
+        );
+        assert_eq!(Window::day_of(86_400 + 5).start, 86_400);
         assert_eq!(Window::of(179).end(), 180);
     }
 

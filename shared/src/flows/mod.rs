@@ -11,3 +11,4 @@ pub mod registration;
 pub mod session;
 pub mod sign_in;
 pub mod signature;
+pub mod verification;

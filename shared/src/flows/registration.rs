@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use crate::domain::{Error, validate};
+use crate::flows::verification;
 use crate::store::{CreateUserError, NewUser};
 
 /// Platform of a user who names none, as the seed's web samples use.
@@ -53,13 +54,20 @@ impl ProfileFields {
     }
 }
 
-/// The 409 for a taken user name or union id.
+/// The 409 for a taken user name, union id or verified address.
 pub fn creation_error(err: CreateUserError) -> Error {
     match err {
         CreateUserError::UserNameTaken => Error::conflict("This user name is taken; choose another."),
         CreateUserError::UnionIdTaken => Error::conflict(
             "A user with this platform and unionID exists already; sign in with UnionIDSignIn.",
         ),
+        CreateUserError::EmailTaken => Error::conflict(
+            "This email address belongs to another account; sign in with it, or recover that account's password.",
+        ),
+        CreateUserError::PhoneTaken => Error::conflict(
+            "This phone number belongs to another account; sign in with it, or recover that account's password.",
+        ),
+        CreateUserError::CodeUsed => verification::used_meanwhile("code"),
         CreateUserError::Store(err) => err.into(),
     }
 }

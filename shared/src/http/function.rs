@@ -57,6 +57,16 @@ impl Function {
 /// Builds the function once per cold start (configuration, keys, clients,
 /// the router of `routes`) and answers every request.
 pub async fn run(routes: fn() -> Routes) -> Result<(), lambda_http::Error> {
+    serve(routes, false).await
+}
+
+/// As `run`, for the function that sends verification codes: it also
+/// builds the email and SMS senders (and reads Tencent Cloud's key).
+pub async fn run_sending_codes(routes: fn() -> Routes) -> Result<(), lambda_http::Error> {
+    serve(routes, true).await
+}
+
+async fn serve(routes: fn() -> Routes, sends_codes: bool) -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let sdk = aws_sdk::config().await;
     let store = Store::new(
@@ -68,7 +78,13 @@ pub async fn run(routes: fn() -> Routes) -> Result<(), lambda_http::Error> {
     // from Secrets Manager, since in AWS each is a TLS handshake of its own.
     // The warm-up goes first, to have its request out before the rest runs.
     let ((), config) = tokio::join!(biased; warm_up(&store), Config::load(&sdk));
-    let services = Services::with_store(config?, store);
+    let config = config?;
+    let services = if sends_codes {
+        let delivery = config::delivery(&sdk).await?;
+        Services::with_store(config, store).with_delivery(delivery)
+    } else {
+        Services::with_store(config, store)
+    };
     // The function lives as long as the process: Lambda reuses it across requests.
     let function: &'static Function = Box::leak(Box::new(Function::new(services, routes())));
     lambda_http::run(service_fn(move |req: Request| async move {

@@ -16,6 +16,6 @@ pub mod route;
 
 pub use caller::{Anyone, Bearer, BearerAndUnionIdProof, BearerOrSignature, UnionIdProof};
 pub use envelope::Image;
-pub use function::run;
+pub use function::{run, run_sending_codes};
 pub use input::{Json, Query};
 pub use route::{Ctx, Routes};

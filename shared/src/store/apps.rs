@@ -8,6 +8,7 @@ use super::{
     App, AppCard, Item, Key, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys,
     number, put_if, text,
 };
+use crate::domain::verification::VerificationSettings;
 use crate::domain::{PasswordPolicy, QrMode, Secret, WechatCallers};
 
 /// Where an app item keeps its secrets.
@@ -62,6 +63,7 @@ pub struct AppChanges {
     pub js_api_list: Option<Vec<String>>,
     pub wechat_callers: Option<WechatCallers>,
     pub wechat_user_calls_per_minute: Option<u32>,
+    pub verification: Option<VerificationSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +100,7 @@ impl Store {
             rate_limit_per_ip: None,
             access_token_lifetime: None,
             wechat: WechatSettings::default(),
+            verification: Default::default(),
             created_at: now,
         };
         let key_guard = keys::app_key(&app.key);
@@ -317,6 +320,13 @@ impl Store {
                 "jsApiList",
                 changes
                     .js_api_list
+                    .map(serde_dynamo::to_attribute_value)
+                    .transpose()?,
+            )
+            .field(
+                "verification",
+                changes
+                    .verification
                     .map(serde_dynamo::to_attribute_value)
                     .transpose()?,
             );

@@ -5,6 +5,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::domain::rate_limit::Window;
+use crate::domain::verification::{Purpose, Recipient};
+
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 /// Users of an app, for listing them without a Scan. It projects keys
@@ -160,10 +163,40 @@ pub fn nonce(app_id: u64, nonce: &str) -> Key {
 /// Requests counted against a per-minute allowance: `counted` says of what
 /// and from whom (e.g. `sign-in#203.0.113.7`), the sort key which minute.
 /// The item expires through TTL once its minute is over.
-pub fn rate_counter(app_id: u64, counted: &str, window_start: i64) -> Key {
+pub fn rate_counter(app_id: u64, counted: &str, window: Window) -> Key {
+    // A day starts on a minute too: the length keeps their counters apart.
+    let length = if window.seconds == 60 { "MINUTE" } else { "DAY" };
     Key {
         pk: format!("LIMIT#{app_id}#{counted}"),
-        sk: format!("MINUTE#{window_start}"),
+        sk: format!("{length}#{}", window.start),
+    }
+}
+
+/// The verification code last sent for (app, purpose, recipient): a new
+/// one replaces it, a use deletes it, TTL removes it once expired.
+pub fn verification_code(app_id: u64, purpose: Purpose, recipient: &Recipient) -> Key {
+    Key {
+        pk: format!(
+            "CODE#{app_id}#{}#{}#{}",
+            purpose.as_str(),
+            recipient.channel().as_str(),
+            recipient.address()
+        ),
+        sk: "CODE".to_owned(),
+    }
+}
+
+/// Guard making a verified email address or phone number belong to at most
+/// one user of an app; names the user and holds the address's sign-in
+/// lockout state.
+pub fn address(app_id: u64, recipient: &Recipient) -> Key {
+    Key {
+        pk: format!(
+            "ADDRESS#{app_id}#{}#{}",
+            recipient.channel().as_str(),
+            recipient.address()
+        ),
+        sk: "ADDRESS".to_owned(),
     }
 }
 

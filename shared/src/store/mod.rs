@@ -14,6 +14,7 @@ mod sealed;
 mod sessions;
 mod two_factor;
 mod users;
+mod verification;
 mod wechat;
 mod write;
 
@@ -42,6 +43,7 @@ pub use qr::{Confirmation, QrError, Scanner};
 pub use sessions::Started;
 pub use two_factor::{EndingOthers, EnrolmentStart};
 pub use users::{CreateUserError, NewUser, ProfileChanges, UserPage};
+pub use verification::{CheckedCode, CodeTry};
 pub use wechat::{CredentialId, SharedCredential};
 
 /// The most keys one BatchGetItem may ask for.

@@ -16,7 +16,7 @@ impl Store {
     /// and returns how many the window has had, this one included.
     pub async fn count_request(&self, app_id: u64, counted: &str, window: Window) -> Result<u64, StoreError> {
         let output = self
-            .update(&keys::rate_counter(app_id, counted, window.start))
+            .update(&keys::rate_counter(app_id, counted, window))
             .update_expression("ADD #count :one SET #ttl = :ttl")
             .expression_attribute_names("#count", "count")
             .expression_attribute_names("#ttl", keys::TTL)

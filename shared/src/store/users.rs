@@ -4,11 +4,12 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::domain::session::Session;
+use crate::domain::verification::Recipient;
 
 use super::write::{SetGiven, condition_held};
 use super::{
-    App, Binding, Key, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User, item_of, keys,
-    number, put_if, text,
+    App, Binding, CheckedCode, Key, PointTotals, Store, StoreError, TwoFactorState, UnionIdOwner, User,
+    item_of, keys, number, put_if, text,
 };
 
 /// A user to create. The password, when given, is already hashed.
@@ -27,6 +28,8 @@ pub struct NewUser {
     pub data: Option<String>,
     pub wechat_open_id: Option<String>,
     pub wechat_union_id: Option<String>,
+    /// Verification codes the sign-up spends, in its transaction.
+    pub codes: Vec<CheckedCode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,12 @@ pub enum CreateUserError {
     UserNameTaken,
     #[error("the platform and union id belong to another user")]
     UnionIdTaken,
+    #[error("the verified email address belongs to another user")]
+    EmailTaken,
+    #[error("the verified phone number belongs to another user")]
+    PhoneTaken,
+    #[error("a verification code was used or replaced meanwhile")]
+    CodeUsed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -153,6 +162,31 @@ impl Store {
             let (guard, record) = self.binding_writes(app_id, &binding)?;
             writes.extend([guard, record]);
             guards.extend([Some(CreateUserError::UnionIdTaken), None]);
+        }
+        // A verified address is the user's alone: its guard names them.
+        for (valid, recipient, taken) in [
+            (
+                user.email_is_valid,
+                Recipient::email(&user.email).ok(),
+                CreateUserError::EmailTaken,
+            ),
+            (
+                user.phone_is_valid,
+                Recipient::phone(&user.phone).ok(),
+                CreateUserError::PhoneTaken,
+            ),
+        ] {
+            if let (true, Some(recipient)) = (valid, recipient) {
+                let mut guard = keys::address(app_id, &recipient).item();
+                guard.insert("userId".to_owned(), number(id));
+                // Without a user id it holds only failed attempts at a free address.
+                writes.push(put_if(&self.table, guard, "attribute_not_exists(userId)")?);
+                guards.push(Some(taken));
+            }
+        }
+        for code in &new.codes {
+            writes.push(self.code_use(code)?);
+            guards.push(Some(CreateUserError::CodeUsed));
         }
         match self.transact(writes).await {
             Ok(()) => Ok((user, started.map(|(_, extra)| extra).unwrap_or_default())),
