@@ -13,6 +13,7 @@ use aws_config::BehaviorVersion;
 use aws_config::Region;
 use aws_sdk_dynamodb::config::Credentials;
 use oauthapp_shared::delivery::{Delivery, TencentSms};
+use oauthapp_shared::domain::verification::{Channel, Recipient};
 use serde::Deserialize;
 
 /// An emulator: where it answers, and, if this process started it, the
@@ -121,6 +122,27 @@ pub async fn delivery(tencent: TencentSms, default_sender: Option<String>) -> De
     let sms =
         aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(&sdk).endpoint_url(sns).build());
     Delivery::from_clients(email, sms, tencent, default_sender)
+}
+
+/// Tencent Cloud SMS where a test set none up: nothing answers there.
+pub fn no_tencent() -> TencentSms {
+    TencentSms::new("http://127.0.0.1:9/", "ap-guangzhou", None).expect("a Tencent endpoint")
+}
+
+/// The texts sent to `recipient`'s address (email or SMS), oldest first.
+pub async fn texts_to(recipient: &Recipient) -> Vec<String> {
+    match recipient.channel() {
+        Channel::Email => emails_to(recipient.address())
+            .await
+            .into_iter()
+            .map(|email| email.body.text.unwrap_or_default())
+            .collect(),
+        Channel::Sms => sms_to(recipient.address())
+            .await
+            .into_iter()
+            .map(|sms| sms.message)
+            .collect(),
+    }
 }
 
 /// An email as the SES emulator received it.

@@ -9,8 +9,10 @@ use oauthapp_shared::auth::token::{Claims, GrantType, TokenModel};
 use oauthapp_shared::auth::two_factor;
 use oauthapp_shared::delivery::{Delivery, TencentSms};
 use oauthapp_shared::domain::session::{Client, SignInMethod};
+use oauthapp_shared::domain::verification::{Purpose, Recipient};
 use oauthapp_shared::domain::{Inherited, Secret, UnionIdProof, User, WechatAccount, clock};
 use oauthapp_shared::flows::session::{self, SignIn};
+use oauthapp_shared::flows::verification;
 use oauthapp_shared::http::Routes;
 use oauthapp_shared::http::function::Function;
 use oauthapp_shared::store::{AppChanges, EndingOthers, EnrolmentStart, NewUser};
@@ -338,6 +340,22 @@ impl Harness {
     /// of its DynamoDB requests (`dynamodb_usage`) leaves it out.
     pub fn setup_services(&self) -> Services {
         Services::with_store(self.services().config.clone(), self.store.clone())
+    }
+
+    /// Sends a code of `purpose` to `recipient` as the verification
+    /// function does, through the emulators, and reads it back from what
+    /// they delivered.
+    pub async fn code_sent_to(&self, purpose: Purpose, recipient: &Recipient) -> String {
+        let delivery =
+            crate::emulators::delivery(crate::emulators::no_tencent(), Some(EMAIL_SENDER.to_owned())).await;
+        let services = self.setup_services().with_delivery(delivery);
+        let before = crate::emulators::texts_to(recipient).await.len();
+        verification::send_code(&services, &self.app, recipient, purpose)
+            .await
+            .expect("a code sent");
+        let texts = crate::emulators::texts_to(recipient).await;
+        assert_eq!(texts.len(), before + 1, "one message more: {texts:?}");
+        crate::emulators::code_in(texts.last().expect("the message"))
     }
 
     /// A user with a password; their token.

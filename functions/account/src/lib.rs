@@ -1,8 +1,10 @@
 //! The `account` function: the legacy `/api/AppUsers/{appId}` API for
 //! password and union-id sign-up and sign-in, the profile and the points
 //! log, and v1 `/User/{appKey}`: the same sign-ups and sign-ins in the v1
-//! envelope, two-factor enrolment, sign-out and the user's sessions.
+//! envelope, sign-up and sign-in with a verified email address or phone
+//! number, two-factor enrolment, sign-out and the user's sessions.
 
+mod address_account;
 mod password_account;
 mod point_log;
 mod profile;
@@ -28,6 +30,10 @@ pub fn routes() -> Routes {
         .post("/User/{appKey}/SignIn", Anyone, password_account::sign_in).per_ip(RouteClass::SignIn)
         .post("/User/{appKey}/UnionIDSignUp", UnionIdProof, union_id::union_id_sign_up).per_ip(RouteClass::SignUp)
         .post("/User/{appKey}/UnionIDSignIn", UnionIdProof, union_id::union_id_sign_in).per_ip(RouteClass::SignIn)
+        .post("/User/{appKey}/EmailSignUp", Anyone, address_account::email_sign_up).per_ip(RouteClass::SignUp)
+        .post("/User/{appKey}/PhoneSignUp", Anyone, address_account::phone_sign_up).per_ip(RouteClass::SignUp)
+        .post("/User/{appKey}/EmailSignIn", Anyone, address_account::email_sign_in).per_ip(RouteClass::SignIn)
+        .post("/User/{appKey}/PhoneSignIn", Anyone, address_account::phone_sign_in).per_ip(RouteClass::SignIn)
         .get("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::get)
         .post("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::post)
         .delete("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::delete)

@@ -37,9 +37,10 @@ pub async fn sign_up(
 ) -> Result<TokenModel, Error> {
     let services = ctx.services;
     validate::user_name(&body.user_name)?;
-    let mut new_user = profile.into_new_user(body.platform)?;
+    let (mut new_user, codes) = profile.into_new_user(body.platform)?;
     let app = ctx.app.load(&services.store).await?;
     app.password_policy.check(&body.pwd, &body.user_name)?;
+    codes.verify(services, &app, &mut new_user).await?;
     new_user.password_hash = Some(password::hash_blocking(body.pwd).await?);
     new_user.user_name = Some(body.user_name);
     session::sign_up(services, &app, new_user, SignInMethod::Password, &ctx.client).await

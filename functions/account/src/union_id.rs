@@ -44,7 +44,7 @@ pub async fn union_id_sign_up(
         (Some(_), None) => return Err(Error::invalid("`pwd` is required with a `userName`.")),
         (None, Some(_)) => return Err(Error::invalid("`pwd` needs a `userName` to sign in with.")),
     }
-    let mut new_user = profile.into_new_user(Some(body.platform))?;
+    let (mut new_user, codes) = profile.into_new_user(Some(body.platform))?;
     let app = ctx.app.load(&services.store).await?;
     // Before the proof, which may spend a one-time WeChat code.
     if let (Some(user_name), Some(pwd)) = (&user_name, &pwd) {
@@ -55,6 +55,7 @@ pub async fn union_id_sign_up(
     // Only the app's backend may vouch that an address was verified.
     new_user.email_is_valid = signed && body.email_is_valid;
     new_user.phone_is_valid = signed && body.phone_is_valid;
+    codes.verify(services, &app, &mut new_user).await?;
     new_user.union_id = Some(proven.union_id);
     new_user.wechat_open_id = proven.wechat_open_id;
     new_user.wechat_union_id = proven.wechat_union_id;

@@ -38,8 +38,6 @@ pub struct RegisterRequest {
     email_is_valid: bool,
     #[serde(default)]
     phone_is_valid: bool,
-    email_code: Option<String>,
-    phone_code: Option<String>,
 }
 
 /// Binds the key to its confirmation, if `ticket` is the key's.
@@ -84,14 +82,6 @@ pub async fn confirm_login(ctx: Ctx<'_, Bearer>, Json(body): Json<KeyRequest>) -
     Ok(mini)
 }
 
-fn check_code(field: &str, code: &Option<String>) -> Result<(), Error> {
-    match code.as_deref() {
-        None | Some("") => Ok(()),
-        Some(code) if (4..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) => Ok(()),
-        Some(_) => Err(Error::invalid(format!("`{field}` must be 4 to 8 digits."))),
-    }
-}
-
 /// The registered owner of the unionID, if this path may sign them in: it
 /// has no field for a second factor, and a disabled binding signs in nobody.
 fn signing_in((owner, user): (UnionIdOwner, User)) -> Result<User, Error> {
@@ -125,13 +115,11 @@ pub async fn confirm_register(
     if !phone.is_empty() && (phone.len() != 11 || !phone.chars().all(|c| c.is_ascii_digit())) {
         return Err(Error::invalid("`phone` must be 11 digits."));
     }
-    check_code("emailCode", &body.email_code)?;
-    check_code("phoneCode", &body.phone_code)?;
     let platform = body
         .platform
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| MINI_PROGRAM.to_owned());
-    let mut new_user = profile.into_new_user(Some(platform.clone()))?;
+    let (mut new_user, codes) = profile.into_new_user(Some(platform.clone()))?;
     let now = clock::now();
     let store = &services.store;
     // Refuse a key that cannot be confirmed before creating anyone, or
@@ -161,6 +149,7 @@ pub async fn confirm_register(
             // Only the app's backend may vouch that an address was verified.
             new_user.email_is_valid = signed && body.email_is_valid;
             new_user.phone_is_valid = signed && body.phone_is_valid;
+            codes.verify(services, app, &mut new_user).await?;
             match store.create_user(app.id, new_user, now).await {
                 Ok(user) => user,
                 // Registered by a concurrent request: that user signs in.

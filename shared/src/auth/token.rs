@@ -35,7 +35,8 @@ pub enum GrantType {
 impl From<SignInMethod> for GrantType {
     fn from(method: SignInMethod) -> Self {
         match method {
-            SignInMethod::Password => GrantType::Account,
+            // An account of the app's own, proven by its password or an address's code.
+            SignInMethod::Password | SignInMethod::VerificationCode => GrantType::Account,
             SignInMethod::UnionId | SignInMethod::ExternalAccount | SignInMethod::QrCode => {
                 GrantType::UnionId
             }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::Error;
+use super::verification::Recipient;
 
 /// Whose attempts are counted together.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +22,9 @@ pub enum Credential<'a> {
     /// The user (its item), for changes a Bearer token asks for, which name
     /// no credential: changing two-factor sign-in.
     User(u64),
+    /// A verified email address or phone number (its guard item), with its
+    /// codes or password.
+    Address(&'a Recipient),
 }
 
 /// At most `threshold` attempts are checked per `window`.

@@ -26,6 +26,8 @@ pub enum SignInMethod {
     ExternalAccount,
     /// A QR code scanned and confirmed on the mini-program.
     QrCode,
+    /// An email address or phone number, with a code sent to it.
+    VerificationCode,
 }
 
 words!(SignInMethod, "sign-in method", {
@@ -33,6 +35,7 @@ words!(SignInMethod, "sign-in method", {
     UnionId => "union_id",
     ExternalAccount => "external_account",
     QrCode => "qr_code",
+    VerificationCode => "verification_code",
 });
 
 /// How long sessions and their refresh tokens live, and how many a user keeps.

@@ -93,12 +93,17 @@ impl Recipient {
         let phone = phone.trim();
         let refused = || {
             Error::invalid(
-                "`phone` must be an 11-digit mobile number, or + with country code and number (8 to 15 digits).",
+                "`phone` must be an 11-digit mobile number, or + with country code and number (8 to 15 digits, not starting with 0).",
             )
         };
         let digits_only = |digits: &str| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
         let address = match phone.strip_prefix('+') {
-            Some(international) if digits_only(international) && (8..=15).contains(&international.len()) => {
+            // E.164: no country code starts with 0.
+            Some(international)
+                if digits_only(international)
+                    && (8..=15).contains(&international.len())
+                    && !international.starts_with('0') =>
+            {
                 format!("+{international}")
             }
             None if digits_only(phone) && phone.len() == 11 => format!("+{DEFAULT_COUNTRY_CODE}{phone}"),
@@ -245,15 +250,13 @@ pub enum CodeRefusal {
 }
 
 impl CodeRefusal {
+    /// One answer for every refusal: which it was would tell whether a code
+    /// was sent, and so whether an account has the address.
     pub fn into_error(self, field: &str) -> Error {
-        Error::invalid(match self {
-            CodeRefusal::NoCode => {
-                format!("No code was sent for `{field}`, or it was used; ask for a new code.")
-            }
-            CodeRefusal::Expired => format!("The code of `{field}` has expired; ask for a new code."),
-            CodeRefusal::Void => format!("The code of `{field}` was tried too often; ask for a new code."),
-            CodeRefusal::Wrong => format!("`{field}` is not the code that was sent."),
-        })
+        tracing::info!(refusal = ?self, field, "verification code refused");
+        Error::invalid(format!(
+            "`{field}` is not a valid code: it is wrong, expired, used or was tried too often; ask for a new code."
+        ))
     }
 }
 
@@ -423,7 +426,14 @@ mod tests {
             Recipient::phone("+447700900123").unwrap().address(),
             "+447700900123"
         );
-        for bad in ["", "1381234567", "+12", "138-1234-5678", "+86 13812345678"] {
+        for bad in [
+            "",
+            "1381234567",
+            "+12",
+            "138-1234-5678",
+            "+86 13812345678",
+            "+0205911464",
+        ] {
             assert!(Recipient::phone(bad).is_err(), "{bad:?}");
         }
         assert!(Recipient::email("").is_err());

@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 
-use crate::domain::{Error, validate};
+use crate::Services;
+use crate::domain::verification::{Code, Purpose, Recipient, Verify};
+use crate::domain::{App, Error, validate};
 use crate::flows::verification;
 use crate::store::{CreateUserError, NewUser};
 
@@ -22,11 +24,88 @@ pub struct ProfileFields {
     pub phone: Option<String>,
     pub avatar: Option<String>,
     pub data: Option<String>,
+    /// The `signup` codes sent to `email` and `phone` (SendEmailCode,
+    /// SendSMSCode), proving them.
+    pub email_code: Option<String>,
+    pub phone_code: Option<String>,
+}
+
+/// The codes a sign-up brings for the addresses it sets.
+#[derive(Debug, Default)]
+pub struct AddressCodes {
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+impl AddressCodes {
+    /// Checks the code of each address `new_user` sets, unless the app's
+    /// backend vouched for it already: a right code marks the address
+    /// verified (and guarded) and is spent with the sign-up; a missing one
+    /// is a 400 where the app requires it.
+    pub async fn verify(self, services: &Services, app: &App, new_user: &mut NewUser) -> Result<(), Error> {
+        let settings = &app.verification;
+        let channels = [
+            (
+                "email",
+                "emailCode",
+                new_user.email.clone(),
+                self.email,
+                settings.verify_email,
+                new_user.email_is_valid,
+            ),
+            (
+                "phone",
+                "phoneCode",
+                new_user.phone.clone(),
+                self.phone,
+                settings.verify_phone,
+                new_user.phone_is_valid,
+            ),
+        ];
+        for (field, code_field, address, code, verify, vouched) in channels {
+            let code = code.filter(|code| !code.is_empty());
+            if address.is_empty() || vouched {
+                continue;
+            }
+            let Some(code) = code else {
+                if verify == Verify::Required {
+                    return Err(Error::invalid(format!(
+                        "`{code_field}` is required: this app verifies the {field} of a sign-up; send one with \
+                         {}.",
+                        if field == "email" {
+                            "SendEmailCode"
+                        } else {
+                            "SendSMSCode"
+                        }
+                    )));
+                }
+                continue;
+            };
+            let recipient = if field == "email" {
+                Recipient::email(&address)?
+            } else {
+                Recipient::phone(&address)?
+            };
+            let code = Code::given(code_field, &code)?;
+            let checked =
+                verification::check_code(services, app.id, Purpose::SignUp, &recipient, &code, code_field)
+                    .await?;
+            new_user.codes.push(checked);
+            if field == "email" {
+                new_user.email_is_valid = true;
+            } else {
+                new_user.phone_is_valid = true;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl ProfileFields {
-    /// Checks every field and starts the user to create from them.
-    pub fn into_new_user(self, platform: Option<String>) -> Result<NewUser, Error> {
+    /// Checks every field and starts the user to create from them; the
+    /// codes of its addresses are checked by `AddressCodes::verify`, once
+    /// the app is known.
+    pub fn into_new_user(self, platform: Option<String>) -> Result<(NewUser, AddressCodes), Error> {
         let platform = platform
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| DEFAULT_PLATFORM.to_owned());
@@ -42,7 +121,16 @@ impl ProfileFields {
         if let Some(data) = &self.data {
             validate::data(data)?;
         }
-        Ok(NewUser {
+        for (field, code) in [("emailCode", &self.email_code), ("phoneCode", &self.phone_code)] {
+            if let Some(code) = code.as_deref().filter(|code| !code.is_empty()) {
+                Code::given(field, code)?;
+            }
+        }
+        let codes = AddressCodes {
+            email: self.email_code,
+            phone: self.phone_code,
+        };
+        let new_user = NewUser {
             platform,
             nick_name,
             email,
@@ -50,7 +138,8 @@ impl ProfileFields {
             avatar,
             data: self.data,
             ..NewUser::default()
-        })
+        };
+        Ok((new_user, codes))
     }
 }
 

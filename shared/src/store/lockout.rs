@@ -19,6 +19,7 @@ fn lockout_key(credential: &Credential<'_>, app_id: u64) -> Key {
         Credential::UserName(name) => keys::login(app_id, name),
         Credential::UnionId { platform, union_id } => keys::union_id(app_id, platform, union_id),
         Credential::User(user_id) => keys::user(app_id, *user_id),
+        Credential::Address(recipient) => keys::address(app_id, recipient),
     }
 }
 

@@ -135,6 +135,11 @@ impl Store {
         }
         writes.push(put_if(&self.table, user_item, "attribute_not_exists(pk)")?);
         guards.push(None);
+        // Without a user name, the password is the verified addresses' credential.
+        let address_password = match (&user.user_name, &new.password_hash) {
+            (None, Some(hash)) => Some(hash.clone()),
+            _ => None,
+        };
         if let Some(user_name) = &user.user_name {
             let mut login = keys::login(app_id, user_name).item();
             login.insert("userId".to_owned(), number(id));
@@ -179,6 +184,9 @@ impl Store {
             if let (true, Some(recipient)) = (valid, recipient) {
                 let mut guard = keys::address(app_id, &recipient).item();
                 guard.insert("userId".to_owned(), number(id));
+                if let Some(hash) = &address_password {
+                    guard.insert("passwordHash".to_owned(), text(hash.clone()));
+                }
                 // Without a user id it holds only failed attempts at a free address.
                 writes.push(put_if(&self.table, guard, "attribute_not_exists(userId)")?);
                 guards.push(Some(taken));

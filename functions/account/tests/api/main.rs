@@ -3,6 +3,7 @@
 
 mod common;
 
+mod addresses;
 mod bindings;
 mod concurrency;
 mod lockout;

@@ -168,3 +168,32 @@ async fn wechat_code_sign_ins_stay_within_their_request_budget() {
 
     budget.finish();
 }
+
+#[tokio::test]
+async fn address_endpoints_stay_within_their_budgets() {
+    use oauthapp_shared::domain::verification::{Purpose, Recipient};
+
+    let h = Harness::with_env(UnionIdProof::None, &[("VERIFICATION_CODES_PER_MINUTE", "2")]).await;
+    let email = format!("counted{}@example.com", clock::now_millis());
+    let recipient = Recipient::email(&email).unwrap();
+    let mut budget = testkit::RequestBudget::new(&h.requests, "endpoint");
+    let code = h.code_sent_to(Purpose::SignUp, &recipient).await;
+    h.requests.take();
+    let body = json!({"email": email, "pwd": GOOD_PASSWORD, "emailCode": code});
+    let reply = h
+        .send_json("POST", &h.v1("User", "/EmailSignUp"), Some(&body), &[])
+        .await;
+    // The app with the per-IP count, the code's try, the user counter, and
+    // the transaction (user, session, address guard, the code's use).
+    budget.record("POST EmailSignUp", 6, reply.status, 200);
+    let code = h.code_sent_to(Purpose::SignIn, &recipient).await;
+    h.requests.take();
+    let body = json!({"email": email, "verifyCode": code});
+    let reply = h
+        .send_json("POST", &h.v1("User", "/EmailSignIn"), Some(&body), &[])
+        .await;
+    // The app and the address's attempt at once, the code's try, the user,
+    // the code's use, the session's start, and the attempt given back.
+    budget.record("POST EmailSignIn", 8, reply.status, 200);
+    budget.finish();
+}

@@ -211,7 +211,11 @@ async fn refused_steps_change_nothing() {
         ("phone", json!("12345"), "`phone` must be 11 digits"),
         ("userName", json!("x"), "`userName`"),
         ("email", json!("nope"), "`email`"),
-        ("phoneCode", json!("12"), "`phoneCode` must be 4 to 8 digits"),
+        (
+            "phoneCode",
+            json!("12"),
+            "`phoneCode` must be the 6-digit code that was sent",
+        ),
         ("nickName", json!(5), "Field `nickName`"),
     ] {
         let mut body = register_body(json!(key), "someone");
@@ -397,4 +401,36 @@ async fn a_poll_costs_its_limit_and_one_read_and_redemption_a_read_a_write_and_a
         "the redeeming poll: the app and the per-IP counter, its read, the user to mint the token, one \
          conditional write, and the transaction that starts the page's session"
     );
+}
+
+#[tokio::test]
+async fn confirm_register_verifies_an_address_with_its_signup_code() {
+    use oauthapp_shared::domain::verification::{Purpose, Recipient};
+
+    let h = Harness::new(UnionIdProof::None)
+        .await
+        .in_qr_mode(QrMode::Legacy)
+        .await;
+    let email = format!("qr{}@example.com", oauthapp_shared::domain::clock::now_millis());
+    let body = |key: u64, union_id: &str, code: &str| json!({"signInKey": key, "unionID": union_id, "nickName": "n", "email": email, "emailCode": code});
+    let key = h.new_key().await;
+    h.scan(key).await;
+    let wrong = h
+        .post(&h.v1("Confirm-Register"), &body(key, "qr-mailer", "000000"), &[])
+        .await;
+    wrong.assert_error(400, "not a valid code");
+    assert_eq!(h.user_count().await, 0);
+    let code = h
+        .code_sent_to(Purpose::SignUp, &Recipient::email(&email).unwrap())
+        .await;
+    let mini = h
+        .post(&h.v1("Confirm-Register"), &body(key, "qr-mailer", &code), &[])
+        .await;
+    let user = h
+        .store
+        .user(h.app.id, h.user_id(&mini.token()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.email_is_valid, "{user:?}");
 }

@@ -8,7 +8,6 @@ mod limits;
 mod request_counts;
 mod tries;
 
-use oauthapp_shared::delivery::TencentSms;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::domain::verification::{Code, Purpose, Recipient};
 use oauthapp_shared::flows::verification;
@@ -25,11 +24,6 @@ impl std::ops::Deref for Harness {
     fn deref(&self) -> &testkit::Harness {
         &self.0
     }
-}
-
-/// Tencent Cloud SMS where no test set one up: nothing answers there.
-pub fn no_tencent() -> TencentSms {
-    TencentSms::new("http://127.0.0.1:9/", "ap-guangzhou", None).expect("a Tencent endpoint")
 }
 
 /// An address nobody else's test sends to: the emulators are shared.
@@ -55,7 +49,7 @@ impl Harness {
                 ::verification::routes,
                 UnionIdProof::Signature,
                 vars,
-                no_tencent(),
+                emulators::no_tencent(),
             )
             .await,
         )
