@@ -66,7 +66,7 @@ test_all() {
   use_local_stack
   # A table of its own, so tests never touch the `make dev` data.
   export TABLE_NAME="${TEST_TABLE_NAME:-oauthapp-test}"
-  bash "$SCRIPTS/install.sh" venv ddb web chromium
+  bash "$SCRIPTS/install.sh" venv ddb emulators web chromium
   stop_local_stack_on_exit
   lint
   step "cargo test --workspace" workspace_tests

@@ -2,18 +2,21 @@
 # `make dev`: the whole stack on this machine, in the foreground.
 #   DynamoDB Local (127.0.0.1:$DDB_PORT, data in .local/ddb-data)
 #   -> table ensure -> demo app -> `cargo lambda watch` on 127.0.0.1:$WATCH_PORT,
-#   $WATCH_CONCURRENCY instances per function (default 4), and the QR sign-in
+#   $WATCH_CONCURRENCY instances per function (default 4), the email and SMS
+#   emulators (SES v2 on 127.0.0.1:$SES_PORT with its inbox, SNS on
+#   127.0.0.1:$SNS_PORT), and the QR sign-in
 #   example page (examples/web-qr/) on its own origin, 127.0.0.1:$WEB_PORT
 # Ctrl-C (or TERM) stops the watcher, and DynamoDB Local if this run started it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 use_local_stack
 
-bash "$SCRIPTS/install.sh" venv ddb web
+bash "$SCRIPTS/install.sh" venv ddb emulators web
 
 watch_pid= page_pid=
 stop_local_stack_on_exit
 ddb_up
+emulators_up
 
 log "oauthapp-admin table ensure ($TABLE_NAME)"
 admin table ensure >&2
@@ -29,6 +32,8 @@ for name in $(function_names); do
   (cd "$ROOT" && cargo build -q --bin "$name")
 done
 
+log "verification codes: email through SES v2 on 127.0.0.1:$SES_PORT, SMS through SNS (moto) on 127.0.0.1:$SNS_PORT"
+log "the inbox of what was sent: http://127.0.0.1:$SES_PORT/ (SMS: http://127.0.0.1:$SNS_PORT/moto-api/data.json, under sns.SMS)"
 node "$SCRIPTS/web_qr_serve.mjs" "$WEB_PORT" &
 page_pid=$!
 # Its URL, with the demo app's id, is in demo-app.sh's summary above.

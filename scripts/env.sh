@@ -27,6 +27,11 @@ PYJWT_VERSION=2.15.1
 # A local Secrets Manager for the rotation function's test.
 MOTO_VERSION=5.2.5
 AUTHLIB_VERSION=1.9.10
+# The local SES v2 (npm), with a web inbox; SNS is moto's server (MOTO_VERSION).
+SES_LOCAL_VERSION=2.10.2
+SES_PREFIX="$LOCAL/ses"
+# The published v1 client (module ZSGF.Client) that scripts/v1_client.py drives.
+ZSGF_CLIENT_VERSION=2.1.4
 
 # Tools installed into the repo come first: `cargo lambda` is the venv's
 # `cargo-lambda` executable, and it finds zig through the venv's python (the
@@ -40,6 +45,9 @@ export WEB_PORT="${WEB_PORT:-8080}"
 # Instances per function under `cargo lambda watch`, as Lambda runs several
 # at once: per-instance caches and races between instances show locally.
 export WATCH_CONCURRENCY="${WATCH_CONCURRENCY:-4}"
+# Where the email (SES v2) and SMS (SNS) emulators listen for the local stack.
+export SES_PORT="${SES_PORT:-8005}"
+export SNS_PORT="${SNS_PORT:-5005}"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() {
@@ -82,6 +90,35 @@ use_local_stack() {
   export SIGNING_KEYS_FILE="${SIGNING_KEYS_FILE:-$LOCAL/signing-keys.json}"
 }
 
+# emulators_up: the SES v2 and SNS emulators on $SES_PORT and $SNS_PORT for
+# this script (ones that answer already are used as they are), and the
+# SDK's endpoints pointed at them, so the functions send through them as
+# they would through AWS. They stop with the script (stop_local_stack).
+emulator_pids=()
+emulators_up() {
+  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SES_PORT"
+  export AWS_ENDPOINT_URL_SNS="http://127.0.0.1:$SNS_PORT"
+  # Apps naming no sender of their own send from this address locally.
+  export EMAIL_SENDER="${EMAIL_SENDER:-no-reply@oauthapp.local}"
+  stop_local_stack_on_exit
+  if ! (: </dev/tcp/127.0.0.1/"$SES_PORT") 2>/dev/null; then
+    "$SES_PREFIX/node_modules/.bin/aws-ses-v2-local" --host 127.0.0.1 --port "$SES_PORT" >"$LOCAL/ses-$SES_PORT.log" 2>&1 &
+    emulator_pids+=($!)
+  fi
+  if ! (: </dev/tcp/127.0.0.1/"$SNS_PORT") 2>/dev/null; then
+    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$SNS_PORT" >"$LOCAL/sns-$SNS_PORT.log" 2>&1 &
+    emulator_pids+=($!)
+  fi
+  local port
+  for port in "$SES_PORT" "$SNS_PORT"; do
+    for ((i = 0; ; i++)); do
+      (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+      ((i < 120)) || die "no emulator answers on 127.0.0.1:$port (logs: $LOCAL/ses-$SES_PORT.log, $LOCAL/sns-$SNS_PORT.log)"
+      sleep 0.25
+    done
+  done
+}
+
 # The package names of the Lambda functions: one package per functions/*/.
 function_names() {
   local manifest
@@ -122,6 +159,8 @@ stop_local_stack() {
   trap - EXIT INT TERM HUP
   stop_pid "${watch_pid:-}"
   stop_pid "${page_pid:-}"
+  local pid
+  for pid in "${emulator_pids[@]}"; do stop_pid "$pid"; done
   ddb_down
 }
 # stop_pid PID: TERM a background job of this script, if it still runs.

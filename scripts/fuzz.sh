@@ -8,6 +8,8 @@
 #   -> the lockout race of scripts/lockout_race.py on the same watcher
 #   -> PyJWT and Authlib verify, refresh and revoke tokens across a key
 #      rotation (scripts/oidc_clients.py)
+#   -> the published v1 client, zsgf-client, drives the v1 API, without
+#      WeChat and then with a fake WeChat (scripts/v1_client.py)
 #   -> the QR sign-in page in headless Chromium (scripts/web_qr_browser.mjs),
 #      served on 127.0.0.1:$WEB_PORT
 #   scripts/fuzz.sh [st run options]   e.g. --max-examples 200 --seed 7
@@ -17,10 +19,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 # A table of its own: fuzzing leaves many users behind.
 export TABLE_NAME="${FUZZ_TABLE_NAME:-oauthapp-fuzz}"
 # CI has no internet, and fuzzing must not call WeChat anyway: nothing
-# listens on the discard port, so every WeChat call fails at once with the
-# documented 502.
-export WECHAT_API_BASE=http://127.0.0.1:9
+# listens on $WECHAT_PORT (checked below), so every WeChat call fails at once
+# with the documented 502, until scripts/v1_client.py serves its fake WeChat
+# there for its own checks.
+WECHAT_PORT="${FUZZ_WECHAT_PORT:-$((WATCH_PORT + 1))}"
+export WECHAT_API_BASE="http://127.0.0.1:$WECHAT_PORT"
 export WECHAT_HTTP_LOOPBACK=true
+# Two codes to one address in a minute: scripts/v1_client.py signs up and in
+# with one address.
+export VERIFICATION_CODES_PER_MINUTE=2
 # Keys of its own, which scripts/oidc_clients.py rotates, read again by the
 # functions every second so the rotation reaches them at once.
 export SIGNING_KEYS_FILE="${FUZZ_SIGNING_KEYS_FILE:-$LOCAL/fuzz-signing-keys.json}"
@@ -30,7 +37,7 @@ use_local_stack
 BASE="http://127.0.0.1:$WATCH_PORT"
 WATCH_LOG="$LOCAL/fuzz-watch-$WATCH_PORT.log"
 
-bash "$SCRIPTS/install.sh" venv ddb web chromium
+bash "$SCRIPTS/install.sh" venv ddb emulators web chromium
 
 watch_pid=
 stop_local_stack_on_exit
@@ -47,7 +54,12 @@ field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])
 if [[ "$(http_code GET /)" != 000 ]]; then
   die "something answers on 127.0.0.1:$WATCH_PORT already; set WATCH_PORT to a free port"
 fi
+if (: </dev/tcp/127.0.0.1/"$WECHAT_PORT") 2>/dev/null; then
+  die "something listens on 127.0.0.1:$WECHAT_PORT, WeChat's port; set FUZZ_WECHAT_PORT to a free port"
+fi
 ddb_up --in-memory
+# Generated requests send codes: through emulators of fuzz's own ports.
+SES_PORT="${FUZZ_SES_PORT:-$((WATCH_PORT + 2))}" SNS_PORT="${FUZZ_SNS_PORT:-$((WATCH_PORT + 3))}" emulators_up
 
 # Every binary in one build, before the watcher: with the workspace's
 # features, as `make test` and the watcher's own `cargo run --bin` resolve
@@ -100,6 +112,7 @@ done
 http_code POST "/Wechat/$FUZZ_APP_KEY/QR-Auth/Scan" '{}' >/dev/null
 http_code GET "/ExternalAccount/$FUZZ_APP_KEY" >/dev/null
 http_code GET "/Wechat/$FUZZ_APP_KEY/Decrypt" >/dev/null
+http_code POST "/User/$FUZZ_APP_KEY/SendEmailCode" '{}' >/dev/null
 signed_up="$(curl -s --max-time 300 -X POST "$BASE/api/AppUsers/$FUZZ_APP_ID/SignUp" \
   -H 'Content-Type: application/json' \
   -d '{"userName":"fuzzer","pwd":"fuzz-password","nickName":"Fuzzer","platform":"web"}')"
@@ -136,6 +149,11 @@ log "tokens verified and refreshed by PyJWT and Authlib, across a key rotation (
 python3 "$SCRIPTS/oidc_clients.py" "$BASE" "$FUZZ_APP_ID" "$FUZZ_APP_KEY" 3 -- \
   cargo run -q --manifest-path "$ROOT/Cargo.toml" --bin oauthapp-admin -- keys rotate --publish-ahead 3 ||
   die "the independent clients' check failed (log: $WATCH_LOG)"
+
+log "the v1 API through its published client, zsgf-client $ZSGF_CLIENT_VERSION, WeChat on 127.0.0.1:$WECHAT_PORT (scripts/v1_client.py)"
+python3 "$SCRIPTS/v1_client.py" "$BASE" "$FUZZ_APP_KEY" "$FUZZ_APP_SECRET" "$WECHAT_PORT" -- \
+  cargo run -q --manifest-path "$ROOT/Cargo.toml" --bin oauthapp-admin -- ||
+  die "the v1 client's check failed (log: $WATCH_LOG)"
 
 log "the QR sign-in page in headless Chromium on http://127.0.0.1:$WEB_PORT (scripts/web_qr_browser.mjs)"
 node "$SCRIPTS/web_qr_browser.mjs" "$BASE" "$WEB_APP_ID" "$WEB_APP_KEY" "$WEB_PORT" ||

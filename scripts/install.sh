@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the project's tools inside the repo (.local/, git-ignored), because
 # CI and new machines start with nothing but the base image.
-#   scripts/install.sh [venv] [ddb] [web] [chromium] [arm64] [sam]   (default: venv ddb)
+#   scripts/install.sh [venv] [ddb] [emulators] [web] [chromium] [arm64] [sam]   (default: venv ddb)
 # Each part is skipped when its stamp records the same pinned versions, so
 # running this on every `make` is cheap; changing a pin reinstalls that part.
 set -euo pipefail
@@ -14,11 +14,12 @@ stamp() { mkdir -p "$STAMPS" && printf '%s\n' "$2" >"$STAMPS/$1"; }
 venv_ok() { [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c '' 2>/dev/null; }
 
 # cargo-lambda (with zig for cross builds), cfn-lint, schemathesis, the
-# clients we did not write that verify and refresh our tokens, and moto's
-# Secrets Manager server for the key rotation's test, from PyPI.
+# clients we did not write that verify and refresh our tokens, the published
+# v1 client, and moto's Secrets Manager server for the key rotation's test,
+# from PyPI.
 install_venv() {
   local pkgs=("cargo-lambda==$CARGO_LAMBDA_VERSION" "cfn-lint==$CFN_LINT_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
-    "PyJWT[crypto]==$PYJWT_VERSION" "Authlib==$AUTHLIB_VERSION" "moto[server]==$MOTO_VERSION")
+    "PyJWT[crypto]==$PYJWT_VERSION" "Authlib==$AUTHLIB_VERSION" "zsgf-client==$ZSGF_CLIENT_VERSION" "moto[server]==$MOTO_VERSION")
   local want="${pkgs[*]}"
   if up_to_date venv "$want" && venv_ok; then return; fi
   log "installing $want into .local/venv"
@@ -56,6 +57,19 @@ install_web() {
   stamp web "$want"
 }
 
+# The SES v2 emulator of the verification codes' tests and of make dev, from
+# npm (SNS is moto's server, in the venv).
+install_emulators() {
+  local want="aws-ses-v2-local@$SES_LOCAL_VERSION"
+  if up_to_date emulators "$want" && [[ -x "$SES_PREFIX/node_modules/.bin/aws-ses-v2-local" ]]; then
+    return
+  fi
+  log "installing $want into .local/ses"
+  mkdir -p "$SES_PREFIX"
+  npm install --prefix "$SES_PREFIX" --silent --no-audit --no-fund "$want" >&2
+  stamp emulators "$want"
+}
+
 # The browser test drives Debian's chromium; CI runs as root on Debian.
 install_chromium() {
   [[ -x "$CHROMIUM" ]] && return
@@ -89,7 +103,7 @@ install_sam() {
 (($# > 0)) || set -- venv ddb
 for part in "$@"; do
   case "$part" in
-    venv | ddb | web | chromium | arm64 | sam) "install_$part" ;;
-    *) die "unknown part '$part' (expected venv, ddb, web, chromium, arm64 or sam)" ;;
+    venv | ddb | emulators | web | chromium | arm64 | sam) "install_$part" ;;
+    *) die "unknown part '$part' (expected venv, ddb, emulators, web, chromium, arm64 or sam)" ;;
   esac
 done
