@@ -327,7 +327,7 @@ def address_accounts(stack):
     api, key = UserApi(stack.client()), stack.fuzz.key
     email = f"v1-{secrets.token_hex(6)}@example.com"
     sent = call(api.user_send_email_code, key, SendEmailCodeRequest(email=email, type="signup"))
-    check(sent is True, f"SendEmailCode answered {sent!r}")
+    check(sent.data is True and sent.code == 200, f"SendEmailCode answered {sent!r}")
     code = delivered_code("email", email)
     wrong = f"{(int(code) + 1) % 1_000_000:06}"
     bad = refused(400, api.user_email_sign_up, key, EmailSignUpRequest(email=email, pwd=PASSWORD, email_code=wrong))
@@ -346,14 +346,17 @@ def address_accounts(stack):
     check(unknown == bad.replace("emailCode", "verifyCode"), f"an unknown address reads {unknown!r}")
 
     phone = "139" + f"{secrets.randbelow(10**8):08}"
-    check(call(api.user_send_sms_code, key, SendSMSCodeRequest(phone=phone, type="signup")) is True, "SendSMSCode")
+    sent = call(api.user_send_sms_code, key, SendSMSCodeRequest(phone=phone, type="signup"))
+    check(sent.data is True, f"SendSMSCode answered {sent!r}")
     code = delivered_code("sms", "+86" + phone)
     token = token_checks(
         "PhoneSignUp", call(api.user_phone_sign_up, key, PhoneSignUpRequest(phone=phone, pwd=PASSWORD, phone_code=code))
     )
     call(api.user_send_sms_code, key, SendSMSCodeRequest(phone=phone, type="signin"))
     code = delivered_code("sms", "+86" + phone)
-    signed_in = call(api.user_phone_sign_in, key, PhoneSignInRequest(phone=phone, verify_code=code))
+    signed_in = token_checks(
+        "PhoneSignIn", call(api.user_phone_sign_in, key, PhoneSignInRequest(phone=phone, verify_code=code))
+    )
     check(subject_of(signed_in.access_token) == subject_of(token.access_token), "PhoneSignIn signed in someone else")
     # Past the address's allowance the client gets the 429 in an envelope.
     for _ in range(int(os.environ.get("VERIFICATION_CODES_PER_MINUTE", "1"))):

@@ -5,6 +5,7 @@
 pub mod dynamodb_faults;
 pub mod dynamodb_usage;
 pub mod emulators;
+pub mod fake_tencent_sms;
 pub mod fake_wechat;
 pub mod harness;
 pub mod logs;

@@ -6,6 +6,7 @@
 mod delivery;
 mod limits;
 mod request_counts;
+mod tencent;
 mod tries;
 
 use oauthapp_shared::domain::UnionIdProof;
