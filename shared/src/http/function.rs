@@ -77,13 +77,18 @@ async fn serve(routes: fn() -> Routes, sends_codes: bool) -> Result<(), lambda_h
     // request, so that request does not wait for it; and while the keys come
     // from Secrets Manager, since in AWS each is a TLS handshake of its own.
     // The warm-up goes first, to have its request out before the rest runs.
-    let ((), config) = tokio::join!(biased; warm_up(&store), Config::load(&sdk));
-    let config = config?;
-    let services = if sends_codes {
-        let delivery = config::delivery(&sdk).await?;
-        Services::with_store(config, store).with_delivery(delivery)
-    } else {
-        Services::with_store(config, store)
+    // The senders' Tencent Cloud key is read beside the others, not after them.
+    let delivery = async {
+        match sends_codes {
+            true => config::delivery(&sdk).await.map(Some),
+            false => Ok(None),
+        }
+    };
+    let ((), config, delivery) = tokio::join!(biased; warm_up(&store), Config::load(&sdk), delivery);
+    let services = Services::with_store(config?, store);
+    let services = match delivery? {
+        Some(delivery) => services.with_delivery(delivery),
+        None => services,
     };
     // The function lives as long as the process: Lambda reuses it across requests.
     let function: &'static Function = Box::leak(Box::new(Function::new(services, routes())));

@@ -79,6 +79,17 @@ impl Harness {
         self.create_user(new_user).await.0.id
     }
 
+    /// A user whose verified phone number is `phone`.
+    pub async fn user_with_phone(&self, phone: &str) -> u64 {
+        let new_user = NewUser {
+            platform: "web".into(),
+            phone: phone.into(),
+            phone_is_valid: true,
+            ..NewUser::default()
+        };
+        self.create_user(new_user).await.0.id
+    }
+
     /// Checks `code` as a client's code of `purpose` for `recipient`, as the
     /// functions that take codes do (not this one: its record leaves it out).
     pub async fn check(
@@ -106,17 +117,4 @@ pub async fn emailed_code(email: &str) -> String {
     let emails = emulators::emails_to(email).await;
     assert_eq!(emails.len(), 1, "{emails:?}");
     emulators::code_in(emails[0].body.text.as_deref().expect("a text body"))
-}
-
-impl Harness {
-    /// A user whose verified phone number is `phone`.
-    pub async fn user_with_phone(&self, phone: &str) -> u64 {
-        let new_user = NewUser {
-            platform: "web".into(),
-            phone: phone.into(),
-            phone_is_valid: true,
-            ..NewUser::default()
-        };
-        self.create_user(new_user).await.0.id
-    }
 }
