@@ -6,7 +6,7 @@ use oauthapp_shared::auth::password;
 use oauthapp_shared::auth::token::TokenModel;
 use oauthapp_shared::domain::lockout::Credential;
 use oauthapp_shared::domain::session::SignInMethod;
-use oauthapp_shared::domain::verification::{Code, CodeRefusal, Purpose, Recipient};
+use oauthapp_shared::domain::verification::{Channel, Code, CodeRefusal, Purpose, Recipient};
 use oauthapp_shared::domain::{Error, Login};
 use oauthapp_shared::flows::registration::ProfileFields;
 use oauthapp_shared::flows::session::{self, SignIn};
@@ -49,8 +49,7 @@ pub async fn email_sign_up(
     ctx: Ctx<'_, Anyone>,
     (Json(body), Json(profile)): (Json<EmailSignUpRequest>, Json<ProfileFields>),
 ) -> Result<TokenModel, Error> {
-    let has_code = profile.email_code.as_deref().is_some_and(|code| !code.is_empty());
-    address_sign_up(ctx, profile, (body.email, body.pwd), has_code, "emailCode").await
+    address_sign_up(ctx, profile, (body.email, body.pwd), Channel::Email).await
 }
 
 /// `PhoneSignUp`: as `EmailSignUp`, with `phone` and its `phoneCode`.
@@ -58,8 +57,7 @@ pub async fn phone_sign_up(
     ctx: Ctx<'_, Anyone>,
     (Json(body), Json(profile)): (Json<PhoneSignUpRequest>, Json<ProfileFields>),
 ) -> Result<TokenModel, Error> {
-    let has_code = profile.phone_code.as_deref().is_some_and(|code| !code.is_empty());
-    address_sign_up(ctx, profile, (body.phone, body.pwd), has_code, "phoneCode").await
+    address_sign_up(ctx, profile, (body.phone, body.pwd), Channel::Sms).await
 }
 
 /// A sign-up whose address is its identity: the address must be proven,
@@ -68,10 +66,13 @@ async fn address_sign_up(
     ctx: Ctx<'_, Anyone>,
     profile: ProfileFields,
     (address, pwd): (String, String),
-    has_code: bool,
-    code_field: &str,
+    channel: Channel,
 ) -> Result<TokenModel, Error> {
-    if !has_code {
+    let (code, code_field) = match channel {
+        Channel::Email => (&profile.email_code, "emailCode"),
+        Channel::Sms => (&profile.phone_code, "phoneCode"),
+    };
+    if code.as_deref().is_none_or(str::is_empty) {
         return Err(Error::invalid(format!(
             "`{code_field}` is required: the signup code sent to the address."
         )));
@@ -89,7 +90,7 @@ async fn address_sign_up(
         services,
         &app,
         new_user,
-        SignInMethod::VerificationCode,
+        SignInMethod::by_code(channel),
         &ctx.client,
     )
     .await
@@ -142,13 +143,16 @@ async fn address_sign_in(
     }
     .ok_or_else(refused)?;
     let checked = attempt.check(&user, two_factor.as_deref())?;
+    let method = SignInMethod::by_code(recipient.channel());
+    // Before the code is spent: a refused sign-in leaves it for a retry.
+    user.switches.permit(method)?;
     if !store.use_code(&checked_code).await? {
         return Err(verification::used_meanwhile(FIELD));
     }
     let sign_in = SignIn {
         app: &app,
         user: &user,
-        method: SignInMethod::VerificationCode,
+        method,
         client: &ctx.client,
         binding: None,
     };

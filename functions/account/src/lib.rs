@@ -5,7 +5,9 @@
 //! number, two-factor enrolment, sign-out and the user's sessions.
 
 mod address_account;
+mod address_change;
 mod password_account;
+mod passwords;
 mod point_log;
 mod profile;
 mod sessions;
@@ -34,6 +36,12 @@ pub fn routes() -> Routes {
         .post("/User/{appKey}/PhoneSignUp", Anyone, address_account::phone_sign_up).per_ip(RouteClass::SignUp)
         .post("/User/{appKey}/EmailSignIn", Anyone, address_account::email_sign_in).per_ip(RouteClass::SignIn)
         .post("/User/{appKey}/PhoneSignIn", Anyone, address_account::phone_sign_in).per_ip(RouteClass::SignIn)
+        .get("/User/{appKey}/Profile", Bearer, profile::get_v1)
+        .put("/User/{appKey}/Profile", Bearer, profile::put_v1)
+        .post("/User/{appKey}/ResetPwd", Bearer, passwords::reset_pwd)
+        .post("/User/{appKey}/ForgotPwd", Anyone, passwords::forgot_pwd).per_ip(RouteClass::SignIn)
+        .put("/User/{appKey}/ResetEmail", Bearer, address_change::reset_email)
+        .put("/User/{appKey}/ResetPhone", Bearer, address_change::reset_phone)
         .get("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::get)
         .post("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::post)
         .delete("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::delete)

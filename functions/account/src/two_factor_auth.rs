@@ -83,11 +83,10 @@ async fn attempt<'a>(ctx: &Ctx<'a, Bearer>, pwd: Option<String>) -> Result<(Sign
     let (attempt, user) =
         SignInAttempt::reserve::<User>(services, app_id, credential, Error::user_gone).await?;
     if let Some(pwd) = pwd {
-        let Some(user_name) = user.user_name.as_deref() else {
+        let Some(hash) = services.store.password_hash(&user).await? else {
             return Err(needs_recent_sign_in(false));
         };
-        let login = services.store.login(app_id, user_name).await?;
-        if !password::verify_blocking(pwd, login.and_then(|login| login.password_hash)).await? {
+        if !password::verify_blocking(pwd, Some(hash)).await? {
             return Err(Error::unauthenticated(
                 "The password is incorrect; two-factor sign-in is unchanged.",
             ));

@@ -36,7 +36,7 @@ impl From<SignInMethod> for GrantType {
     fn from(method: SignInMethod) -> Self {
         match method {
             // An account of the app's own, proven by its password or an address's code.
-            SignInMethod::Password | SignInMethod::VerificationCode => GrantType::Account,
+            SignInMethod::Password | SignInMethod::EmailCode | SignInMethod::PhoneCode => GrantType::Account,
             SignInMethod::UnionId | SignInMethod::ExternalAccount | SignInMethod::QrCode => {
                 GrantType::UnionId
             }

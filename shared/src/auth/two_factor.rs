@@ -154,6 +154,9 @@ mod tests {
             nick_name: String::new(),
             avatar: String::new(),
             data: None,
+            details: Default::default(),
+            birthday: None,
+            switches: Default::default(),
             role: "user".into(),
             has_password: true,
             created_at: 0,
@@ -164,6 +167,7 @@ mod tests {
             wechat_union_id: None,
             two_factor: TwoFactorState::default(),
             sessions: Vec::new(),
+            password_hash: None,
             sessions_ended_at: None,
         }
     }

@@ -9,6 +9,7 @@ pub mod lockout;
 mod models;
 pub mod password_policy;
 pub mod points;
+pub mod profile;
 pub mod qr;
 pub mod rate_limit;
 pub mod sealing;

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::lockout::LockoutState;
+use super::profile::{ProfileDetails, SignInSwitches};
 use super::setting::words;
-use super::verification::VerificationSettings;
+use super::verification::{Channel, VerificationSettings};
 use super::{PasswordPolicy, Secret};
 
 /// How an app's users prove a union id.
@@ -168,6 +169,13 @@ pub struct User {
     pub nick_name: String,
     pub avatar: String,
     pub data: Option<String>,
+    #[serde(flatten)]
+    pub details: ProfileDetails,
+    /// The date, as `Birthday` stores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
+    #[serde(flatten)]
+    pub switches: SignInSwitches,
     pub role: String,
     pub has_password: bool,
     pub created_at: i64,
@@ -192,6 +200,10 @@ pub struct User {
     /// and takes from (see `store::sessions`); never written whole.
     #[serde(default, skip_serializing)]
     pub sessions: Vec<String>,
+    /// The password of an account without a user name (one with a user
+    /// name keeps it on that name's credential); written only by the store.
+    #[serde(default, skip_serializing)]
+    pub password_hash: Option<String>,
     /// When all the user's sessions were last ended at once: tokens from
     /// before sessions existed, issued until then, are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +211,15 @@ pub struct User {
 }
 
 impl User {
+    /// The user's address of `channel` as kept in the profile, and whether
+    /// it is verified (and so theirs alone).
+    pub fn address(&self, channel: Channel) -> (&str, bool) {
+        match channel {
+            Channel::Email => (&self.email, self.email_is_valid),
+            Channel::Sms => (&self.phone, self.phone_is_valid),
+        }
+    }
+
     /// Whether an access token of session `session_id` (none for tokens
     /// issued before sessions existed), issued at `issued_at`, still speaks
     /// for the user.

@@ -4,6 +4,9 @@
 
 use super::models::{PointKind, PointTotals};
 
+/// The code of the legacy points among a user's currencies (v1).
+pub const POINTS_CURRENCY: &str = "points";
+
 /// Largest single change, so balances stay far from overflow.
 pub const MAX_CHANGE: i64 = 1_000_000_000_000;
 

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::Inherited;
 use super::setting::words;
+use super::verification::Channel;
 
 /// How a session began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,8 +27,20 @@ pub enum SignInMethod {
     ExternalAccount,
     /// A QR code scanned and confirmed on the mini-program.
     QrCode,
-    /// An email address or phone number, with a code sent to it.
-    VerificationCode,
+    /// An email address, with a code sent to it.
+    EmailCode,
+    /// A phone number, with a code sent to it.
+    PhoneCode,
+}
+
+impl SignInMethod {
+    /// The sign-in with a code sent over `channel`.
+    pub fn by_code(channel: Channel) -> Self {
+        match channel {
+            Channel::Email => SignInMethod::EmailCode,
+            Channel::Sms => SignInMethod::PhoneCode,
+        }
+    }
 }
 
 words!(SignInMethod, "sign-in method", {
@@ -35,7 +48,8 @@ words!(SignInMethod, "sign-in method", {
     UnionId => "union_id",
     ExternalAccount => "external_account",
     QrCode => "qr_code",
-    VerificationCode => "verification_code",
+    EmailCode => "email_code",
+    PhoneCode => "phone_code",
 });
 
 /// How long sessions and their refresh tokens live, and how many a user keeps.

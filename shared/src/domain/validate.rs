@@ -15,6 +15,10 @@ pub const DATA_MAX: usize = 10_000;
 /// limits, so that every list of bindings it reads parses.
 pub const PLATFORM_NAME_MAX: usize = 50;
 pub const BINDING_AVATAR_MAX: usize = 255;
+/// What v1 `PUT Profile` writes: the v1 client's `User` limits, so that
+/// the profile it reads back parses.
+pub const V1_NICK_NAME_MAX: usize = 50;
+pub const V1_AVATAR_MAX: usize = 255;
 
 /// A rule for a text value: `min..=max` characters, each one `allowed`,
 /// which `description` says in words.

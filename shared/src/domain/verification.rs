@@ -115,6 +115,14 @@ impl Recipient {
         })
     }
 
+    /// `text` read as an address of `channel`.
+    pub fn of(channel: Channel, text: &str) -> Result<Self, Error> {
+        match channel {
+            Channel::Email => Self::email(text),
+            Channel::Sms => Self::phone(text),
+        }
+    }
+
     pub fn channel(&self) -> Channel {
         self.channel
     }

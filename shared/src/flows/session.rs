@@ -95,6 +95,8 @@ async fn start_with(
     sign_in: SignIn<'_>,
     presented: Option<&Presented>,
 ) -> Result<TokenModel, Error> {
+    // Every sign-in ends here, so no way the user switched off gets past.
+    sign_in.user.switches.permit(sign_in.method)?;
     let (store, policy) = (&services.store, &services.config.sessions);
     let starting = Starting::new(services, &sign_in, presented);
     let (app, user) = (sign_in.app, sign_in.user);

@@ -3,6 +3,7 @@
 
 mod apps;
 mod bindings;
+mod credentials;
 pub mod keys;
 mod lockout;
 mod nonces;
@@ -36,6 +37,7 @@ use crate::domain::{
 
 pub use apps::{AppChanges, CreateAppError, NewApp, Resealed};
 pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBinding};
+pub use credentials::AddressChange;
 pub use keys::{Item, Key};
 pub use lockout::Reservation;
 pub use points::{ChangePointsError, PointPage};

@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::domain::profile::{Birthday, ProfileDetails, SignInSwitches};
 use crate::domain::session::Session;
 use crate::domain::verification::Recipient;
 
@@ -54,6 +55,13 @@ pub struct ProfileChanges {
     pub avatar: Option<String>,
     pub data: Option<String>,
     pub nick_name: Option<String>,
+    pub details: ProfileDetails,
+    /// `Some(None)` clears the birthday.
+    pub birthday: Option<Option<Birthday>>,
+    /// The switches as they are to be, and as they were read when checked:
+    /// written only if still so, so two changes at once cannot each switch
+    /// off a different last way in.
+    pub switches: Option<(SignInSwitches, SignInSwitches)>,
 }
 
 /// One page of an app's users, and where the next starts.
@@ -101,6 +109,9 @@ impl Store {
             nick_name: new.nick_name,
             avatar: new.avatar,
             data: new.data,
+            details: ProfileDetails::default(),
+            birthday: None,
+            switches: SignInSwitches::default(),
             role: DEFAULT_ROLE.to_owned(),
             has_password: new.password_hash.is_some(),
             created_at: now,
@@ -111,6 +122,7 @@ impl Store {
             wechat_union_id: new.wechat_union_id,
             two_factor: TwoFactorState::default(),
             sessions: Vec::new(),
+            password_hash: None,
             sessions_ended_at: None,
         };
         let user_key = keys::user(app_id, id);
@@ -133,13 +145,12 @@ impl Store {
             )?);
             guards.push(None);
         }
+        // Without a user name, the password is kept on the user item.
+        if let (None, Some(hash)) = (&user.user_name, &new.password_hash) {
+            user_item.insert("passwordHash".to_owned(), text(hash.clone()));
+        }
         writes.push(put_if(&self.table, user_item, "attribute_not_exists(pk)")?);
         guards.push(None);
-        // Without a user name, the password is the verified addresses' credential.
-        let address_password = match (&user.user_name, &new.password_hash) {
-            (None, Some(hash)) => Some(hash.clone()),
-            _ => None,
-        };
         if let Some(user_name) = &user.user_name {
             let mut login = keys::login(app_id, user_name).item();
             login.insert("userId".to_owned(), number(id));
@@ -184,9 +195,6 @@ impl Store {
             if let (true, Some(recipient)) = (valid, recipient) {
                 let mut guard = keys::address(app_id, &recipient).item();
                 guard.insert("userId".to_owned(), number(id));
-                if let Some(hash) = &address_password {
-                    guard.insert("passwordHash".to_owned(), text(hash.clone()));
-                }
                 // Without a user id it holds only failed attempts at a free address.
                 writes.push(put_if(&self.table, guard, "attribute_not_exists(userId)")?);
                 guards.push(Some(taken));
@@ -283,7 +291,8 @@ impl Store {
         Ok(self.user(app_id, owner.user_id).await?.map(|user| (owner, user)))
     }
 
-    /// Applies `changes`; `Ok(false)` when there is no such user.
+    /// Applies `changes`; `Ok(false)` when there is no such user, or when
+    /// it changed since its switches were read.
     pub async fn update_profile(
         &self,
         app_id: u64,
@@ -291,14 +300,39 @@ impl Store {
         changes: ProfileChanges,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let given = SetGiven::default()
+        let mut given = SetGiven::default()
             .field("updatedAt", Some(number(now)))
             .field("avatar", changes.avatar.map(text))
             .field("data", changes.data.map(text))
             .field("nickName", changes.nick_name.map(text));
-        let request = self
-            .update(&keys::user(app_id, user_id))
-            .condition_expression("attribute_exists(pk)");
+        for (name, value) in changes.details.given() {
+            given = given.field(name, Some(text(value)));
+        }
+        given = match changes.birthday {
+            Some(Some(birthday)) => given.field("birthday", Some(text(birthday.stored()))),
+            cleared => given.clear("birthday", cleared.is_some()),
+        };
+        let mut request = self.update(&keys::user(app_id, user_id));
+        request = match changes.switches {
+            Some((next, read)) => {
+                let mut unchanged = vec!["attribute_exists(pk)".to_owned()];
+                for (index, ((name, next), (_, read))) in
+                    next.named().into_iter().zip(read.named()).enumerate()
+                {
+                    given = given.field(name, Some(AttributeValue::Bool(next)));
+                    // Unset reads as on.
+                    unchanged.push(if read {
+                        format!("(attribute_not_exists({name}) OR {name} = :on{index})")
+                    } else {
+                        format!("{name} = :on{index}")
+                    });
+                    request = request
+                        .expression_attribute_values(format!(":on{index}"), AttributeValue::Bool(read));
+                }
+                request.condition_expression(unchanged.join(" AND "))
+            }
+            None => request.condition_expression("attribute_exists(pk)"),
+        };
         condition_held(given.on(request).send().await)
     }
 

@@ -125,10 +125,12 @@ where
     }
 }
 
-/// A `SET` of the fields whose value is given; the others stay as they are.
+/// A `SET` of the fields whose value is given (and a `REMOVE` of those
+/// cleared); the others stay as they are.
 #[derive(Debug, Default)]
 pub(super) struct SetGiven {
     assignments: Vec<String>,
+    removals: Vec<String>,
     names: HashMap<String, String>,
     values: HashMap<String, AttributeValue>,
 }
@@ -145,12 +147,26 @@ impl SetGiven {
         self
     }
 
+    /// Removes `name`, if `clear`.
+    pub fn clear(mut self, name: &str, clear: bool) -> Self {
+        if clear {
+            let placeholder = format!("#r{}", self.removals.len());
+            self.removals.push(placeholder.clone());
+            self.names.insert(placeholder, name.to_owned());
+        }
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.assignments.is_empty()
+        self.assignments.is_empty() && self.removals.is_empty()
     }
 
     fn expression(&self) -> String {
-        format!("SET {}", self.assignments.join(", "))
+        let mut expression = format!("SET {}", self.assignments.join(", "));
+        if !self.removals.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", self.removals.join(", ")));
+        }
+        expression
     }
 
     /// `update` (an UpdateItem, or an update step of a transaction) with

@@ -8,6 +8,8 @@ mod bindings;
 mod concurrency;
 mod lockout;
 mod not_found;
+mod passwords;
+mod profile;
 mod rate_limits;
 mod request_counts;
 mod seed_samples;

@@ -46,6 +46,25 @@ async fn each_endpoint_stays_within_its_request_budget() {
         .put_with_token("Profile", &json!({"nickName": "n"}), &token)
         .await;
     budget.record("PUT Profile", 2, reply.status, 200);
+    let v1_profile = h.v1("User", "/Profile");
+    let reply = h.get_with_token(&v1_profile, &token).await;
+    // The instance's first request by app key also reads the key's guard.
+    budget.record(
+        "GET /User/{appKey}/Profile (first by app key)",
+        2,
+        reply.status,
+        200,
+    );
+    let reply = h.get_with_token(&v1_profile, &token).await;
+    budget.record("GET /User/{appKey}/Profile", 1, reply.status, 200);
+    let reply = h
+        .with_token("PUT", &v1_profile, Some(&json!({"biography": "b"})), &token)
+        .await;
+    budget.record("PUT /User/{appKey}/Profile", 2, reply.status, 200);
+    let reply = h
+        .with_token("PUT", &v1_profile, Some(&json!({"enableOAuth": false})), &token)
+        .await;
+    budget.record("PUT /User/{appKey}/Profile (a switch off)", 2, reply.status, 200);
     let reply = h.get_with_token(&h.path("PointLog"), &token).await;
     budget.record("GET PointLog (empty)", 2, reply.status, 200);
     h.store
@@ -173,7 +192,7 @@ async fn wechat_code_sign_ins_stay_within_their_request_budget() {
 async fn address_endpoints_stay_within_their_budgets() {
     use oauthapp_shared::domain::verification::{Purpose, Recipient};
 
-    let h = Harness::with_env(UnionIdProof::None, &[("VERIFICATION_CODES_PER_MINUTE", "2")]).await;
+    let h = Harness::with_env(UnionIdProof::None, &[("VERIFICATION_CODES_PER_MINUTE", "3")]).await;
     let email = format!("counted{}@example.com", clock::now_millis());
     let recipient = Recipient::email(&email).unwrap();
     let mut budget = testkit::RequestBudget::new(&h.requests, "endpoint");
@@ -195,5 +214,52 @@ async fn address_endpoints_stay_within_their_budgets() {
     // The app and the address's attempt at once, the code's try, the user,
     // the code's use, the session's start, and the attempt given back.
     budget.record("POST EmailSignIn", 8, reply.status, 200);
+    let token = reply.token();
+
+    let body = json!({"oldpwd": GOOD_PASSWORD, "pwd": "changed-password-1"});
+    let reply = h
+        .with_token("POST", &h.v1("User", "/ResetPwd"), Some(&body), &token)
+        .await;
+    // The caller, the attempt (which reads the user), and the transaction
+    // (the new hash and the ended sessions on the user item).
+    budget.record("POST ResetPwd (an address account)", 3, reply.status, 200);
+    let code = h.code_sent_to(Purpose::ForgetPwd, &recipient).await;
+    h.requests.take();
+    let body = json!({"email": email, "code": code, "pwd": "changed-password-2"});
+    let reply = h
+        .send_json("POST", &h.v1("User", "/ForgotPwd"), Some(&body), &[])
+        .await;
+    // The app with the per-IP count, the code's try, the address guard,
+    // the user, and the transaction (hash, sessions, the code's use).
+    budget.record("POST ForgotPwd", 6, reply.status, 200);
+    budget.finish();
+}
+
+#[tokio::test]
+async fn password_and_address_changes_of_a_named_account_stay_within_their_budgets() {
+    use oauthapp_shared::domain::verification::{Purpose, Recipient};
+
+    let h = Harness::new(UnionIdProof::None).await;
+    let token = h.sign_up("counted-changes", GOOD_PASSWORD).await;
+    let mut budget = testkit::RequestBudget::new(&h.requests, "endpoint");
+    let body = json!({"oldpwd": GOOD_PASSWORD, "pwd": "changed-password-1"});
+    let reply = h
+        .with_token("POST", &h.v1("User", "/ResetPwd"), Some(&body), &token)
+        .await;
+    // As for an address account, the user name's credential read, and the
+    // key's guard: the instance's first request by app key.
+    budget.record("POST ResetPwd (a user name)", 5, reply.status, 200);
+    let email = format!("moved{}@example.com", clock::now_millis());
+    let code = h
+        .code_sent_to(Purpose::Reset, &Recipient::email(&email).unwrap())
+        .await;
+    h.requests.take();
+    let body = json!({"email": email, "code": code});
+    let reply = h
+        .with_token("PUT", &h.v1("User", "/ResetEmail"), Some(&body), &token)
+        .await;
+    // The caller, the code's try, and the transaction (new guard, user,
+    // the code's use).
+    budget.record("PUT ResetEmail", 3, reply.status, 200);
     budget.finish();
 }
