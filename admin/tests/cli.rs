@@ -747,8 +747,10 @@ async fn apps_set_manages_the_public_properties() {
     );
 
     let stored = store.app(app_id).await.unwrap().unwrap().properties;
-    assert_eq!(stored.as_slice().len(), 1);
-    assert_eq!(stored.as_slice()[0].value, "3.0.0");
+    assert_eq!(
+        serde_json::to_value(stored).unwrap(),
+        json!([{"code": "minVersion", "value": "3.0.0"}])
+    );
     store
         .client()
         .delete_table()

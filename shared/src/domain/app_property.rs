@@ -59,10 +59,6 @@ impl AppProperties {
         self.0.is_empty()
     }
 
-    pub fn as_slice(&self) -> &[AppProperty] {
-        &self.0
-    }
-
     fn position(&self, code: &PropertyCode) -> Option<usize> {
         self.0.iter().position(|property| property.code == code.0)
     }
@@ -146,18 +142,26 @@ mod tests {
         properties.set(code("b"), "2".into()).unwrap();
         properties.describe(&code("a"), "first".into()).unwrap();
         properties.set(code("a"), "3".into()).unwrap();
-        let listed: Vec<_> = properties
-            .as_slice()
-            .iter()
-            .map(|p| (p.code.as_str(), p.value.as_str(), p.desc.as_deref()))
-            .collect();
-        assert_eq!(listed, [("a", "3", Some("first")), ("b", "2", None)]);
+        let listed = |properties: &AppProperties| -> Vec<(String, String, Option<String>)> {
+            properties
+                .clone()
+                .named(None)
+                .into_iter()
+                .map(|p| (p.code, p.value, p.desc))
+                .collect()
+        };
+        let row = |code: &str, value: &str, desc: Option<&str>| {
+            (code.to_owned(), value.to_owned(), desc.map(str::to_owned))
+        };
+        assert_eq!(
+            listed(&properties),
+            [row("a", "3", Some("first")), row("b", "2", None)]
+        );
         properties.describe(&code("a"), String::new()).unwrap();
-        assert_eq!(properties.as_slice()[0].desc, None);
         assert!(properties.describe(&code("c"), "none".into()).is_err());
-        properties.remove(&code("a"));
+        properties.remove(&code("b"));
         properties.remove(&code("absent"));
-        assert_eq!(properties.as_slice().len(), 1);
+        assert_eq!(listed(&properties), [row("a", "3", None)]);
     }
 
     #[test]
