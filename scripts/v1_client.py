@@ -43,9 +43,12 @@ from urllib.request import urlopen
 
 import pydantic
 from ZSGF.Client import ApiClient, Configuration
-from ZSGF.Client.api import ExternalAccountApi, UserApi, UserFriendsApi, WechatApi
+from ZSGF.Client.api import AppApi, ExternalAccountApi, UserApi, UserFriendsApi, WechatApi
 from ZSGF.Client.exceptions import ApiException
 from ZSGF.Client.models import (
+    AppInfoItem,
+    AppInfoResult,
+    AppProperty,
     EmailSignInRequest,
     EmailSignUpRequest,
     PhoneSignInRequest,
@@ -203,7 +206,7 @@ class App:
 
 class Stack:
     def __init__(self, base, fuzz_key, fuzz_secret, wechat_port, admin):
-        self.base, self.wechat_port = base, wechat_port
+        self.base, self.wechat_port, self.admin = base, wechat_port, admin
         self.fuzz = App(fuzz_key, fuzz_secret)
         # New WeChat secrets every run: no access token or jsapi ticket of an
         # earlier run is shared with this app.
@@ -272,7 +275,7 @@ def bindings(stack, app, token):
 # The groups, run in order (GROUPS below), one function each. The client's
 # operations that the service does not serve yet (SendEmailCode, SendSMSCode,
 # EmailSignUp/SignIn, PhoneSignUp/SignIn, Profile GET/PUT, ResetPwd,
-# ResetEmail, ResetPhone, DeactivateHard, UserCurrency, App Info, ...) get a
+# ResetEmail, ResetPhone, DeactivateHard, UserCurrency, ...) get a
 # function of their own, and a place in GROUPS, once it does. The service's
 # TwoFactorAuth POST and DELETE, SignOut and Sessions have no operation in
 # the client.
@@ -726,6 +729,45 @@ def wechat_answering(stack):
         fake.server_close()
 
 
+def app_info(stack):
+    """/App/{appKey}/Info (AppApi): the card and the properties the operator
+    sets with the admin CLI, with and without propCode, as the client parsed
+    them; nothing secret in the raw answer."""
+    own, api = stack.own, AppApi(stack.client())
+    notice = "https://v1-client.example/notice?lang=en"
+    subprocess.run(
+        [*stack.admin, "apps", "set", str(own.id), "--prop", "minVersion=2.1.0",
+         "--prop-desc", "minVersion=Older clients must update", "--prop", f"notice.url={notice}"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    answer = call(api.app_info, own.key)
+    check(answer.code == 200 and isinstance(answer.data, AppInfoResult), f"Info answered {answer!r}")
+    info = answer.data.info
+    check(
+        isinstance(info, AppInfoItem) and (info.app_key, info.id, info.name) == (own.key, own.id, own.name),
+        f"Info's card reads {info!r}",
+    )
+    # A new app's tenant id is "1", which the client reads as the number 1.
+    check(info.project_id == 1 and info.description is None, f"Info's projectID and description: {info!r}")
+    props = answer.data.props
+    check(all(isinstance(prop, AppProperty) for prop in props), f"Info's props parsed as {props!r}")
+    check(
+        [(prop.code, prop.value, prop.desc) for prop in props]
+        == [("minVersion", "2.1.0", "Older clients must update"), ("notice.url", notice, None)],
+        f"Info's props read {props!r}",
+    )
+    only = call(api.app_info, own.key, prop_code="notice.url").data.props
+    check([(prop.code, prop.value) for prop in only] == [("notice.url", notice)], f"propCode=notice.url: {only!r}")
+    none = call(api.app_info, own.key, prop_code="noSuchCode").data.props
+    check(none == [], f"propCode=noSuchCode: {none!r}")
+    error = refused(400, api.app_info, own.key, prop_code="two words")
+    check("propCode" in error, f"a malformed propCode: {error}")
+    refused(404, api.app_info, "no-such-app-key")
+    raw = call(api.app_info_with_http_info, own.key).raw_data.decode()
+    check(own.secret not in raw and "secret" not in raw, f"Info's answer holds a secret: {raw}")
+
+
 GROUPS = [
     password_accounts,
     address_accounts,
@@ -736,6 +778,7 @@ GROUPS = [
     unserved,
     wechat_unreachable,
     wechat_answering,
+    app_info,
 ]
 
 

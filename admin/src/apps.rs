@@ -3,6 +3,8 @@
 use clap::{Args, Subcommand};
 use oauthapp_shared::auth::token::access_token_lifetime;
 use oauthapp_shared::config;
+use oauthapp_shared::domain::app_property::{self, AppProperties, PropertyCode};
+use oauthapp_shared::domain::validate::Rule;
 use oauthapp_shared::domain::verification::{self, Purpose, SmsProvider, VerificationSettings, Verify};
 use oauthapp_shared::domain::{
     App, AppCard, PasswordPolicy, QrMode, Secret, UnionIdProof, WechatAccount, WechatCallers, WechatSettings,
@@ -68,6 +70,8 @@ pub enum Command {
         wechat: Box<WechatArgs>,
         #[command(flatten)]
         verification: Box<VerificationArgs>,
+        #[command(flatten)]
+        properties: Box<PropertyArgs>,
         #[command(flatten)]
         fields: Box<Fields>,
     },
@@ -198,6 +202,80 @@ fn code_message(value: &str) -> Result<(Purpose, String), String> {
     Ok((purpose, text.to_owned()))
 }
 
+/// The app's public properties, which anyone may read through v1
+/// `App/{appKey}/Info`: nothing secret belongs in one.
+#[derive(Args)]
+pub struct PropertyArgs {
+    /// Sets a public property, CODE=VALUE (CODE: 1 to 64 letters, digits
+    /// and _ . -; VALUE: up to 1000 characters), adding it if new.
+    /// Repeatable.
+    #[arg(long = "prop", value_name = "CODE=VALUE", value_parser = property, group = "fields")]
+    props: Vec<(PropertyCode, String)>,
+    /// Describes a property, CODE=TEXT (up to 255 characters); CODE=
+    /// removes its description. Repeatable.
+    #[arg(long = "prop-desc", value_name = "CODE=TEXT", value_parser = property_desc, group = "fields")]
+    prop_descs: Vec<(PropertyCode, String)>,
+    /// Removes a property, if the app has it. Repeatable.
+    #[arg(long = "remove-prop", value_name = "CODE", value_parser = property_code, group = "fields")]
+    remove_props: Vec<PropertyCode>,
+}
+
+impl PropertyArgs {
+    fn given(&self) -> bool {
+        !(self.props.is_empty() && self.prop_descs.is_empty() && self.remove_props.is_empty())
+    }
+
+    /// `current` with the values and descriptions given set, then the
+    /// removals made; a code both set and removed is refused as unclear.
+    fn applied_to(self, mut current: AppProperties) -> Result<AppProperties, CliError> {
+        let changed = || self.props.iter().chain(&self.prop_descs).map(|(code, _)| code);
+        if let Some(code) = self
+            .remove_props
+            .iter()
+            .find(|code| changed().any(|set| set == *code))
+        {
+            return Err(CliError::new(format!(
+                "--remove-prop {} and a --prop or --prop-desc of it: give one",
+                code.as_str()
+            )));
+        }
+        for (code, value) in self.props {
+            current
+                .set(code, value)
+                .map_err(|err| CliError::new(err.message()))?;
+        }
+        for (code, desc) in self.prop_descs {
+            current
+                .describe(&code, desc)
+                .map_err(|err| CliError::new(err.message()))?;
+        }
+        for code in &self.remove_props {
+            current.remove(code);
+        }
+        Ok(current)
+    }
+}
+
+fn property_code(value: &str) -> Result<PropertyCode, String> {
+    PropertyCode::parse("CODE", value).map_err(|err| err.message().to_owned())
+}
+
+/// `CODE=TEXT`, the text keeping `rule`.
+fn code_and_text(value: &str, rule: &Rule) -> Result<(PropertyCode, String), String> {
+    let (code, text) = value
+        .split_once('=')
+        .ok_or("expected CODE=TEXT, e.g. minVersion=2.1.0")?;
+    Ok((property_code(code)?, keeping(rule, text)?))
+}
+
+fn property(value: &str) -> Result<(PropertyCode, String), String> {
+    code_and_text(value, &app_property::VALUE)
+}
+
+fn property_desc(value: &str) -> Result<(PropertyCode, String), String> {
+    code_and_text(value, &app_property::DESC)
+}
+
 /// The fields `create` and `set` share, all optional in both.
 #[derive(Args)]
 #[group(id = "fields", multiple = true)]
@@ -241,6 +319,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             access_token_lifetime,
             wechat,
             verification,
+            properties,
             fields,
         } => {
             let WechatArgs {
@@ -262,15 +341,20 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             ]
             .iter()
             .any(|flag| flag.is_some());
-            // Only a change of a WeChat account or of the verification
-            // settings (one attribute, changed as a whole) needs the app.
-            let found = if changes_account || verification.given() {
+            // Only a change of a WeChat account, of the verification
+            // settings or of the properties (each one attribute, changed as
+            // a whole) needs the app.
+            let found = if changes_account || verification.given() || properties.given() {
                 Some(find(store, app_id).await?)
             } else {
                 None
             };
             let verification = match (verification.given(), &found) {
                 (true, Some(app)) => Some(verification.applied_to(app.verification.clone())),
+                _ => None,
+            };
+            let properties = match (properties.given(), &found) {
+                (true, Some(app)) => Some(properties.applied_to(app.properties.clone())?),
                 _ => None,
             };
             let current = found.map(|app| app.wechat).unwrap_or_default();
@@ -305,6 +389,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 rate_limit_per_ip,
                 access_token_lifetime,
                 verification,
+                properties,
             };
             if !no_wechat_check {
                 check_with_wechat(
@@ -443,6 +528,7 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "accessTokenLifetime": access_token_lifetime(app),
         "wechat": shown_wechat(&app.wechat),
         "verification": app.verification,
+        "properties": app.properties,
         "createDate": clock::display(app.created_at, offset),
     })
 }
@@ -562,6 +648,20 @@ mod tests {
             .map(|n| format!("https://a{n}.example"))
             .collect();
         assert!(list(&many.join(",")).unwrap_err().contains("at most"));
+    }
+
+    #[test]
+    fn properties_are_code_equals_text() {
+        let (code, value) = property("notice.url=https://a.example/?x=1").unwrap();
+        assert_eq!(
+            (code.as_str(), value.as_str()),
+            ("notice.url", "https://a.example/?x=1")
+        );
+        assert_eq!(property("empty=").unwrap().1, "");
+        assert!(property("no-value").unwrap_err().contains("CODE=TEXT"));
+        assert!(property("=value").unwrap_err().contains("`CODE` must be 1 to 64"));
+        assert!(property_desc(&format!("a={}", "d".repeat(256))).is_err());
+        assert!(property_code("a b").is_err());
     }
 
     #[test]

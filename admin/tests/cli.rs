@@ -657,3 +657,105 @@ async fn apps_reseal_seals_what_was_stored_in_plain_text() {
     let ensured = cli.run_with_key(&["table", "ensure"], None);
     assert!(ensured.status.success());
 }
+
+/// Public properties (what v1 App/{appKey}/Info shows): set, described,
+/// changed and removed by `apps set`; bad ones refused before anything is
+/// written.
+#[tokio::test]
+async fn apps_set_manages_the_public_properties() {
+    let cli = Cli {
+        table: format!("admin-props-{}-{}", std::process::id(), clock::now()),
+        wechat: None,
+    };
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let store = sealing_store(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
+    cli.ok(&["table", "ensure"]);
+    let app_id = cli.ok(&["apps", "create", "--name", "Props"])["appId"]
+        .as_u64()
+        .unwrap();
+    let app = app_id.to_string();
+    assert_eq!(cli.ok(&["apps", "show", &app])["properties"], json!([]));
+
+    let notice = "https://web.example/notice?lang=en";
+    let set = cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--prop",
+        "minVersion=2.1.0",
+        "--prop",
+        &format!("notice.url={notice}"),
+        "--prop-desc",
+        "minVersion=Older clients must update",
+    ]);
+    assert_eq!(
+        set["properties"],
+        json!([
+            {"code": "minVersion", "value": "2.1.0", "desc": "Older clients must update"},
+            {"code": "notice.url", "value": notice},
+        ])
+    );
+    // A new value keeps the description and the order.
+    let changed = cli.ok(&["apps", "set", &app, "--prop", "minVersion=3.0.0"]);
+    assert_eq!(
+        changed["properties"][0],
+        json!({"code": "minVersion", "value": "3.0.0", "desc": "Older clients must update"})
+    );
+    let removed = cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--remove-prop",
+        "notice.url",
+        "--remove-prop",
+        "never.set",
+        "--prop-desc",
+        "minVersion=",
+    ]);
+    assert_eq!(
+        removed["properties"],
+        json!([{"code": "minVersion", "value": "3.0.0"}])
+    );
+
+    let too_long_value = format!("a={}", "v".repeat(1001));
+    let too_long_desc = format!("minVersion={}", "d".repeat(256));
+    for bad in [
+        ["--prop", "two words=x"],
+        ["--prop", "no-value"],
+        ["--prop", too_long_value.as_str()],
+        ["--prop", "a=Pay\u{202E}laP"],
+        ["--prop-desc", too_long_desc.as_str()],
+        ["--remove-prop", "a/b"],
+    ] {
+        let refused = cli.fails(&[&["apps", "set", &app][..], &bad[..]].concat(), 2);
+        assert!(refused.contains(bad[0]), "{bad:?}: {refused}");
+    }
+    let undescribed = cli.fails(&["apps", "set", &app, "--prop-desc", "absent=text"], 1);
+    assert!(undescribed.contains("no property \"absent\""), "{undescribed}");
+    let unclear = cli.fails(&["apps", "set", &app, "--prop", "x=1", "--remove-prop", "x"], 1);
+    assert!(unclear.contains("give one"), "{unclear}");
+    let many: Vec<String> = (0..50).map(|n| format!("p{n}=v")).collect();
+    let mut args = vec!["apps", "set", app.as_str()];
+    for prop in &many {
+        args.extend(["--prop", prop.as_str()]);
+    }
+    assert!(cli.fails(&args, 1).contains("at most 50"));
+    assert_eq!(
+        cli.ok(&["apps", "show", &app]),
+        removed,
+        "nothing refused was written"
+    );
+
+    let stored = store.app(app_id).await.unwrap().unwrap().properties;
+    assert_eq!(
+        serde_json::to_value(stored).unwrap(),
+        json!([{"code": "minVersion", "value": "3.0.0"}])
+    );
+    store
+        .client()
+        .delete_table()
+        .table_name(&cli.table)
+        .send()
+        .await
+        .expect("the test table is deleted");
+}

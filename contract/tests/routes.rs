@@ -63,6 +63,7 @@ fn functions() -> Vec<Function> {
         Function::new("wechat", wechat::routes()),
         Function::new("oauth", oauth::routes()),
         Function::new("verification", verification::routes()),
+        Function::new("app", app::routes()),
     ]
 }
 

@@ -224,6 +224,7 @@ mod tests {
             access_token_lifetime: None,
             wechat: Default::default(),
             verification: Default::default(),
+            properties: Default::default(),
             created_at: 0,
         };
         let secret = new_secret();

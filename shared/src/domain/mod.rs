@@ -2,6 +2,7 @@
 //! store keeps, the rules they follow (lockout, points, the QR key's life),
 //! the field rules every input meets, and the error of the layers above.
 
+pub mod app_property;
 pub mod clock;
 mod error;
 mod inherited;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::app_property::AppProperties;
 use super::lockout::LockoutState;
 use super::profile::{ProfileDetails, SignInSwitches};
 use super::setting::words;
@@ -91,6 +92,10 @@ pub struct App {
     /// one map attribute: the operator sets them together.
     #[serde(default)]
     pub verification: VerificationSettings,
+    /// What v1 `App/{appKey}/Info` shows anyone besides the card; apps
+    /// stored before properties existed read as having none.
+    #[serde(default, skip_serializing_if = "AppProperties::is_empty")]
+    pub properties: AppProperties,
     pub created_at: i64,
 }
 

@@ -33,6 +33,8 @@ pub enum RouteClass {
     Token,
     /// Sending a verification code, which costs the app an email or an SMS.
     SendCode,
+    /// Reading the app's public card and properties (v1 `App/{appKey}/Info`).
+    AppInfo,
 }
 
 words!(RouteClass, "route class", {
@@ -45,6 +47,7 @@ words!(RouteClass, "route class", {
     BadSignature => "bad-signature",
     Token => "token",
     SendCode => "send-code",
+    AppInfo => "app-info",
 });
 
 /// Where a request comes from, as counted: an IPv4 address, or the /64

@@ -8,6 +8,7 @@ use super::{
     App, AppCard, Item, Key, Store, StoreError, UnionIdProof, WechatAccount, WechatSettings, item_of, keys,
     number, put_if, text,
 };
+use crate::domain::app_property::AppProperties;
 use crate::domain::verification::VerificationSettings;
 use crate::domain::{PasswordPolicy, QrMode, Secret, WechatCallers};
 
@@ -64,6 +65,8 @@ pub struct AppChanges {
     pub wechat_callers: Option<WechatCallers>,
     pub wechat_user_calls_per_minute: Option<u32>,
     pub verification: Option<VerificationSettings>,
+    /// The whole list, which replaces the app's.
+    pub properties: Option<AppProperties>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +104,7 @@ impl Store {
             access_token_lifetime: None,
             wechat: WechatSettings::default(),
             verification: Default::default(),
+            properties: AppProperties::default(),
             created_at: now,
         };
         let key_guard = keys::app_key(&app.key);
@@ -327,6 +331,13 @@ impl Store {
                 "verification",
                 changes
                     .verification
+                    .map(serde_dynamo::to_attribute_value)
+                    .transpose()?,
+            )
+            .field(
+                "properties",
+                changes
+                    .properties
                     .map(serde_dynamo::to_attribute_value)
                     .transpose()?,
             );
