@@ -47,6 +47,10 @@ from ZSGF.Client.api import AppApi, ExternalAccountApi, UserApi, UserFriendsApi,
 from ZSGF.Client.exceptions import ApiException
 from ZSGF.Client.models import (
     AppInfoItem,
+    AppUserResetEmailRequest,
+    AppUserResetPhoneRequest,
+    AppUserResetPwdRequest,
+    UpdateProfileRequest,
     AppInfoResult,
     AppProperty,
     EmailSignInRequest,
@@ -272,13 +276,9 @@ def bindings(stack, app, token):
     return answer.data
 
 
-# The groups, run in order (GROUPS below), one function each. The client's
-# operations that the service does not serve yet (SendEmailCode, SendSMSCode,
-# EmailSignUp/SignIn, PhoneSignUp/SignIn, Profile GET/PUT, ResetPwd,
-# ResetEmail, ResetPhone, DeactivateHard, UserCurrency, ...) get a
-# function of their own, and a place in GROUPS, once it does. The service's
-# TwoFactorAuth POST and DELETE, SignOut and Sessions have no operation in
-# the client.
+# The groups, run in order (GROUPS below), one function each. The service's
+# TwoFactorAuth POST and DELETE, SignOut, Sessions and ForgotPwd have no
+# operation in the client.
 
 
 def password_accounts(stack):
@@ -301,6 +301,82 @@ def password_accounts(stack):
     unknown = refused(401, api.user_sign_in, key, SignInRequest(user_name=name + "x", pwd=PASSWORD))
     check(wrong == unknown, f"a wrong password ({wrong!r}) and an unknown user ({unknown!r}) read differently")
     refused(404, api.user_sign_in, "no-such-app-key", SignInRequest(user_name=name, pwd=PASSWORD))
+
+
+def profile(stack):
+    """GET and PUT /User/{appKey}/Profile (UserApi): the client's User model
+    parses every field, and the switches keep a way in."""
+    name, token = stack.sign_up(stack.fuzz)
+    api, key = UserApi(stack.client(token.access_token)), stack.fuzz.key
+    change = UpdateProfileRequest(
+        nick_name="v1 profile",
+        biography="写代码的人",
+        company="Studio",
+        birthday=datetime.datetime(1990, 5, 1, 23, 30),
+        enable_o_auth=False,
+    )
+    updated = call(api.user_update_profile, key, change)
+    check(updated.data is True, f"PUT Profile answered {updated!r}")
+    answer = call(api.user_profile, key).data
+    user = answer.user
+    check(user.user_name == name and user.nick_name == "v1 profile", f"the profile's names: {user!r}")
+    check(user.biography == "写代码的人" and user.company == "Studio", f"the extended profile: {user!r}")
+    check(user.birthday == datetime.datetime(1990, 5, 1), f"the birthday's date: {user.birthday!r}")
+    check(user.enable_o_auth is False and user.enable_user_name_sign_in is True, f"the switches: {user!r}")
+    check(user.enable2_fa_auth is False and user.pwd is None, f"two-factor and no password: {user!r}")
+    check(isinstance(user.create_date, datetime.datetime), f"createDate parsed: {user.create_date!r}")
+    check(answer.role == "user", f"the role: {answer.role!r}")
+    check(
+        [(c.currency_code, c.balance) for c in answer.currencies or []][:1] == [("points", 0)],
+        f"the balances: {answer.currencies!r}",
+    )
+    last_way = refused(400, api.user_update_profile, key, UpdateProfileRequest(enable_user_name_sign_in=False))
+    check("no way to sign in" in last_way, f"switching off the last way in: {last_way}")
+    refused(400, api.user_update_profile, key, UpdateProfileRequest(enable2_fa_auth=True))
+    refused(401, UserApi(stack.client("not-a-token")).user_profile, key)
+
+
+def credential_changes(stack):
+    """ResetPwd, ResetEmail and ResetPhone (UserApi), with the reset codes
+    read back from the emulators; ForgotPwd has no operation in the client."""
+    name, token = stack.sign_up(stack.fuzz)
+    api, key = UserApi(stack.client(token.access_token)), stack.fuzz.key
+    new_password = PASSWORD + "-2"
+    wrong = refused(401, api.user_reset_pwd, key, AppUserResetPwdRequest(oldpwd=PASSWORD + "x", pwd=new_password))
+    check("oldpwd" in wrong, f"a wrong current password: {wrong}")
+    changed = call(api.user_reset_pwd, key, AppUserResetPwdRequest(oldpwd=PASSWORD, pwd=new_password))
+    check(changed.data is True, f"ResetPwd answered {changed!r}")
+    public = UserApi(stack.client())
+    refused(401, public.user_sign_in, key, SignInRequest(user_name=name, pwd=PASSWORD))
+    token_checks("SignIn with the new password", call(public.user_sign_in, key, SignInRequest(user_name=name, pwd=new_password)))
+
+    email = f"v1-{secrets.token_hex(6)}@example.com"
+    call(public.user_send_email_code, key, SendEmailCodeRequest(email=email, type="reset"))
+    code = delivered_code("email", email)
+    wrong_code = f"{(int(code) + 1) % 1_000_000:06}"
+    refused(400, api.user_reset_email, key, AppUserResetEmailRequest(email=email, code=wrong_code))
+    moved = call(api.user_reset_email, key, AppUserResetEmailRequest(email=email, code=code))
+    check(moved.data is True, f"ResetEmail answered {moved!r}")
+    phone = "139" + f"{secrets.randbelow(10**8):08}"
+    call(public.user_send_sms_code, key, SendSMSCodeRequest(phone=phone, type="reset"))
+    code = delivered_code("sms", "+86" + phone)
+    moved = call(api.user_reset_phone, key, AppUserResetPhoneRequest(phone=phone, code=code))
+    check(moved.data is True, f"ResetPhone answered {moved!r}")
+    user = call(api.user_profile, key).data.user
+    check((user.email, user.email_is_valid) == (email, True), f"the new email: {user!r}")
+    check((user.phone, user.phone_is_valid) == (phone, True), f"the new phone: {user!r}")
+
+
+def deactivation(stack):
+    """DELETE /User/{appKey}/DeactivateHard (UserApi): the account goes,
+    its token is refused and its user name is free."""
+    name, token = stack.sign_up(stack.fuzz)
+    api, key = UserApi(stack.client(token.access_token)), stack.fuzz.key
+    deleted = call(api.user_deactivate_hard, key)
+    check(deleted.data is True, f"DeactivateHard answered {deleted!r}")
+    refused(404, api.user_profile, key)
+    again = call(UserApi(stack.client()).user_sign_up, key, SignUpRequest(user_name=name, pwd=PASSWORD))
+    token_checks("SignUp with the freed name", again)
 
 
 def delivered_code(kind, address):
@@ -771,6 +847,9 @@ def app_info(stack):
 GROUPS = [
     password_accounts,
     address_accounts,
+    profile,
+    credential_changes,
+    deactivation,
     union_id_accounts,
     two_factor,
     external_accounts,

@@ -1,9 +1,9 @@
-//! `users`: look at an app's users.
+//! `users`: look at an app's users, and act for them.
 
 use clap::Subcommand;
 use oauthapp_shared::domain::{User, clock};
 use oauthapp_shared::flows::session;
-use oauthapp_shared::store::Store;
+use oauthapp_shared::store::{Erasure, Store};
 use serde_json::{Value, json};
 use time::UtcOffset;
 
@@ -30,6 +30,11 @@ pub enum Command {
     /// Ends all of a user's sessions in the app: their refresh tokens and
     /// access tokens stop working at once (a stolen phone, a compromise).
     SignOut { app_id: u64, user_id: u64 },
+    /// Deletes a user for good, as their own DeactivateHard does: the
+    /// account, its credentials, bindings and sessions; their user name,
+    /// union ids and addresses are free afterwards. Run again, it finishes
+    /// an erasure that stopped half-way.
+    Delete { app_id: u64, user_id: u64 },
 }
 
 pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<Value, CliError> {
@@ -72,6 +77,15 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             session::end_all(store, &user).await?;
             Ok(json!({ "appId": app_id, "userId": user_id, "sessionsEnded": user.sessions.len() }))
         }
+        Command::Delete { app_id, user_id } => match store.erase_user(app_id, user_id, clock::now()).await? {
+            Erasure::Erased { swept } => {
+                Ok(json!({ "appId": app_id, "userId": user_id, "deleted": true, "itemsSwept": swept }))
+            }
+            Erasure::NoUser { swept } if swept > 0 => {
+                Ok(json!({ "appId": app_id, "userId": user_id, "deleted": false, "itemsSwept": swept }))
+            }
+            Erasure::NoUser { .. } => Err(no_user(app_id, user_id)),
+        },
     }
 }
 

@@ -453,6 +453,31 @@ async fn manages_apps_users_and_points() {
             .contains("no user with id 999999")
     );
 
+    // An operator deletes a user for good; the user name is free again.
+    let deleted = cli.ok(&["users", "delete", &app, &bob_id]);
+    assert_eq!(deleted["deleted"], true, "{deleted}");
+    assert!(store.user(app_number, bob_number).await.unwrap().is_none());
+    assert!(store.login(app_number, "bob").await.unwrap().is_none());
+    // What a stopped erasure left in the partition goes when it is run again.
+    let leftover = oauthapp_shared::store::keys::session(app_number, bob_number, "left-behind");
+    store
+        .client()
+        .put_item()
+        .table_name(&cli.table)
+        .set_item(Some(leftover.item()))
+        .send()
+        .await
+        .unwrap();
+    let again = cli.ok(&["users", "delete", &app, &bob_id]);
+    assert_eq!(
+        (again["deleted"].clone(), again["itemsSwept"].clone()),
+        (json!(false), json!(1))
+    );
+    assert!(
+        cli.fails(&["users", "delete", &app, &bob_id], 1)
+            .contains(&format!("no user with id {bob_id}"))
+    );
+
     store
         .client()
         .delete_table()

@@ -43,16 +43,10 @@ async fn reset_address(
     let code = Code::given(FIELD, code)?;
     let (services, user) = (ctx.services, &ctx.caller.user);
     let now = clock::now();
-    if !ctx
-        .caller
-        .subject
-        .signed_in_within(services.config.recent_sign_in, now)
-    {
-        return Err(Error::unauthenticated(
-            "Changing the account's email address or phone number needs a recent sign-in: sign in again for a \
-             new token.",
-        ));
-    }
+    ctx.caller.require_recent_sign_in(
+        services.config.recent_sign_in,
+        "Changing the account's email address or phone number",
+    )?;
     let (current, valid) = user.address(recipient.channel());
     if valid && Recipient::of(recipient.channel(), current).is_ok_and(|same| same == recipient) {
         return Err(Error::invalid("This is the account's verified address already."));

@@ -2,10 +2,12 @@
 //! password and union-id sign-up and sign-in, the profile and the points
 //! log, and v1 `/User/{appKey}`: the same sign-ups and sign-ins in the v1
 //! envelope, sign-up and sign-in with a verified email address or phone
-//! number, two-factor enrolment, sign-out and the user's sessions.
+//! number, the v1 profile, password and address changes, account
+//! deletion, two-factor enrolment, sign-out and the user's sessions.
 
 mod address_account;
 mod address_change;
+mod deactivation;
 mod password_account;
 mod passwords;
 mod point_log;
@@ -42,6 +44,7 @@ pub fn routes() -> Routes {
         .post("/User/{appKey}/ForgotPwd", Anyone, passwords::forgot_pwd).per_ip(RouteClass::SignIn)
         .put("/User/{appKey}/ResetEmail", Bearer, address_change::reset_email)
         .put("/User/{appKey}/ResetPhone", Bearer, address_change::reset_phone)
+        .delete("/User/{appKey}/DeactivateHard", Bearer, deactivation::deactivate_hard)
         .get("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::get)
         .post("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::post)
         .delete("/User/{appKey}/TwoFactorAuth", Bearer, two_factor_auth::delete)

@@ -42,13 +42,16 @@ pub async fn union_id_sign_up(
         (Some(user_name), Some(_)) => validate::user_name(user_name)?,
         (None, None) => {}
         (Some(_), None) => return Err(Error::invalid("`pwd` is required with a `userName`.")),
-        (None, Some(_)) => return Err(Error::invalid("`pwd` needs a `userName` to sign in with.")),
+        // The v1 client always sends one: without a name to sign in with,
+        // it confirms the account's changes (ResetPwd, two-factor).
+        (None, Some(_)) => {}
     }
     let (mut new_user, codes) = profile.into_new_user(Some(body.platform))?;
     let app = ctx.app.load(&services.store).await?;
     // Before the proof, which may spend a one-time WeChat code.
-    if let (Some(user_name), Some(pwd)) = (&user_name, &pwd) {
-        app.password_policy.check(pwd, user_name)?;
+    if let Some(pwd) = &pwd {
+        app.password_policy
+            .check(pwd, user_name.as_deref().unwrap_or_default())?;
     }
     let proven = ctx.caller.prove(&app, claim).await?;
     let signed = proven.signed == Signed::Yes;

@@ -67,6 +67,21 @@ pub struct SignedIn {
     pub user: User,
 }
 
+impl SignedIn {
+    /// Refuses a token whose sign-in is older than `within`: what a stolen
+    /// token must not be enough for (`action`, e.g. "Deleting the account")
+    /// needs the user to have signed in just now.
+    pub fn require_recent_sign_in(&self, within: std::time::Duration, action: &str) -> Result<(), Error> {
+        if self.subject.signed_in_within(within, crate::domain::clock::now()) {
+            Ok(())
+        } else {
+            Err(Error::unauthenticated(format!(
+                "{action} needs a recent sign-in: sign in again for a new token."
+            )))
+        }
+    }
+}
+
 impl Requirement for Bearer {
     const PRESENTS: Presents = Presents::Bearer;
     type Caller<'a> = SignedIn;

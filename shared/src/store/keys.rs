@@ -125,6 +125,27 @@ pub fn union_id(app_id: u64, platform: &str, union_id: &str) -> Key {
 /// Sort keys of a user's sessions begin with this.
 pub const SESSION_PREFIX: &str = "SESSION#";
 
+/// Sort keys of the QR keys a user confirmed begin with this.
+pub const QR_KEY_OF_USER_PREFIX: &str = "QRKEY#";
+
+/// A QR key the user confirmed, listed in the user's partition while it
+/// lives: the key item names the user until it expires.
+pub fn qr_key_of_user(app_id: u64, user_id: u64, key: u64) -> Key {
+    Key {
+        pk: user_partition(app_id, user_id),
+        sk: format!("{QR_KEY_OF_USER_PREFIX}{key}"),
+    }
+}
+
+/// The anonymised ledger totals of an erased user, one item each, in the
+/// app's partition of them; `random` keeps erasures in one second apart.
+pub fn erased_totals(app_id: u64, at: i64, random: u64) -> Key {
+    Key {
+        pk: format!("ERASED#{app_id}"),
+        sk: format!("{at:012}#{random:016x}"),
+    }
+}
+
 /// A session of a user, in the user's partition: a user's sessions are one Query.
 pub fn session(app_id: u64, user_id: u64, session_id: &str) -> Key {
     Key {

@@ -4,6 +4,7 @@
 mod apps;
 mod bindings;
 mod credentials;
+mod erasure;
 pub mod keys;
 mod lockout;
 mod nonces;
@@ -35,9 +36,13 @@ use crate::domain::{
     WechatSettings,
 };
 
+/// Writes DynamoDB takes in one transaction.
+const MAX_TRANSACT_ITEMS: usize = 100;
+
 pub use apps::{AppChanges, CreateAppError, NewApp, Resealed};
 pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBinding};
 pub use credentials::AddressChange;
+pub use erasure::Erasure;
 pub use keys::{Item, Key};
 pub use lockout::Reservation;
 pub use points::{ChangePointsError, PointPage};

@@ -7,11 +7,11 @@
 //! as by TTL. No token is stored: the poll that redeems a key mints it.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use rand::RngExt;
 
-use super::write::condition_held;
-use super::{Store, StoreError, item_of, keys, number, text};
+use super::write::{UpdateExpressions, condition_held};
+use super::{Item, Store, StoreError, item_of, keys, number, text};
 use crate::domain::qr::{
     CodeChallenge, Holding, KEY_FLOOR, KEY_LIMIT, QrKey, QrRefusal, QrRequest, QrState, ScanTicketHash,
 };
@@ -54,6 +54,9 @@ struct Transition<'a> {
     holding: Holding<'a>,
     set: &'a [(&'a str, AttributeValue)],
 }
+
+/// How long the user's listing of a confirmed key lives: longer than any key.
+const LISTING_SECONDS: i64 = 86_400;
 
 /// The attribute a holding is checked against, and the value held.
 fn held<'a>(holding: Holding<'a>) -> Option<(&'static str, Option<&'a str>)> {
@@ -115,50 +118,8 @@ impl Store {
         now: i64,
         step: Transition<'_>,
     ) -> Result<QrKey, QrError> {
-        let Transition {
-            from,
-            to,
-            holding,
-            set: extra,
-        } = step;
-        let allowed: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
-        let mut condition = format!(
-            "appId = :app AND expiresAt > :now AND #state IN ({})",
-            allowed.join(", ")
-        );
-        let mut update = "SET #state = :to".to_owned();
-        let mut request = self
-            .update(&keys::qr_key(key))
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":to", text(to.as_str()))
-            .expression_attribute_values(":app", number(app_id))
-            .expression_attribute_values(":now", number(now))
-            .return_values(ReturnValue::AllOld)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        for (name, state) in allowed.iter().zip(from) {
-            request = request.expression_attribute_values(name, text(state.as_str()));
-        }
-        for (i, (name, value)) in extra.iter().enumerate() {
-            update.push_str(&format!(", #set{i} = :set{i}"));
-            request = request
-                .expression_attribute_names(format!("#set{i}"), *name)
-                .expression_attribute_values(format!(":set{i}"), value.clone());
-        }
-        if let Some((name, value)) = held(holding) {
-            request = request.expression_attribute_names("#held", name);
-            match value {
-                Some(value) => {
-                    condition.push_str(" AND #held = :held");
-                    request = request.expression_attribute_values(":held", text(value));
-                }
-                None => condition.push_str(" AND attribute_not_exists(#held)"),
-            }
-        }
-        let sent = request
-            .condition_expression(condition)
-            .update_expression(update)
-            .send()
-            .await;
+        let request = self.update(&keys::qr_key(key)).return_values(ReturnValue::AllOld);
+        let sent = step.on(request, app_id, now).send().await;
         match sent {
             Ok(output) => {
                 Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())
@@ -166,13 +127,7 @@ impl Store {
             }
             Err(err) => match err.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    let old: Option<QrKey> = failed
-                        .item
-                        .clone()
-                        .map(serde_dynamo::from_item)
-                        .transpose()
-                        .map_err(StoreError::from)?;
-                    Err(refusal(old, app_id, now, from, holding).into())
+                    Err(step.refusal(failed.item.clone(), app_id, now)?.into())
                 }
                 _ => Err(StoreError::from(err).into()),
             },
@@ -256,7 +211,35 @@ impl Store {
             holding: Holding::ScanTicket(ticket),
             set: &set,
         };
-        self.advance_qr_key(key, app_id, now, step).await.map(|_| ())
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::qr_key(key).item()));
+        let update = step.on(update, app_id, now).build().map_err(StoreError::from)?;
+        // The key now names the user: the user's partition lists it, in the
+        // same write, so erasing the user finds it (`store::erasure`). The
+        // listing outlives any key.
+        let mut listed = keys::qr_key_of_user(app_id, confirmation.user_id, key).item();
+        listed.insert(keys::TTL.to_owned(), number(now + LISTING_SECONDS));
+        let writes = vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(listed))
+                        .build()
+                        .map_err(StoreError::from)?,
+                )
+                .build(),
+        ];
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(failure) if failure.failed_conditions().first() == Some(&true) => {
+                let old = failure.item_of_failed(0).cloned();
+                Err(step.refusal(old, app_id, now)?.into())
+            }
+            Err(failure) => Err(StoreError::from(failure).into()),
+        }
     }
 
     /// The web page's poll: confirmed → redeemed, exactly once, by the page
@@ -276,6 +259,51 @@ impl Store {
             set: &[],
         };
         self.advance_qr_key(key, app_id, now, step).await
+    }
+}
+
+impl Transition<'_> {
+    /// `update` (an UpdateItem, or an update step of a transaction) with the
+    /// step's condition, which holds the whole rule, and its changes.
+    fn on<U: UpdateExpressions>(&self, update: U, app_id: u64, now: i64) -> U {
+        let allowed: Vec<String> = (0..self.from.len()).map(|i| format!(":from{i}")).collect();
+        let mut condition = format!(
+            "appId = :app AND expiresAt > :now AND #state IN ({})",
+            allowed.join(", ")
+        );
+        let mut expression = "SET #state = :to".to_owned();
+        let mut update = update
+            .name("#state".to_owned(), "state".to_owned())
+            .value(":to".to_owned(), text(self.to.as_str()))
+            .value(":app".to_owned(), number(app_id))
+            .value(":now".to_owned(), number(now))
+            .old_on_failure();
+        for (name, state) in allowed.iter().zip(self.from) {
+            update = update.value(name.clone(), text(state.as_str()));
+        }
+        for (i, (name, value)) in self.set.iter().enumerate() {
+            expression.push_str(&format!(", #set{i} = :set{i}"));
+            update = update
+                .name(format!("#set{i}"), (*name).to_owned())
+                .value(format!(":set{i}"), value.clone());
+        }
+        if let Some((name, value)) = held(self.holding) {
+            update = update.name("#held".to_owned(), name.to_owned());
+            match value {
+                Some(value) => {
+                    condition.push_str(" AND #held = :held");
+                    update = update.value(":held".to_owned(), text(value));
+                }
+                None => condition.push_str(" AND attribute_not_exists(#held)"),
+            }
+        }
+        update.condition(condition).expression(expression)
+    }
+
+    /// Why the step was refused, from the key as the failed write saw it.
+    fn refusal(&self, old: Option<Item>, app_id: u64, now: i64) -> Result<QrRefusal, StoreError> {
+        let old: Option<QrKey> = old.map(serde_dynamo::from_item).transpose()?;
+        Ok(refusal(old, app_id, now, self.from, self.holding))
     }
 }
 

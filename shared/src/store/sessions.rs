@@ -7,11 +7,8 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
 use super::write::condition_held;
-use super::{App, Item, Store, StoreError, User, item_of, keys, number, put_if, text};
+use super::{App, Item, MAX_TRANSACT_ITEMS, Store, StoreError, User, item_of, keys, number, put_if, text};
 use crate::domain::session::{Session, SessionPolicy};
-
-/// The most writes of one transaction.
-const MAX_TRANSACT_ITEMS: usize = 100;
 
 /// What starting a session came to.
 #[derive(Debug, PartialEq, Eq)]

@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 
 use super::{Key, Store, StoreError};
 
@@ -188,6 +190,9 @@ pub(super) trait UpdateExpressions: Sized {
     fn expression(self, expression: String) -> Self;
     fn name(self, placeholder: String, name: String) -> Self;
     fn value(self, placeholder: String, value: AttributeValue) -> Self;
+    fn condition(self, condition: String) -> Self;
+    /// The item as it was, on a failed condition, to explain the refusal.
+    fn old_on_failure(self) -> Self;
 }
 
 /// Both builders name the three setters alike.
@@ -202,6 +207,12 @@ macro_rules! update_expressions {
             }
             fn value(self, placeholder: String, value: AttributeValue) -> Self {
                 self.expression_attribute_values(placeholder, value)
+            }
+            fn condition(self, condition: String) -> Self {
+                self.condition_expression(condition)
+            }
+            fn old_on_failure(self) -> Self {
+                self.return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             }
         }
     )*};

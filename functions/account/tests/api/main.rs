@@ -6,6 +6,7 @@ mod common;
 mod addresses;
 mod bindings;
 mod concurrency;
+mod deactivation;
 mod lockout;
 mod not_found;
 mod passwords;

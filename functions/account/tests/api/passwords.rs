@@ -309,3 +309,18 @@ async fn reset_phone_moves_the_verified_phone_number() {
     .await
     .assert_error(400, "phone");
 }
+
+/// The v1 client sends a `pwd` with every UnionIDSignUp: without a user
+/// name it signs in nowhere, but it is the password ResetPwd asks for.
+#[tokio::test]
+async fn a_union_id_account_keeps_the_password_it_signed_up_with() {
+    let h = Harness::new(UnionIdProof::None).await;
+    let body = json!({"platform": "web", "unionID": "with-a-password", "pwd": GOOD_PASSWORD});
+    let token = h.v1_send("POST", "/UnionIDSignUp", &body, None).await.token();
+    let change = json!({"oldpwd": GOOD_PASSWORD, "pwd": NEW_PASSWORD});
+    let reply = h.v1_send("POST", "/ResetPwd", &change, Some(&token)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    h.v1_send("POST", "/ResetPwd", &change, Some(&token))
+        .await
+        .assert_error(401, "oldpwd");
+}

@@ -261,5 +261,13 @@ async fn password_and_address_changes_of_a_named_account_stay_within_their_budge
     // The caller, the code's try, and the transaction (new guard, user,
     // the code's use).
     budget.record("PUT ResetEmail", 3, reply.status, 200);
+    let reply = h
+        .with_token("DELETE", &h.v1("User", "/DeactivateHard"), None, &token)
+        .await;
+    // The caller, the user and their bindings again (strongly consistent,
+    // for the transaction's conditions), the transaction (user, guards,
+    // anonymised totals), and the sweep: a Query of what is left in the
+    // partition and one transaction deleting it.
+    budget.record("DELETE DeactivateHard", 6, reply.status, 200);
     budget.finish();
 }
