@@ -452,9 +452,6 @@ def union_id_accounts(stack):
     backend's signature."""
     api, key = UserApi(stack.client()), stack.fuzz.key
     union_id = new_union_id()
-    # The client's UnionIDSignUpRequest requires `pwd`, and the service takes
-    # a password only with a user name to sign in with: every union-id
-    # sign-up through the client names one.
     sign_up = UnionIDSignUpRequest(user_name=new_user_name(), union_id=union_id, platform="github", pwd=PASSWORD)
     token_checks("UnionIDSignUp", call(api.user_union_id_sign_up, key, sign_up))
     sign_in = UnionIDSignInRequest(union_id=union_id, platform="github")
@@ -466,9 +463,13 @@ def union_id_accounts(stack):
     refused(409, api.user_union_id_sign_up, key, again)
     unknown = UnionIDSignInRequest(union_id=new_union_id(), platform="github")
     refused(404, api.user_union_id_sign_in, key, unknown)
+    # The client requires `pwd`: without a user name it signs in nowhere,
+    # but it is the password ResetPwd asks for.
     nameless = UnionIDSignUpRequest(union_id=new_union_id(), platform="github", pwd=PASSWORD)
-    error = refused(400, api.user_union_id_sign_up, key, nameless)
-    check("userName" in error, f"a password without a user name: {error}")
+    nameless_token = token_checks("UnionIDSignUp without a user name", call(api.user_union_id_sign_up, key, nameless))
+    own_api = UserApi(stack.client(nameless_token.access_token))
+    changed = call(own_api.user_reset_pwd, key, AppUserResetPwdRequest(oldpwd=PASSWORD, pwd=PASSWORD + "-2"))
+    check(changed.data is True, f"ResetPwd of a union-id account: {changed!r}")
     # Signature headers that are sent must verify, even where the app needs none.
     sign_up = UnionIDSignUpRequest(
         user_name=new_user_name(), union_id=new_union_id(), platform="github", pwd=PASSWORD

@@ -21,6 +21,16 @@ struct Cli {
 }
 
 impl Cli {
+    async fn delete_table(&self, store: &Store) {
+        store
+            .client()
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("the test table is deleted");
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         self.run_with_key(args, Some(TEST_APP_SECRETS_KEY))
     }
@@ -478,13 +488,7 @@ async fn manages_apps_users_and_points() {
             .contains(&format!("no user with id {bob_id}"))
     );
 
-    store
-        .client()
-        .delete_table()
-        .table_name(&cli.table)
-        .send()
-        .await
-        .expect("the test table is deleted");
+    cli.delete_table(&store).await;
 }
 
 /// A table made before the users index projected keys only had `gsi1`,
@@ -776,11 +780,5 @@ async fn apps_set_manages_the_public_properties() {
         serde_json::to_value(stored).unwrap(),
         json!([{"code": "minVersion", "value": "3.0.0"}])
     );
-    store
-        .client()
-        .delete_table()
-        .table_name(&cli.table)
-        .send()
-        .await
-        .expect("the test table is deleted");
+    cli.delete_table(&store).await;
 }

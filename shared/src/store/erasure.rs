@@ -135,50 +135,33 @@ impl Store {
 
     /// Deletes every item left in the user's partition; how many.
     async fn sweep_partition(&self, app_id: u64, user_id: u64) -> Result<usize, StoreError> {
-        let mut swept = 0;
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :user")
-                .expression_attribute_values(
-                    ":user",
-                    AttributeValue::S(keys::user_partition(app_id, user_id)),
-                )
-                .projection_expression("pk, sk")
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            let items = output.items.unwrap_or_default();
-            // Each item may bring the QR key it lists: two deletes.
-            for chunk in items.chunks(MAX_TRANSACT_ITEMS / 2) {
-                let mut deletes = Vec::new();
-                for item in chunk {
-                    if let Some(key) = listed_qr_key(item) {
-                        // Only while it still names the user.
-                        let delete = Delete::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(keys::qr_key(key).item()))
-                            .condition_expression("attribute_not_exists(pk) OR userId = :user")
-                            .expression_attribute_values(":user", number(user_id))
-                            .build()?;
-                        deletes.push(TransactWriteItem::builder().delete(delete).build());
-                    }
+        let items = self.user_partition_items(app_id, user_id, None).await?;
+        // Each item may bring the QR key it lists: two deletes.
+        for chunk in items.chunks(MAX_TRANSACT_ITEMS / 2) {
+            let mut deletes = Vec::new();
+            for item in chunk {
+                if let Some(key) = listed_qr_key(item) {
+                    // Only while it still names the user.
                     let delete = Delete::builder()
                         .table_name(&self.table)
-                        .set_key(Some(item.clone()))
+                        .set_key(Some(keys::qr_key(key).item()))
+                        .condition_expression("attribute_not_exists(pk) OR userId = :user")
+                        .expression_attribute_values(":user", number(user_id))
                         .build()?;
                     deletes.push(TransactWriteItem::builder().delete(delete).build());
                 }
-                self.transact(deletes).await.map_err(StoreError::from)?;
-                swept += chunk.len();
+                let key = [keys::PK, keys::SK]
+                    .into_iter()
+                    .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+                    .collect();
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key))
+                    .build()?;
+                deletes.push(TransactWriteItem::builder().delete(delete).build());
             }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(swept);
-            }
+            self.transact(deletes).await.map_err(StoreError::from)?;
         }
+        Ok(items.len())
     }
 }

@@ -14,37 +14,30 @@ use serde_json::json;
 use crate::common::{GOOD_PASSWORD, Harness};
 
 impl Harness {
-    /// Items of the user's partition, whatever their kind.
-    async fn partition_items(&self, user_id: u64) -> usize {
+    /// The items of partition `pk`, whatever their kind.
+    async fn items_of(&self, pk: String) -> Vec<std::collections::HashMap<String, AttributeValue>> {
         let output = self
             .store
             .client()
             .query()
             .table_name(self.store.table())
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(keys::user_partition(self.app.id, user_id)),
-            )
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
             .send()
             .await
             .unwrap();
-        output.items.unwrap_or_default().len()
+        output.items.unwrap_or_default()
+    }
+
+    async fn partition_items(&self, user_id: u64) -> usize {
+        self.items_of(keys::user_partition(self.app.id, user_id))
+            .await
+            .len()
     }
 
     /// The app's anonymised records of erased users.
     async fn erased_records(&self) -> Vec<serde_json::Value> {
-        let output = self
-            .store
-            .client()
-            .query()
-            .table_name(self.store.table())
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(format!("ERASED#{}", self.app.id)))
-            .send()
-            .await
-            .unwrap();
-        let items = output.items.unwrap_or_default();
+        let items = self.items_of(format!("ERASED#{}", self.app.id)).await;
         serde_dynamo::from_items(items).unwrap()
     }
 }

@@ -27,6 +27,16 @@ impl Harness {
         }
     }
 
+    /// `GOOD_PASSWORD` becomes `NEW_PASSWORD`, and is no longer the current one.
+    async fn changes_password_once(&self, token: &str) {
+        let change = json!({"oldpwd": GOOD_PASSWORD, "pwd": NEW_PASSWORD});
+        let reply = self.v1_send("POST", "/ResetPwd", &change, Some(token)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        self.v1_send("POST", "/ResetPwd", &change, Some(token))
+            .await
+            .assert_error(401, "oldpwd");
+    }
+
     /// Whether `token` still speaks for its user.
     async fn token_works(&self, token: &str) -> bool {
         let reply = self.get_with_token(&self.v1("User", "/Profile"), token).await;
@@ -169,12 +179,7 @@ async fn an_email_account_changes_and_resets_its_password() {
     let body = json!({"email": email, "pwd": GOOD_PASSWORD, "emailCode": code});
     let token = h.v1_send("POST", "/EmailSignUp", &body, None).await.token();
 
-    let change = json!({"oldpwd": GOOD_PASSWORD, "pwd": NEW_PASSWORD});
-    let reply = h.v1_send("POST", "/ResetPwd", &change, Some(&token)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    h.v1_send("POST", "/ResetPwd", &change, Some(&token))
-        .await
-        .assert_error(401, "oldpwd");
+    h.changes_password_once(&token).await;
 
     let code = h.code_sent_to(Purpose::ForgetPwd, &recipient).await;
     let reset = json!({"email": email, "code": code, "pwd": "third-password-33"});
@@ -317,10 +322,5 @@ async fn a_union_id_account_keeps_the_password_it_signed_up_with() {
     let h = Harness::new(UnionIdProof::None).await;
     let body = json!({"platform": "web", "unionID": "with-a-password", "pwd": GOOD_PASSWORD});
     let token = h.v1_send("POST", "/UnionIDSignUp", &body, None).await.token();
-    let change = json!({"oldpwd": GOOD_PASSWORD, "pwd": NEW_PASSWORD});
-    let reply = h.v1_send("POST", "/ResetPwd", &change, Some(&token)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    h.v1_send("POST", "/ResetPwd", &change, Some(&token))
-        .await
-        .assert_error(401, "oldpwd");
+    h.changes_password_once(&token).await;
 }
