@@ -40,7 +40,7 @@ pub use bindings::{BindError, BindingChange, BindingChangeError, Bound, NewBindi
 pub use credentials::AddressChange;
 pub use keys::{Item, Key};
 pub use lockout::Reservation;
-pub use points::{ChangePointsError, PointPage};
+pub use points::{BalanceChange, ChangePointsError, EntryNote, PointPage};
 pub use qr::{Confirmation, QrError, Scanner};
 pub use sessions::Started;
 pub use two_factor::{EndingOthers, EnrolmentStart};
