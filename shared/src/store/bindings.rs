@@ -173,27 +173,10 @@ impl Store {
 
     /// Every binding of a user, oldest first.
     pub async fn bindings(&self, app_id: u64, user_id: u64) -> Result<Vec<Binding>, StoreError> {
-        let mut bindings = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("pk = :user AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":user", text(keys::user_partition(app_id, user_id)))
-                .expression_attribute_values(":prefix", text(keys::BINDING_PREFIX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            let page: Vec<Binding> = serde_dynamo::from_items(output.items.unwrap_or_default())?;
-            bindings.extend(page);
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(bindings);
-            }
-        }
+        let items = self
+            .query_prefix(&keys::user_partition(app_id, user_id), keys::BINDING_PREFIX)
+            .await?;
+        Ok(serde_dynamo::from_items(items)?)
     }
 
     /// Updates or removes binding `id` of a user. Disabling or removing the

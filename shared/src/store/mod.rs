@@ -157,6 +157,31 @@ impl Store {
         &self.table
     }
 
+    /// Every item of `partition` whose sort key begins with `prefix`, all
+    /// pages, strongly consistent.
+    pub(super) async fn query_prefix(&self, partition: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", text(partition))
+                .expression_attribute_values(":prefix", text(prefix))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     /// One strongly consistent read of one item.
     async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
         self.get_item(key)

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem,
 use rand::RngExt;
 use serde::Deserialize;
 
-use super::{Item, Store, StoreError, item_of, keys, number, put_if, text};
+use super::{Store, StoreError, item_of, keys, number, put_if, text};
 use crate::domain::points::{self, PointRuleError};
 use crate::domain::{PointEntry, PointKind, PointTotals};
 
@@ -308,31 +308,6 @@ impl Store {
             }
         };
         Ok(serde_dynamo::from_items(items)?)
-    }
-
-    /// Every item of `partition` whose sort key begins with `prefix`, all
-    /// pages, strongly consistent.
-    async fn query_prefix(&self, partition: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", text(partition))
-                .expression_attribute_values(":prefix", text(prefix))
-                .set_exclusive_start_key(start)
-                .consistent_read(true)
-                .send()
-                .await?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
     }
 
     /// Entries `skip..skip + take` of the user's log, newest first, of one
