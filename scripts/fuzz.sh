@@ -114,6 +114,7 @@ http_code GET "/ExternalAccount/$FUZZ_APP_KEY" >/dev/null
 http_code GET "/Wechat/$FUZZ_APP_KEY/Decrypt" >/dev/null
 http_code POST "/User/$FUZZ_APP_KEY/SendEmailCode" '{}' >/dev/null
 http_code GET "/App/$FUZZ_APP_KEY/Info" >/dev/null
+http_code GET "/UserCurrency/$FUZZ_APP_KEY/CurrencyTransactions" >/dev/null
 signed_up="$(curl -s --max-time 300 -X POST "$BASE/api/AppUsers/$FUZZ_APP_ID/SignUp" \
   -H 'Content-Type: application/json' \
   -d '{"userName":"fuzzer","pwd":"fuzz-password","nickName":"Fuzzer","platform":"web"}')"

@@ -43,9 +43,14 @@ from urllib.request import urlopen
 
 import pydantic
 from ZSGF.Client import ApiClient, Configuration
-from ZSGF.Client.api import AppApi, ExternalAccountApi, UserApi, UserFriendsApi, WechatApi
+from ZSGF.Client.api import AppApi, ExternalAccountApi, UserApi, UserCurrencyApi, UserFriendsApi, WechatApi
 from ZSGF.Client.exceptions import ApiException
 from ZSGF.Client.models import (
+    CurrencyConsumeRequest,
+    CurrencyTransaction,
+    ExchangeCurrencyRequest,
+    RechargePointRequest,
+    UserCurrency,
     AppInfoItem,
     AppUserResetEmailRequest,
     AppUserResetPhoneRequest,
@@ -844,6 +849,110 @@ def app_info(stack):
     raw = call(api.app_info_with_http_info, own.key).raw_data.decode()
     check(own.secret not in raw and "secret" not in raw, f"Info's answer holds a secret: {raw}")
 
+def query_signature(secret, operation, *args, timestamp=None, **kwargs):
+    """The nonce, timestamp and signature query parameters (docs/api.md,
+    "User currency routes") of the request operation(..., **kwargs) sends,
+    as a backend computes them: the path with the query as the client
+    builds it less `signature`, the hash of its Authorization header and
+    json.dumps of the serialized body."""
+    nonce, timestamp = secrets.token_hex(16), int(time.time()) if timestamp is None else timestamp
+    serialize = getattr(operation.__self__, f"_{operation.__name__}_serialize")
+    method, url, headers, body, _ = serialize(
+        nonce, timestamp, "placeholder", *args, **{"user_id": None, **kwargs},
+        _request_auth=None, _content_type=None, _headers=None, _host_index=0,
+    )
+    parts = urlsplit(url)
+    kept = [pair for pair in parts.query.split("&") if pair and pair.split("=", 1)[0] != "signature"]
+    target = parts.path + ("?" + "&".join(kept) if kept else "")
+    raw = "" if body is None else json.dumps(body)
+    authorization = hashlib.sha256(headers.get("Authorization", "").encode()).hexdigest()
+    text = "\n".join([str(timestamp), nonce, method, target, authorization, raw])
+    return nonce, timestamp, hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def user_currency(stack):
+    """/UserCurrency/{appKey} (UserCurrencyApi): the operator's currencies
+    and rate, recharge, consume and exchange signed in the query as a backend
+    signs them, the balances and transactions as the client parsed them, and
+    the refusals: beyond the balance, unknown currency, inexact exchange,
+    another user's id, a signature for another user's token, a replay, a
+    stale timestamp."""
+    own = stack.own
+    subprocess.run(
+        [*stack.admin, "apps", "set", str(own.id), "--currency", "gold", "--exchange-rate", "points:gold=100"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    _, token = stack.sign_up(own)
+    _, other = stack.sign_up(own)
+    user_id = str(subject_of(token.access_token))
+    api = UserCurrencyApi(stack.client(token.access_token))
+    other_api = UserCurrencyApi(stack.client(other.access_token))
+
+    for operation, body in [
+        (api.user_currency_recharge, RechargePointRequest(currency="points", balance=300, remark="v1 client")),
+        (api.user_currency_consume, CurrencyConsumeRequest(currency="points", balance=50, tags="shop")),
+        (api.user_currency_exchange, ExchangeCurrencyRequest(from_currency="points", currency="gold", balance=200)),
+    ]:
+        body = currency_body(operation, body)
+        answer = call(operation, *query_signature(own.secret, operation, own.key, **body), own.key, **body)
+        check(answer.code == 200 and answer.data is True, f"{operation.__name__} answered {answer!r}")
+    balances = call(api.user_currencies, own.key, user_id).data
+    check(all(isinstance(balance, UserCurrency) for balance in balances), f"balances parsed as {balances!r}")
+    check(
+        [(b.currency_code, b.balance, str(b.user_id)) for b in balances] == [("points", 50, user_id), ("gold", 2, user_id)],
+        f"balances read {balances!r}",
+    )
+    page = call(api.user_currency_transactions, own.key, cur_code="points", take=10).data
+    check(page.total == 3 and all(isinstance(e, CurrencyTransaction) for e in page.data), f"points log: {page!r}")
+    newest = page.data[0]
+    check(
+        (newest.transaction_type, newest.currency_change, newest.currency_balance) == ("exchange", -200, 50)
+        and isinstance(newest.create_date, datetime.datetime),
+        f"the newest points entry reads {newest!r}",
+    )
+    since = datetime.datetime.now() + datetime.timedelta(days=1)
+    later = call(api.user_currency_transactions, own.key, start_time=since).data
+    check(later.total == 0, f"startTime tomorrow: {later!r}")
+
+    beyond = CurrencyConsumeRequest(currency="gold", balance=3)
+    error = refused(400, api.user_currency_consume, *query_signature(own.secret, api.user_currency_consume, own.key, currency_consume_request=beyond), own.key, currency_consume_request=beyond)
+    check("less than" in error, f"a consumption beyond the balance: {error}")
+    unknown = RechargePointRequest(currency="silver", balance=1)
+    error = refused(400, api.user_currency_recharge, *query_signature(own.secret, api.user_currency_recharge, own.key, recharge_point_request=unknown), own.key, recharge_point_request=unknown)
+    check("silver" in error, f"an unknown currency: {error}")
+    inexact = ExchangeCurrencyRequest(from_currency="points", currency="gold", balance=50)
+    error = refused(400, api.user_currency_exchange, *query_signature(own.secret, api.user_currency_exchange, own.key, exchange_currency_request=inexact), own.key, exchange_currency_request=inexact)
+    check("multiple of 100" in error, f"an inexact exchange: {error}")
+    refused(403, api.user_currencies, own.key, str(subject_of(other.access_token)))
+    # Signed for this user's token, sent with the other user's: nothing moves.
+    gift = RechargePointRequest(currency="gold", balance=1000)
+    signing = query_signature(own.secret, api.user_currency_recharge, own.key, recharge_point_request=gift)
+    error = refused(401, other_api.user_currency_recharge, *signing, own.key, recharge_point_request=gift)
+    check("does not match" in error, f"a signature for another token: {error}")
+    small = RechargePointRequest(currency="gold", balance=1)
+    signing = query_signature(own.secret, api.user_currency_recharge, own.key, recharge_point_request=small)
+    call(api.user_currency_recharge, *signing, own.key, recharge_point_request=small)
+    error = refused(401, api.user_currency_recharge, *signing, own.key, recharge_point_request=small)
+    check("replayed" in error, f"a replayed signed recharge: {error}")
+    stale = query_signature(own.secret, api.user_currency_recharge, own.key, timestamp=int(time.time()) - 120, recharge_point_request=small)
+    error = refused(401, api.user_currency_recharge, *stale, own.key, recharge_point_request=small)
+    check("60 seconds" in error, f"a stale timestamp: {error}")
+    gold = [b.balance for b in call(api.user_currencies, own.key, user_id).data if b.currency_code == "gold"]
+    check(gold == [3], f"after the refusals the gold balance is {gold}")
+    other_gold = call(other_api.user_currencies, own.key, str(subject_of(other.access_token))).data
+    check([b.balance for b in other_gold] == [0, 0], f"the other user's balances: {other_gold!r}")
+
+
+def currency_body(operation, body):
+    """body as the keyword argument operation takes it."""
+    name = {
+        "user_currency_recharge": "recharge_point_request",
+        "user_currency_consume": "currency_consume_request",
+        "user_currency_exchange": "exchange_currency_request",
+    }[operation.__name__]
+    return {name: body}
+
 
 GROUPS = [
     password_accounts,
@@ -859,6 +968,7 @@ GROUPS = [
     wechat_unreachable,
     wechat_answering,
     app_info,
+    user_currency,
 ]
 
 

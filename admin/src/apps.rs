@@ -4,6 +4,7 @@ use clap::{Args, Subcommand};
 use oauthapp_shared::auth::token::access_token_lifetime;
 use oauthapp_shared::config;
 use oauthapp_shared::domain::app_property::{self, AppProperties, PropertyCode};
+use oauthapp_shared::domain::currency::{self, AppCurrencies, ExchangeRate};
 use oauthapp_shared::domain::validate::Rule;
 use oauthapp_shared::domain::verification::{self, Purpose, SmsProvider, VerificationSettings, Verify};
 use oauthapp_shared::domain::{
@@ -72,6 +73,8 @@ pub enum Command {
         verification: Box<VerificationArgs>,
         #[command(flatten)]
         properties: Box<PropertyArgs>,
+        #[command(flatten)]
+        currencies: Box<CurrencyArgs>,
         #[command(flatten)]
         fields: Box<Fields>,
     },
@@ -256,6 +259,57 @@ impl PropertyArgs {
     }
 }
 
+/// The app's v1 ledger currencies besides `points` (every app's), and the
+/// rates at which its users exchange them.
+#[derive(Args)]
+pub struct CurrencyArgs {
+    /// Adds a currency, CODE (1 to 50 letters, digits, _ and -). Repeatable.
+    #[arg(long = "currency", value_name = "CODE", value_parser = currency_code, group = "fields")]
+    add: Vec<String>,
+    /// Removes a currency and the rates naming it; users' balances of it
+    /// stay, and still show in their balance list. Repeatable.
+    #[arg(long = "remove-currency", value_name = "CODE", value_parser = currency_code, group = "fields")]
+    remove: Vec<String>,
+    /// Sets an exchange rate FROM:TO=N or FROM:TO=N/M: every N of FROM buy
+    /// M (1 when not given) of TO, so an exchange spends a multiple of N
+    /// and nothing is rounded (N, M 1 to 1000000). Both currencies must be
+    /// the app's, after the additions and removals. Repeatable.
+    #[arg(long = "exchange-rate", value_name = "FROM:TO=RATE", value_parser = ExchangeRate::parse, group = "fields")]
+    rates: Vec<ExchangeRate>,
+}
+
+impl CurrencyArgs {
+    fn given(&self) -> bool {
+        !(self.add.is_empty() && self.remove.is_empty() && self.rates.is_empty())
+    }
+
+    /// `current` with the additions, then the removals, then the rates.
+    fn applied_to(self, mut current: AppCurrencies) -> Result<AppCurrencies, CliError> {
+        if let Some(code) = self.remove.iter().find(|code| self.add.contains(code)) {
+            return Err(CliError::new(format!(
+                "--currency {code} and --remove-currency {code}: give one"
+            )));
+        }
+        for code in &self.add {
+            current.add(code).map_err(CliError::new)?;
+        }
+        for code in &self.remove {
+            current.remove(code).map_err(CliError::new)?;
+        }
+        for rate in self.rates {
+            current.set_rate(rate).map_err(CliError::new)?;
+        }
+        Ok(current)
+    }
+}
+
+fn currency_code(value: &str) -> Result<String, String> {
+    currency::CODE
+        .check("CODE", value)
+        .map_err(|err| err.message().to_owned())?;
+    Ok(value.to_owned())
+}
+
 fn property_code(value: &str) -> Result<PropertyCode, String> {
     PropertyCode::parse("CODE", value).map_err(|err| err.message().to_owned())
 }
@@ -320,6 +374,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             wechat,
             verification,
             properties,
+            currencies,
             fields,
         } => {
             let WechatArgs {
@@ -344,7 +399,8 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             // Only a change of a WeChat account, of the verification
             // settings or of the properties (each one attribute, changed as
             // a whole) needs the app.
-            let found = if changes_account || verification.given() || properties.given() {
+            let found = if changes_account || verification.given() || properties.given() || currencies.given()
+            {
                 Some(find(store, app_id).await?)
             } else {
                 None
@@ -355,6 +411,10 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
             };
             let properties = match (properties.given(), &found) {
                 (true, Some(app)) => Some(properties.applied_to(app.properties.clone())?),
+                _ => None,
+            };
+            let currencies = match (currencies.given(), &found) {
+                (true, Some(app)) => Some(currencies.applied_to(app.currencies.clone())?),
                 _ => None,
             };
             let current = found.map(|app| app.wechat).unwrap_or_default();
@@ -390,6 +450,7 @@ pub async fn run(store: &Store, offset: UtcOffset, command: Command) -> Result<V
                 access_token_lifetime,
                 verification,
                 properties,
+                currencies,
             };
             if !no_wechat_check {
                 check_with_wechat(
@@ -529,6 +590,8 @@ fn shown(app: &App, offset: UtcOffset) -> Value {
         "wechat": shown_wechat(&app.wechat),
         "verification": app.verification,
         "properties": app.properties,
+        "currencies": app.currencies.all().collect::<Vec<_>>(),
+        "exchangeRates": app.currencies.rates.iter().map(|rate| format!("{}:{}={}/{}", rate.from, rate.to, rate.give, rate.get)).collect::<Vec<_>>(),
         "createDate": clock::display(app.created_at, offset),
     })
 }

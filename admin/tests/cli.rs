@@ -782,3 +782,78 @@ async fn apps_set_manages_the_public_properties() {
     );
     cli.delete_table(&store).await;
 }
+
+/// The v1 ledger's currencies and exchange rates: added, rated and removed
+/// by `apps set`; bad ones refused before anything is written.
+#[tokio::test]
+async fn apps_set_manages_currencies_and_exchange_rates() {
+    let cli = Cli {
+        table: format!("admin-currency-{}-{}", std::process::id(), clock::now()),
+        wechat: None,
+    };
+    cli.ok(&["table", "ensure"]);
+    let app_id = cli.ok(&["apps", "create", "--name", "Ledger"])["appId"]
+        .as_u64()
+        .unwrap();
+    let app = app_id.to_string();
+    let shown = cli.ok(&["apps", "show", &app]);
+    assert_eq!(
+        (&shown["currencies"], &shown["exchangeRates"]),
+        (&json!(["points"]), &json!([]))
+    );
+    let set = cli.ok(&[
+        "apps",
+        "set",
+        &app,
+        "--currency",
+        "gold",
+        "--currency",
+        "gems",
+        "--exchange-rate",
+        "points:gold=100",
+        "--exchange-rate",
+        "gold:points=1/100",
+    ]);
+    assert_eq!(set["currencies"], json!(["points", "gold", "gems"]));
+    assert_eq!(
+        set["exchangeRates"],
+        json!(["points:gold=100/1", "gold:points=1/100"])
+    );
+    // A new rate of a pair replaces the old one.
+    let changed = cli.ok(&["apps", "set", &app, "--exchange-rate", "points:gold=50"]);
+    assert_eq!(
+        changed["exchangeRates"],
+        json!(["gold:points=1/100", "points:gold=50/1"])
+    );
+    let removed = cli.ok(&["apps", "set", &app, "--remove-currency", "gold"]);
+    assert_eq!(
+        (&removed["currencies"], &removed["exchangeRates"]),
+        (&json!(["points", "gems"]), &json!([]))
+    );
+
+    for bad in [
+        ["--currency", "two words"],
+        ["--currency", &"c".repeat(51)],
+        ["--remove-currency", "a/b"],
+        ["--exchange-rate", "points:gems"],
+        ["--exchange-rate", "points:gems=0"],
+        ["--exchange-rate", "points:gems=1.5"],
+        ["--exchange-rate", "gems:gems=2"],
+    ] {
+        let refused = cli.fails(&[&["apps", "set", &app][..], &bad[..]].concat(), 2);
+        assert!(refused.contains(bad[0]), "{bad:?}: {refused}");
+    }
+    let unknown = cli.fails(&["apps", "set", &app, "--exchange-rate", "points:silver=10"], 1);
+    assert!(unknown.contains("no currency `silver`"), "{unknown}");
+    let points = cli.fails(&["apps", "set", &app, "--remove-currency", "points"], 1);
+    assert!(points.contains("legacy points"), "{points}");
+    let unclear = cli.fails(
+        &["apps", "set", &app, "--currency", "x", "--remove-currency", "x"],
+        1,
+    );
+    assert!(unclear.contains("give one"), "{unclear}");
+    assert_eq!(
+        cli.ok(&["apps", "show", &app])["currencies"],
+        removed["currencies"]
+    );
+}

@@ -64,6 +64,7 @@ fn functions() -> Vec<Function> {
         Function::new("oauth", oauth::routes()),
         Function::new("verification", verification::routes()),
         Function::new("app", app::routes()),
+        Function::new("user-currency", user_currency::routes()),
     ]
 }
 
@@ -417,6 +418,12 @@ fn security_of(presents: Presents) -> BTreeSet<BTreeSet<&'static str>> {
         Presents::Nothing | Presents::PublicDocument | Presents::UnionIdProof => BTreeSet::new(),
         Presents::Bearer | Presents::BearerAndUnionIdProof => BTreeSet::from([bearer]),
         Presents::BearerOrSignature => BTreeSet::from([bearer, signature]),
+        Presents::BearerAndQuerySignature => BTreeSet::from([BTreeSet::from([
+            "bearerAuth",
+            "querySignature",
+            "querySignatureNonce",
+            "querySignatureTimestamp",
+        ])]),
     }
 }
 

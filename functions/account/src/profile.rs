@@ -97,17 +97,22 @@ struct UserView {
 struct UserCurrency {
     #[serde(rename = "userID")]
     user_id: u64,
-    currency_code: &'static str,
+    currency_code: String,
     balance: i64,
 }
 
 impl UserProfileResult {
-    fn new(user: User, offset: UtcOffset) -> Self {
-        let currencies = vec![UserCurrency {
-            user_id: user.id,
-            currency_code: POINTS_CURRENCY,
-            balance: user.points.point_balance,
-        }];
+    /// `balances`: the user's balances of currencies other than the points.
+    fn new(user: User, balances: Vec<(String, i64)>, offset: UtcOffset) -> Self {
+        let points = (POINTS_CURRENCY.to_owned(), user.points.point_balance);
+        let currencies = std::iter::once(points)
+            .chain(balances)
+            .map(|(currency_code, balance)| UserCurrency {
+                user_id: user.id,
+                currency_code,
+                balance,
+            })
+            .collect();
         let view = UserView {
             id: user.id,
             platform: user.platform,
@@ -190,9 +195,14 @@ pub async fn get(ctx: Ctx<'_, Bearer>, (): ()) -> Result<ProfileView, Error> {
     ))
 }
 
+/// The points' balance is the user item's, read with the token; the other
+/// currencies' are one Query of the user's balance items.
 pub async fn get_v1(ctx: Ctx<'_, Bearer>, (): ()) -> Result<UserProfileResult, Error> {
+    let user = ctx.caller.user;
+    let balances = ctx.services.store.currency_balances(user.app_id, user.id).await?;
     Ok(UserProfileResult::new(
-        ctx.caller.user,
+        user,
+        balances,
         ctx.services.config.display_offset,
     ))
 }

@@ -11,6 +11,11 @@
 //! the `Authorization` header's value as sent (of the empty string without
 //! one). So a signed request cannot be replayed, nor sent with other
 //! parameters or on behalf of another user's token.
+//!
+//! The v1 ledger's client carries the same three values in the query
+//! (`timestamp`, `nonce`, `signature`, within 60 s of now); there the
+//! signed path is the query as sent less its `signature` parameter. Only
+//! where the values are read differs (`Carrier`).
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -20,8 +25,33 @@ use crate::domain::{Error, Secret, validate};
 pub const TIMESTAMP_HEADER: &str = "x-oauthapp-timestamp";
 pub const NONCE_HEADER: &str = "x-oauthapp-nonce";
 pub const SIGNATURE_HEADER: &str = "x-oauthapp-signature";
-/// How far a signed timestamp may be from the server's clock.
-pub const MAX_SKEW_SECONDS: u64 = 300;
+
+/// Where a request carries its signature's values, as messages name them,
+/// and how far its timestamp may be from the server's clock.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Carrier {
+    pub timestamp: &'static str,
+    pub nonce: &'static str,
+    pub signature: &'static str,
+    pub max_skew_seconds: u64,
+}
+
+/// The `X-OAuthApp-*` headers.
+pub const IN_HEADERS: Carrier = Carrier {
+    timestamp: "X-OAuthApp-Timestamp",
+    nonce: "X-OAuthApp-Nonce",
+    signature: "X-OAuthApp-Signature",
+    max_skew_seconds: 300,
+};
+
+/// The query parameters of the v1 client's ledger writes, whose timestamp
+/// it documents as within a minute of the server's clock.
+pub const IN_QUERY: Carrier = Carrier {
+    timestamp: "query parameter `timestamp`",
+    nonce: "query parameter `nonce`",
+    signature: "query parameter `signature`",
+    max_skew_seconds: 60,
+};
 
 /// What the signature covers, in the order signed, for the messages that
 /// refuse a signature.
@@ -41,9 +71,10 @@ pub struct Covered<'a> {
     pub body: &'a [u8],
 }
 
-/// A request's covered parts and its signature headers.
+/// A request's covered parts and its signature's values.
 #[derive(Debug, Clone, Copy)]
 pub struct SignedRequest<'a> {
+    pub carrier: &'static Carrier,
     pub covered: Covered<'a>,
     pub timestamp: Option<&'a str>,
     pub nonce: Option<&'a str>,
@@ -51,7 +82,7 @@ pub struct SignedRequest<'a> {
 }
 
 impl SignedRequest<'_> {
-    /// Whether the request carries any signature header, i.e. claims to
+    /// Whether the request carries any signature value, i.e. claims to
     /// come from the app's backend.
     pub fn present(&self) -> bool {
         self.timestamp.is_some() || self.nonce.is_some() || self.signature.is_some()
@@ -71,7 +102,7 @@ pub enum Signed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verified<'a> {
     pub nonce: &'a str,
-    /// The signed timestamp, within `MAX_SKEW_SECONDS` of now.
+    /// The signed timestamp, within the carrier's skew of now.
     pub timestamp: i64,
 }
 
@@ -92,42 +123,52 @@ fn mac(secret: &Secret, timestamp: &str, nonce: &str, covered: &Covered<'_>) -> 
     mac
 }
 
-/// Checks the request's signature headers against the app secret: `None`
+/// Checks the request's signature values against the app secret: `None`
 /// without any of them; a stale, malformed or wrong signature is refused,
 /// never treated as unsigned. Whether the nonce is new is the caller's to ask.
 pub fn check<'a>(req: &SignedRequest<'a>, secret: &Secret, now: i64) -> Result<Option<Verified<'a>>, Error> {
+    let names = req.carrier;
     let (timestamp, nonce, signature) = match (req.timestamp, req.nonce, req.signature) {
         (None, None, None) => return Ok(None),
         (Some(timestamp), Some(nonce), Some(signature)) => (timestamp, nonce, signature),
         _ => {
-            return Err(Error::unauthenticated(
-                "A signed request needs X-OAuthApp-Timestamp, X-OAuthApp-Nonce and X-OAuthApp-Signature.",
-            ));
+            return Err(Error::unauthenticated(format!(
+                "A signed request needs {}, {} and {}.",
+                names.timestamp, names.nonce, names.signature
+            )));
         }
     };
     let seconds: i64 = timestamp
         .parse()
-        .map_err(|_| Error::unauthenticated("X-OAuthApp-Timestamp must be unix seconds."))?;
+        .map_err(|_| Error::unauthenticated(format!("{} must be unix seconds.", names.timestamp)))?;
     // abs_diff: a timestamp near i64::MIN or MAX must not overflow.
-    if now.abs_diff(seconds) > MAX_SKEW_SECONDS {
+    let max_skew = names.max_skew_seconds;
+    if now.abs_diff(seconds) > max_skew {
         return Err(Error::unauthenticated(format!(
-            "X-OAuthApp-Timestamp is more than {MAX_SKEW_SECONDS} seconds from the server's clock; sign the request again."
+            "{} is more than {max_skew} seconds from the server's clock; sign the request again.",
+            names.timestamp
         )));
     }
     if !validate::SIGNATURE_NONCE.allows(nonce) {
         return Err(Error::unauthenticated(format!(
-            "X-OAuthApp-Nonce must be {}, new for each request.",
+            "{} must be {}, new for each request.",
+            names.nonce,
             validate::SIGNATURE_NONCE.describe()
         )));
     }
-    let expected = hex::decode(signature)
-        .map_err(|_| Error::unauthenticated("X-OAuthApp-Signature must be the lowercase hex HMAC-SHA256."))?;
+    let expected = hex::decode(signature).map_err(|_| {
+        Error::unauthenticated(format!(
+            "{} must be the lowercase hex HMAC-SHA256.",
+            names.signature
+        ))
+    })?;
     mac(secret, timestamp, nonce, &req.covered)
         .verify_slice(&expected)
         .map_err(|_| {
             Error::unauthenticated(format!(
-                "X-OAuthApp-Signature does not match the request: it is the HMAC-SHA256, keyed with the app \
-                 secret, of {STRING_TO_SIGN}."
+                "{} does not match the request: it is the HMAC-SHA256, keyed with the app \
+                 secret, of {STRING_TO_SIGN}.",
+                names.signature
             ))
         })?;
     Ok(Some(Verified {
@@ -163,6 +204,7 @@ mod tests {
     fn request<'a>(covered: Covered<'a>, headers: [Option<&'a str>; 3]) -> SignedRequest<'a> {
         let [timestamp, nonce, signature] = headers;
         SignedRequest {
+            carrier: &IN_HEADERS,
             covered,
             timestamp,
             nonce,

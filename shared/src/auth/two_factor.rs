@@ -225,6 +225,7 @@ mod tests {
             wechat: Default::default(),
             verification: Default::default(),
             properties: Default::default(),
+            currencies: Default::default(),
             created_at: 0,
         };
         let secret = new_secret();

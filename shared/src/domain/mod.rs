@@ -4,6 +4,7 @@
 
 pub mod app_property;
 pub mod clock;
+pub mod currency;
 mod error;
 mod inherited;
 pub mod lockout;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::app_property::AppProperties;
+use super::currency::AppCurrencies;
 use super::lockout::LockoutState;
 use super::profile::{ProfileDetails, SignInSwitches};
 use super::setting::words;
@@ -96,6 +97,10 @@ pub struct App {
     /// stored before properties existed read as having none.
     #[serde(default, skip_serializing_if = "AppProperties::is_empty")]
     pub properties: AppProperties,
+    /// The v1 ledger's currencies besides the points, and exchange rates;
+    /// apps stored before them have only the points.
+    #[serde(default, skip_serializing_if = "AppCurrencies::is_empty")]
+    pub currencies: AppCurrencies,
     pub created_at: i64,
 }
 
@@ -327,6 +332,20 @@ pub struct PointEntry {
     pub used: i64,
     pub remark: String,
     pub created_at: i64,
+    /// The currency, absent for the points (all entries written before v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// What the v1 ledger was told besides the remark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<String>,
+    /// The balance after the change; absent on entries written before v1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<i64>,
+    /// Set on the two entries of an exchange; otherwise the sign says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<bool>,
 }
 
 /// The credential item of a user name (see `keys::login`); a union-id

@@ -1,7 +1,7 @@
 //! A signed request from the app's backend: its signature checked, then
 //! its nonce spent, so each signed request is accepted once.
 
-use crate::auth::signature::{self, MAX_SKEW_SECONDS, Signed, SignedRequest};
+use crate::auth::signature::{self, Signed, SignedRequest};
 use crate::domain::rate_limit::RouteClass;
 use crate::domain::{App, Error};
 use crate::flows::rate_limit::PerIp;
@@ -10,7 +10,7 @@ use crate::flows::rate_limit::PerIp;
 /// clocks differ a little.
 const NONCE_MARGIN_SECONDS: i64 = 60;
 
-/// `Signed::No` without signature headers; `Signed::Yes` when they verify
+/// `Signed::No` without signature values; `Signed::Yes` when they verify
 /// against the app secret and the nonce is new to the app. Anything else
 /// is refused; the nonce is written only for a signature that verified. A
 /// refused signature counts against the source's bad-signature limit, and
@@ -31,13 +31,13 @@ pub async fn verify(
         }
     };
     // The timestamp is within the window of now, so this cannot overflow.
-    let expires_at = verified.timestamp + MAX_SKEW_SECONDS as i64 + NONCE_MARGIN_SECONDS;
+    let expires_at = verified.timestamp + req.carrier.max_skew_seconds as i64 + NONCE_MARGIN_SECONDS;
     if store.spend_nonce(app.id, verified.nonce, expires_at, now).await? {
         Ok(Signed::Yes)
     } else {
-        Err(Error::unauthenticated(
-            "This signed request was replayed: X-OAuthApp-Nonce was used already. Sign each request with a \
-             new nonce.",
-        ))
+        Err(Error::unauthenticated(format!(
+            "This signed request was replayed: {} was used already. Sign each request with a new nonce.",
+            req.carrier.nonce
+        )))
     }
 }

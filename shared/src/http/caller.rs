@@ -5,6 +5,7 @@
 use std::future::Future;
 
 use crate::Services;
+use crate::auth::signature::Signed;
 use crate::auth::token::Subject;
 use crate::domain::{App, Error, User, clock};
 use crate::flows::app::AppRef;
@@ -29,6 +30,9 @@ pub enum Presents {
     BearerAndUnionIdProof,
     /// The app backend's signature, or else a Bearer token of a user of the app.
     BearerOrSignature,
+    /// A Bearer token of a user of the app and the app backend's signature
+    /// in the query, covering that token.
+    BearerAndQuerySignature,
 }
 
 /// A requirement a route may declare.
@@ -143,6 +147,37 @@ impl Requirement for BearerAndUnionIdProof {
     ) -> Result<(SignedIn, UnionIdProver<'a>), Error> {
         let signed_in = Bearer::present(services, incoming).await?;
         Ok((signed_in, prover(services, incoming)))
+    }
+}
+
+/// A user's request that the app's backend vouched for: a Bearer token and
+/// the backend's signature in the query (`timestamp`, `nonce`, `signature`),
+/// which covers the Authorization header, so it vouches for this user only.
+pub struct BearerAndQuerySignature;
+
+/// The app, read with the user, and the user the signed token speaks for.
+pub struct Vouched {
+    pub app: App,
+    pub user: User,
+}
+
+impl Requirement for BearerAndQuerySignature {
+    const PRESENTS: Presents = Presents::BearerAndQuerySignature;
+    type Caller<'a> = Vouched;
+
+    async fn present(services: &Services, incoming: &Incoming<'_>) -> Result<Vouched, Error> {
+        let SignedIn { user, .. } = Bearer::present(services, incoming).await?;
+        // Read with the user, so this reads nothing.
+        let app = incoming.app.load(&services.store).await?;
+        let mut target = String::new();
+        let signed = request::query_signed_request(incoming.request, &mut target);
+        match signature::verify(&incoming.per_ip(services), &app, &signed, clock::now()).await? {
+            Signed::Yes => Ok(Vouched { app, user }),
+            Signed::No => Err(Error::unauthenticated(
+                "This change needs the app backend's signature: query parameters `timestamp`, `nonce` and \
+                 `signature`.",
+            )),
+        }
     }
 }
 

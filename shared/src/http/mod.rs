@@ -14,7 +14,9 @@ pub mod oauth;
 pub mod request;
 pub mod route;
 
-pub use caller::{Anyone, Bearer, BearerAndUnionIdProof, BearerOrSignature, UnionIdProof};
+pub use caller::{
+    Anyone, Bearer, BearerAndQuerySignature, BearerAndUnionIdProof, BearerOrSignature, UnionIdProof, Vouched,
+};
 pub use envelope::Image;
 pub use function::{run, run_sending_codes};
 pub use input::{Json, Query};

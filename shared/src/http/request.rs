@@ -7,7 +7,9 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
 
-use crate::auth::signature::{Covered, NONCE_HEADER, SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER};
+use crate::auth::signature::{
+    Covered, IN_HEADERS, IN_QUERY, NONCE_HEADER, SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER,
+};
 use crate::domain::rate_limit::SourceAddress;
 use crate::domain::session::{Client, USER_AGENT_MAX};
 use crate::http::error::ApiError;
@@ -117,21 +119,58 @@ pub fn client(req: &Request) -> Client {
 /// What the app backend's signature covers, and the signature headers.
 pub fn signed_request(req: &Request) -> SignedRequest<'_> {
     SignedRequest {
-        covered: Covered {
-            method: req.method().as_str(),
-            target: req
-                .uri()
+        carrier: &IN_HEADERS,
+        covered: covered(
+            req,
+            req.uri()
                 .path_and_query()
                 .map_or(req.uri().path(), |target| target.as_str()),
-            authorization: req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .map_or(&[], |value| value.as_bytes()),
-            body: body_bytes(req),
-        },
+        ),
         timestamp: header_text(req, TIMESTAMP_HEADER),
         nonce: header_text(req, NONCE_HEADER),
         signature: header_text(req, SIGNATURE_HEADER),
+    }
+}
+
+/// The signature the v1 ledger's client carries in the query: its values
+/// are the query's (first of each, as sent), and the signed path is the
+/// path with the query as sent less every `signature` parameter.
+/// `target` is where that path is built, so the request can borrow it.
+pub fn query_signed_request<'r>(req: &'r Request, target: &'r mut String) -> SignedRequest<'r> {
+    let query = req.uri().query().unwrap_or_default();
+    let pairs = || query.split('&').filter(|pair| !pair.is_empty());
+    let value = |name: &str| {
+        pairs().find_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (key == name).then_some(value)
+        })
+    };
+    let kept: Vec<&str> = pairs()
+        .filter(|pair| pair.split_once('=').map_or(*pair, |(key, _)| key) != "signature")
+        .collect();
+    target.push_str(req.uri().path());
+    if !kept.is_empty() {
+        target.push('?');
+        target.push_str(&kept.join("&"));
+    }
+    SignedRequest {
+        carrier: &IN_QUERY,
+        covered: covered(req, target),
+        timestamp: value("timestamp"),
+        nonce: value("nonce"),
+        signature: value("signature"),
+    }
+}
+
+fn covered<'r>(req: &'r Request, target: &'r str) -> Covered<'r> {
+    Covered {
+        method: req.method().as_str(),
+        target,
+        authorization: req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map_or(&[], |value| value.as_bytes()),
+        body: body_bytes(req),
     }
 }
 
@@ -177,6 +216,31 @@ mod tests {
                 .message()
                 .contains("JSON object")
         );
+    }
+
+    #[test]
+    fn the_query_signature_signs_the_query_less_its_signature() {
+        let req = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/UserCurrency/k/CurrencyConsume?nonce=n1&signature=ab&timestamp=17&userId=3")
+            .body(Body::Empty)
+            .unwrap();
+        let mut target = String::new();
+        let signed = query_signed_request(&req, &mut target);
+        assert_eq!(
+            signed.covered.target,
+            "/UserCurrency/k/CurrencyConsume?nonce=n1&timestamp=17&userId=3"
+        );
+        assert_eq!(
+            (signed.timestamp, signed.nonce, signed.signature),
+            (Some("17"), Some("n1"), Some("ab"))
+        );
+        let req = lambda_http::http::Request::builder()
+            .uri("/p?signature=ab")
+            .body(Body::Empty)
+            .unwrap();
+        let mut target = String::new();
+        assert_eq!(query_signed_request(&req, &mut target).covered.target, "/p");
     }
 
     #[test]

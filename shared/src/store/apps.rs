@@ -9,6 +9,7 @@ use super::{
     number, put_if, text,
 };
 use crate::domain::app_property::AppProperties;
+use crate::domain::currency::AppCurrencies;
 use crate::domain::verification::VerificationSettings;
 use crate::domain::{PasswordPolicy, QrMode, Secret, WechatCallers};
 
@@ -67,6 +68,8 @@ pub struct AppChanges {
     pub verification: Option<VerificationSettings>,
     /// The whole list, which replaces the app's.
     pub properties: Option<AppProperties>,
+    /// The whole set of currencies and rates, which replaces the app's.
+    pub currencies: Option<AppCurrencies>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +108,7 @@ impl Store {
             wechat: WechatSettings::default(),
             verification: Default::default(),
             properties: AppProperties::default(),
+            currencies: AppCurrencies::default(),
             created_at: now,
         };
         let key_guard = keys::app_key(&app.key);
@@ -338,6 +342,13 @@ impl Store {
                 "properties",
                 changes
                     .properties
+                    .map(serde_dynamo::to_attribute_value)
+                    .transpose()?,
+            )
+            .field(
+                "currencies",
+                changes
+                    .currencies
                     .map(serde_dynamo::to_attribute_value)
                     .transpose()?,
             );

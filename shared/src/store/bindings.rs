@@ -12,8 +12,7 @@ use aws_sdk_dynamodb::types::{
 use super::sessions::string_set;
 use super::write::SetGiven;
 use super::{
-    Binding, Item, Store, StoreError, UnionIdOwner, User, boolean, delete_if, item_of, keys, number, put_if,
-    text,
+    Binding, Store, StoreError, UnionIdOwner, User, boolean, delete_if, item_of, keys, number, put_if, text,
 };
 
 /// Attempts at a binding change that keeps losing races before giving up.
@@ -175,42 +174,9 @@ impl Store {
     /// Every binding of a user, oldest first.
     pub async fn bindings(&self, app_id: u64, user_id: u64) -> Result<Vec<Binding>, StoreError> {
         let items = self
-            .user_partition_items(app_id, user_id, Some(keys::BINDING_PREFIX))
+            .query_prefix(&keys::user_partition(app_id, user_id), keys::BINDING_PREFIX)
             .await?;
         Ok(serde_dynamo::from_items(items)?)
-    }
-
-    /// Every item of the user's partition (whose sort key begins with
-    /// `prefix`, if given), read consistently, all pages.
-    pub(super) async fn user_partition_items(
-        &self,
-        app_id: u64,
-        user_id: u64,
-        prefix: Option<&str>,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .expression_attribute_values(":user", text(keys::user_partition(app_id, user_id)))
-                .set_exclusive_start_key(start);
-            query = match prefix {
-                Some(prefix) => query
-                    .key_condition_expression("pk = :user AND begins_with(sk, :prefix)")
-                    .expression_attribute_values(":prefix", text(prefix)),
-                None => query.key_condition_expression("pk = :user"),
-            };
-            let output = query.send().await?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
     }
 
     /// Updates or removes binding `id` of a user. Disabling or removing the

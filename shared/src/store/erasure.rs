@@ -8,6 +8,8 @@
 //! expired yet (listed there); an erasure stopped half-way through the
 //! sweep is finished by erasing the user again.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use rand::RngExt;
 
@@ -34,6 +36,9 @@ struct ErasedTotals {
     erased_at: i64,
     #[serde(flatten)]
     points: PointTotals,
+    /// The balances of the app's other currencies, by code.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    currencies: BTreeMap<String, i64>,
 }
 
 /// How an erasure went.
@@ -53,8 +58,16 @@ impl Store {
                 let swept = self.sweep_partition(app_id, user_id).await?;
                 return Ok(Erasure::NoUser { swept });
             };
-            let bindings = self.bindings(app_id, user_id).await?;
-            if self.erase_reachable(&user, &bindings, now).await? {
+            let (bindings, currencies) = tokio::try_join!(
+                self.bindings(app_id, user_id),
+                self.currency_balances(app_id, user_id)
+            )?;
+            let totals = ErasedTotals {
+                erased_at: now,
+                points: user.points,
+                currencies: currencies.into_iter().collect(),
+            };
+            if self.erase_reachable(&user, &bindings, &totals).await? {
                 let swept = self.sweep_partition(app_id, user_id).await?;
                 return Ok(Erasure::Erased { swept });
             }
@@ -67,7 +80,12 @@ impl Store {
     /// The user item, its guards and the anonymised totals, all or none.
     /// `Ok(false)`: a binding was added meanwhile (its guard would be left
     /// naming nobody), so the caller reads again.
-    async fn erase_reachable(&self, user: &User, bindings: &[Binding], now: i64) -> Result<bool, StoreError> {
+    async fn erase_reachable(
+        &self,
+        user: &User,
+        bindings: &[Binding],
+        totals: &ErasedTotals,
+    ) -> Result<bool, StoreError> {
         let (app_id, user_id) = (user.app_id, user.id);
         let mut guards = Vec::new();
         if let Some(user_name) = &user.user_name {
@@ -104,16 +122,12 @@ impl Store {
             )
             .expression_attribute_values(":seq", number(user.binding_sequence))
             .build()?;
-        let totals = ErasedTotals {
-            erased_at: now,
-            points: user.points,
-        };
-        let record = keys::erased_totals(app_id, now, rand::rng().random());
+        let record = keys::erased_totals(app_id, totals.erased_at, rand::rng().random());
         let last = [
             TransactWriteItem::builder().delete(user_delete).build(),
             put_if(
                 &self.table,
-                item_of(&record, &totals, &[])?,
+                item_of(&record, totals, &[])?,
                 "attribute_not_exists(pk)",
             )?,
         ];
@@ -135,7 +149,9 @@ impl Store {
 
     /// Deletes every item left in the user's partition; how many.
     async fn sweep_partition(&self, app_id: u64, user_id: u64) -> Result<usize, StoreError> {
-        let items = self.user_partition_items(app_id, user_id, None).await?;
+        let items = self
+            .query_items(&keys::user_partition(app_id, user_id), None)
+            .await?;
         // Each item may bring the QR key it lists: two deletes.
         for chunk in items.chunks(MAX_TRANSACT_ITEMS / 2) {
             let mut deletes = Vec::new();

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::domain::points::POINTS_CURRENCY;
 use crate::domain::rate_limit::Window;
 use crate::domain::verification::{Purpose, Recipient};
 
@@ -232,13 +233,6 @@ pub fn wechat_credential(name: &str, wechat_app_id: &str, secret_fingerprint: &s
 }
 
 /// The `sequence`-th point entry of a user, in the user's partition.
-pub fn point_entry(app_id: u64, user_id: u64, sequence: u64) -> Key {
-    Key {
-        pk: user_partition(app_id, user_id),
-        sk: point_sort_key(sequence),
-    }
-}
-
 pub fn point_sort_key(sequence: u64) -> String {
     format!("POINT#{sequence:012}")
 }
@@ -246,4 +240,50 @@ pub fn point_sort_key(sequence: u64) -> String {
 /// LSI1 sort key of the `sequence`-th entry of one kind.
 pub fn point_entry_of_kind(kind: u8, sequence: u64) -> String {
     format!("POINT{kind}#{sequence:012}")
+}
+
+/// A user's balance of a v1 currency other than the points (whose totals
+/// are the user item's): in the user's partition, so it goes with the user.
+pub fn currency_balance(app_id: u64, user_id: u64, code: &str) -> Key {
+    Key {
+        pk: user_partition(app_id, user_id),
+        sk: format!("{CURRENCY_BALANCE_PREFIX}{code}"),
+    }
+}
+
+/// The sort keys of a user's balances begin with it.
+pub const CURRENCY_BALANCE_PREFIX: &str = "CURRENCY#";
+/// The sort keys of a user's entries of currencies other than the points.
+pub const CURRENCY_ENTRY_PREFIX: &str = "CURRENCYLOG#";
+
+/// The `sequence`-th entry of a currency's log: the points' entries are the
+/// legacy point entries, the others are numbered per currency.
+pub fn currency_entry(app_id: u64, user_id: u64, code: &str, sequence: u64) -> Key {
+    Key {
+        pk: user_partition(app_id, user_id),
+        sk: currency_entry_sort_key(code, sequence),
+    }
+}
+
+pub fn currency_entry_sort_key(code: &str, sequence: u64) -> String {
+    if code == POINTS_CURRENCY {
+        return point_sort_key(sequence);
+    }
+    format!("{CURRENCY_ENTRY_PREFIX}{code}#{sequence:012}")
+}
+
+/// Where a currency's entries sort: every key of its log begins with it.
+pub fn currency_entries_prefix(code: &str) -> String {
+    if code == POINTS_CURRENCY {
+        return "POINT#".to_owned();
+    }
+    format!("{CURRENCY_ENTRY_PREFIX}{code}#")
+}
+
+/// LSI1 sort key of the `sequence`-th entry of one kind of a currency.
+pub fn currency_entry_of_kind(code: &str, kind: u8, sequence: u64) -> String {
+    if code == POINTS_CURRENCY {
+        return point_entry_of_kind(kind, sequence);
+    }
+    format!("{CURRENCY_ENTRY_PREFIX}{code}#{kind}#{sequence:012}")
 }

@@ -45,7 +45,7 @@ pub use credentials::AddressChange;
 pub use erasure::Erasure;
 pub use keys::{Item, Key};
 pub use lockout::Reservation;
-pub use points::{ChangePointsError, PointPage};
+pub use points::{BalanceChange, ChangePointsError, EntryNote, PointPage};
 pub use qr::{Confirmation, QrError, Scanner};
 pub use sessions::Started;
 pub use two_factor::{EndingOthers, EnrolmentStart};
@@ -160,6 +160,44 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Every item of `partition` whose sort key begins with `prefix`, all
+    /// pages, strongly consistent.
+    pub(super) async fn query_prefix(&self, partition: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.query_items(partition, Some(prefix)).await
+    }
+
+    /// Every item of `partition` (whose sort key begins with `prefix`, if
+    /// given), all pages, strongly consistent.
+    pub(super) async fn query_items(
+        &self,
+        partition: &str,
+        prefix: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .expression_attribute_values(":pk", text(partition))
+                .set_exclusive_start_key(start)
+                .consistent_read(true);
+            let query = match prefix {
+                Some(prefix) => query
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":prefix", text(prefix)),
+                None => query.key_condition_expression("pk = :pk"),
+            };
+            let output = query.send().await?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
     }
 
     /// One strongly consistent read of one item.

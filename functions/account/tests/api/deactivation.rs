@@ -7,7 +7,7 @@ use oauthapp_shared::auth::password;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::domain::qr::QrRequest;
 use oauthapp_shared::domain::verification::{Purpose, Recipient};
-use oauthapp_shared::store::{Confirmation, NewUser, Scanner, keys};
+use oauthapp_shared::store::{BalanceChange, Confirmation, EntryNote, NewUser, Scanner, keys};
 use rand::RngExt;
 use serde_json::json;
 
@@ -57,6 +57,7 @@ async fn deactivate_hard_erases_the_account_and_frees_its_identifiers() {
         ..NewUser::default()
     };
     let (user, token) = h.create_user(new_user).await;
+    let now = oauthapp_shared::domain::clock::now();
     let other = h.sign_in("leaving-user", GOOD_PASSWORD).await;
     h.turn_on_two_factor(&token).await;
     h.store
@@ -67,8 +68,15 @@ async fn deactivate_hard_erases_the_account_and_frees_its_identifiers() {
         .change_points(h.app.id, user.id, -15, "spent", 2)
         .await
         .unwrap();
+    let gold = [BalanceChange {
+        currency: "gold",
+        amount: 7,
+    }];
+    h.store
+        .change_balances(h.app.id, user.id, &gold, &EntryNote::default(), now)
+        .await
+        .unwrap();
     // A QR key the user confirmed names them until it expires.
-    let now = oauthapp_shared::domain::clock::now();
     let request = QrRequest {
         scopes: String::new(),
         remark: String::new(),
@@ -138,9 +146,11 @@ async fn deactivate_hard_erases_the_account_and_frees_its_identifiers() {
     let record = &records[0];
     assert_eq!(record["pointBalance"], 25);
     assert_eq!(record["pointEntries"], 2);
+    assert_eq!(record["currencies"], json!({"gold": 7}));
     let mut kept: Vec<&str> = record.as_object().unwrap().keys().map(String::as_str).collect();
     kept.sort_unstable();
     let expected = [
+        "currencies",
         "erasedAt",
         "pk",
         "pointBalance",

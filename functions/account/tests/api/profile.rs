@@ -5,7 +5,8 @@
 use futures_util::future::join_all;
 use oauthapp_shared::auth::password;
 use oauthapp_shared::domain::UnionIdProof;
-use oauthapp_shared::store::NewUser;
+use oauthapp_shared::domain::clock;
+use oauthapp_shared::store::{BalanceChange, EntryNote, NewUser};
 use serde_json::{Value, json};
 use testkit::Reply;
 
@@ -89,6 +90,29 @@ async fn the_v1_profile_shows_every_kept_field_and_no_secret() {
     assert_eq!(
         profile["currencies"],
         json!([{"userID": h.user_id(&token), "currencyCode": "points", "balance": 0}])
+    );
+    // Every balance of the user: the points first, then the others'.
+    let gold = BalanceChange {
+        currency: "gold",
+        amount: 5,
+    };
+    h.store
+        .change_balances(
+            h.app.id,
+            h.user_id(&token),
+            &[gold],
+            &EntryNote::default(),
+            clock::now(),
+        )
+        .await
+        .unwrap();
+    let with_gold = h.get_with_token(&h.profile_path(), &token).await;
+    assert_eq!(
+        with_gold.body["data"]["currencies"],
+        json!([
+            {"userID": h.user_id(&token), "currencyCode": "points", "balance": 0},
+            {"userID": h.user_id(&token), "currencyCode": "gold", "balance": 5},
+        ])
     );
     // The legacy profile keeps the seed's shape, with the same change.
     let legacy = h.get_with_token(&h.path("Profile"), &token).await;
