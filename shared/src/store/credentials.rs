@@ -23,6 +23,20 @@ pub enum AddressChange {
 }
 
 impl Store {
+    /// The write making verified `recipient` user `user_id`'s alone; its
+    /// condition fails if another user holds it.
+    pub(super) fn address_claim(
+        &self,
+        app_id: u64,
+        recipient: &Recipient,
+        user_id: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut guard = keys::address(app_id, recipient).item();
+        guard.insert("userId".to_owned(), number(user_id));
+        // Without a user id it holds only failed attempts at a free address.
+        put_if(&self.table, guard, "attribute_not_exists(userId)")
+    }
+
     /// The user's password hash, if they have a password.
     pub async fn password_hash(&self, user: &User) -> Result<Option<String>, StoreError> {
         match &user.user_name {
@@ -118,10 +132,7 @@ impl Store {
             Channel::Sms => ("phone", "phoneIsValid"),
         };
         let (old, old_valid) = user.address(channel);
-        let mut guard = keys::address(app_id, recipient).item();
-        guard.insert("userId".to_owned(), number(user_id));
-        // Without a user id it holds only failed attempts at a free address.
-        let mut writes = vec![put_if(&self.table, guard, "attribute_not_exists(userId)")?];
+        let mut writes = vec![self.address_claim(app_id, recipient, user_id)?];
         if let (true, Ok(old_guard)) = (old_valid, Recipient::of(channel, old)) {
             writes.push(delete_if(
                 &self.table,

@@ -193,10 +193,7 @@ impl Store {
             ),
         ] {
             if let (true, Some(recipient)) = (valid, recipient) {
-                let mut guard = keys::address(app_id, &recipient).item();
-                guard.insert("userId".to_owned(), number(id));
-                // Without a user id it holds only failed attempts at a free address.
-                writes.push(put_if(&self.table, guard, "attribute_not_exists(userId)")?);
+                writes.push(self.address_claim(app_id, &recipient, id)?);
                 guards.push(Some(taken));
             }
         }
