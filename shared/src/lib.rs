@@ -5,7 +5,7 @@
 //! - `store`: the DynamoDB table, and nothing else.
 //! - `wechat`: the client of WeChat's server API.
 //! - `auth`: tokens, the app backend's signature, passwords, two-factor codes.
-//! - `services` and `config`: what a function builds once per cold start.
+//! - `services`, `config` and `logging`: what a function builds once per cold start.
 //! - `flows`: sign-in, sign-up and union-id proofs, which several functions share.
 //! - `http`: the edge: routes, what a caller must present, request parsing,
 //!   the two envelopes and the status of each kind of error.
@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod domain;
 pub mod flows;
 pub mod http;
+pub mod logging;
 pub mod services;
 pub mod store;
 pub mod wechat;

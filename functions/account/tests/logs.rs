@@ -15,6 +15,7 @@ use common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
 use oauthapp_shared::http::envelope::Envelope;
 use oauthapp_shared::http::function::contain_panics;
+use oauthapp_shared::logging::{self, LogSettings};
 use serde_json::{Value, json};
 use testkit::logs::CapturedLogs;
 use tracing::Instrument;
@@ -23,12 +24,10 @@ use tracing::Instrument;
 #[tokio::test(flavor = "current_thread")]
 async fn request_logs_are_json_with_the_request_id_and_no_password() {
     let logs = CapturedLogs::default();
-    // As `lambda_http::tracing::init_default_subscriber` sets it up when
-    // the function's LogFormat is JSON.
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_writer(logs.clone())
-        .finish();
+    // The functions' own subscriber, as it is when the function's log
+    // format is JSON.
+    let json = LogSettings::from_lookup(|name| (name == "AWS_LAMBDA_LOG_FORMAT").then(|| "JSON".to_owned()));
+    let subscriber = logging::subscriber(json, logs.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
     // The handler runs in a task of its own, which needs 'static state.
     let h: &'static Harness = Box::leak(Box::new(Harness::new(UnionIdProof::None).await));

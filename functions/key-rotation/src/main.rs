@@ -4,7 +4,7 @@ use oauthapp_shared::config::{self, Config};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    oauthapp_shared::logging::init();
     let sdk = oauthapp_shared::aws_sdk::config().await;
     let rotator: &'static Rotator = Box::leak(Box::new(Rotator {
         client: aws_sdk_secretsmanager::Client::new(&sdk),

@@ -12,6 +12,7 @@ mod common;
 
 use common::Harness;
 use oauthapp_shared::domain::UnionIdProof;
+use oauthapp_shared::logging::{self, LogSettings};
 use serde_json::json;
 use testkit::fake_wechat::LoginSession;
 use testkit::logs::CapturedLogs;
@@ -20,10 +21,8 @@ use testkit::logs::CapturedLogs;
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_or_session_key_is_logged() {
     let captured = CapturedLogs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(captured.clone())
-        .finish();
+    let debug = LogSettings::from_lookup(|name| (name == "RUST_LOG").then(|| "debug".to_owned()));
+    let subscriber = logging::subscriber(debug, captured.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let h = Harness::with_wechat(UnionIdProof::WechatCode).await;

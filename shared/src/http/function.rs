@@ -4,15 +4,17 @@ use std::any::Any;
 use std::future::Future;
 use std::time::Instant;
 
+use aws_config::SdkConfig;
 use lambda_http::{Body, Request, Response, service_fn};
 use tracing::Instrument;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigError};
+use crate::delivery::Delivery;
 use crate::domain::Error;
 use crate::http::envelope::Envelope;
 use crate::http::route::{Router, Routes};
 use crate::store::Store;
-use crate::{Services, aws_sdk};
+use crate::{Services, aws_sdk, logging};
 
 /// The message of the log line that says init's DynamoDB warm-up is done.
 pub const WARMED_UP: &str = "warmed up: DynamoDB connection open, app keys read";
@@ -57,17 +59,28 @@ impl Function {
 /// Builds the function once per cold start (configuration, keys, clients,
 /// the router of `routes`) and answers every request.
 pub async fn run(routes: fn() -> Routes) -> Result<(), lambda_http::Error> {
-    serve(routes, false).await
+    serve(routes, |_| async { Ok(None) }).await
 }
 
 /// As `run`, for the function that sends verification codes: it also
 /// builds the email and SMS senders (and reads Tencent Cloud's key).
 pub async fn run_sending_codes(routes: fn() -> Routes) -> Result<(), lambda_http::Error> {
-    serve(routes, true).await
+    serve(
+        routes,
+        |sdk| async move { config::delivery(&sdk).await.map(Some) },
+    )
+    .await
 }
 
-async fn serve(routes: fn() -> Routes, sends_codes: bool) -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+/// `senders` builds the function's senders of verification codes, if any.
+/// It is a type parameter, not a flag, so that only the function that sends
+/// codes links the SES and SNS clients (docs/measurements.md, "Binary size").
+async fn serve<Senders, Building>(routes: fn() -> Routes, senders: Senders) -> Result<(), lambda_http::Error>
+where
+    Senders: FnOnce(SdkConfig) -> Building,
+    Building: Future<Output = Result<Option<Delivery>, ConfigError>>,
+{
+    logging::init();
     let sdk = aws_sdk::config().await;
     let store = Store::new(
         aws_sdk_dynamodb::Client::new(&sdk),
@@ -78,13 +91,8 @@ async fn serve(routes: fn() -> Routes, sends_codes: bool) -> Result<(), lambda_h
     // from Secrets Manager, since in AWS each is a TLS handshake of its own.
     // The warm-up goes first, to have its request out before the rest runs.
     // The senders' Tencent Cloud key is read beside the others, not after them.
-    let delivery = async {
-        match sends_codes {
-            true => config::delivery(&sdk).await.map(Some),
-            false => Ok(None),
-        }
-    };
-    let ((), config, delivery) = tokio::join!(biased; warm_up(&store), Config::load(&sdk), delivery);
+    let ((), config, delivery) =
+        tokio::join!(biased; warm_up(&store), Config::load(&sdk), senders(sdk.clone()));
     let services = Services::with_store(config?, store);
     let services = match delivery? {
         Some(delivery) => services.with_delivery(delivery),
