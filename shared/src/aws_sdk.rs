@@ -103,6 +103,7 @@ fn https_client() -> SharedHttpClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::tests::lookup;
 
     fn endpoint_of(service_id: &str, vars: &[(&str, &str)]) -> Option<String> {
         let key = ServiceConfigKey::builder()
@@ -111,11 +112,7 @@ mod tests {
             .profile("endpoint_url")
             .build()
             .expect("every part is set");
-        setting(&key, |name| {
-            vars.iter()
-                .find(|(var, _)| *var == name)
-                .map(|(_, value)| value.to_string())
-        })
+        setting(&key, lookup(vars))
     }
 
     #[test]

@@ -69,10 +69,10 @@ pub fn init() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::tests::lookup;
 
     fn settings(vars: &[(&str, &str)]) -> LogSettings {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        LogSettings::from_lookup(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        LogSettings::from_lookup(lookup(vars))
     }
 
     fn level_of(settings: &LogSettings, target: &str) -> Option<LevelFilter> {
